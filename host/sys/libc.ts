@@ -1,0 +1,142 @@
+/**
+ * Raw glibc bindings through koffi. Nothing here interprets a result: each
+ * function returns exactly what libc returns (-1 and errno on failure), and
+ * the small files next to this one (fd.ts, socket.ts, event.ts, epoll.ts, …)
+ * turn that into counts, WOULD_BLOCK and SyscallError.
+ *
+ * Calling convention used throughout (verified in test/sys/koffi.test.ts):
+ *
+ * - Every pointer parameter is declared `void *`. Koffi passes a TypedArray,
+ *   Buffer, DataView or ArrayBuffer by address, without a copy, and honours
+ *   the view's byteOffset — so a `subarray()` of WebAssembly memory points
+ *   into that memory. The callee may write through it.
+ * - Koffi also accepts a plain number (taken as a raw address!) and a string
+ *   (copied, NUL-terminated) for `void *`. The wrappers therefore check that
+ *   buffers really are views before calling.
+ * - A detached view (e.g. after memory.grow) has byteLength 0 and is passed
+ *   as NULL: a wrapper that passes `view.byteLength` as the count reads or
+ *   writes nothing rather than faulting.
+ * - `errno()` reads the calling thread's errno. Read it immediately after the
+ *   failing call, before anything else can touch libc. In the callback of an
+ *   `.async` call koffi restores the errno of the worker thread that made it.
+ * - `ssize_t` is spelled `long` (koffi has no ssize_t; LP64 on every Linux
+ *   target we support). Results come back as JS numbers.
+ */
+import koffi from 'koffi';
+import type { KoffiFunc } from 'koffi';
+
+if (process.platform !== 'linux') {
+  throw new Error(`netpoll-wasm: host/sys needs Linux (epoll, eventfd, timerfd), not ${process.platform}`);
+}
+
+function loadLibc(): ReturnType<typeof koffi.load> {
+  try {
+    return koffi.load('libc.so.6');
+  } catch (cause) {
+    throw new Error(`netpoll-wasm: cannot load glibc's libc.so.6 (musl and other libcs are not supported)`, { cause });
+  }
+}
+
+const lib = loadLibc();
+
+/** Memory handed to a syscall by address (see the header). `null` is NULL. */
+export type Mem = ArrayBufferView | ArrayBuffer | null;
+
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+type Fn<T extends (...args: any) => any> = KoffiFunc<T>;
+
+// --- Linux ABI constants shared by several files (same on x86_64 and aarch64). ---
+/** O_NONBLOCK = SOCK_NONBLOCK = EFD_NONBLOCK = TFD_NONBLOCK (04000). */
+export const O_NONBLOCK = 0o4000;
+/** O_CLOEXEC = SOCK_CLOEXEC = EFD_CLOEXEC = TFD_CLOEXEC = EPOLL_CLOEXEC (02000000). */
+export const O_CLOEXEC = 0o2000000;
+
+// --- epoll ---
+export const epoll_create1 = lib.func('int epoll_create1(int flags)') as Fn<(flags: number) => number>;
+export const epoll_ctl = lib.func('int epoll_ctl(int epfd, int op, int fd, void *event)') as Fn<
+  (epfd: number, op: number, fd: number, event: Mem) => number
+>;
+export const epoll_wait = lib.func('int epoll_wait(int epfd, void *events, int maxevents, int timeout)') as Fn<
+  (epfd: number, events: Mem, maxEvents: number, timeoutMs: number) => number
+>;
+/**
+ * A second, separate declaration of epoll_wait, used only through `.async`
+ * (epoll.ts/epollWaitAsync) so that the synchronous one never shares state
+ * with a call in flight on a worker thread.
+ */
+export const epoll_wait_blocking = lib.func('int epoll_wait(int epfd, void *events, int maxevents, int timeout)') as Fn<
+  (epfd: number, events: Mem, maxEvents: number, timeoutMs: number) => number
+>;
+
+// --- eventfd / timerfd / clocks ---
+export const eventfd = lib.func('int eventfd(unsigned int initval, int flags)') as Fn<
+  (initval: number, flags: number) => number
+>;
+export const timerfd_create = lib.func('int timerfd_create(int clockid, int flags)') as Fn<
+  (clockid: number, flags: number) => number
+>;
+export const timerfd_settime = lib.func(
+  'int timerfd_settime(int fd, int flags, void *new_value, void *old_value)',
+) as Fn<(fd: number, flags: number, newValue: Mem, oldValue: Mem) => number>;
+export const clock_gettime = lib.func('int clock_gettime(int clockid, void *tp)') as Fn<
+  (clockid: number, tp: Mem) => number
+>;
+
+// --- plain descriptors ---
+export const read = lib.func('long read(int fd, void *buf, size_t count)') as Fn<
+  (fd: number, buf: Mem, count: number) => number
+>;
+export const write = lib.func('long write(int fd, void *buf, size_t count)') as Fn<
+  (fd: number, buf: Mem, count: number) => number
+>;
+export const close = lib.func('int close(int fd)') as Fn<(fd: number) => number>;
+/**
+ * fcntl is variadic in C and declared so here: call it as
+ * `fcntl(fd, F_GETFL)` or `fcntl(fd, F_SETFL, 'int', flags)` (koffi wants a
+ * type before each variadic value).
+ */
+export const fcntl = lib.func('int fcntl(int fd, int cmd, ...)') as Fn<
+  (fd: number, cmd: number, ...typeAndValue: unknown[]) => number
+>;
+export const pipe2 = lib.func('int pipe2(void *pipefd, int flags)') as Fn<(pipefd: Mem, flags: number) => number>;
+
+// --- sockets (socklen_t is uint32_t) ---
+export const socket = lib.func('int socket(int domain, int type, int protocol)') as Fn<
+  (domain: number, type: number, protocol: number) => number
+>;
+export const socketpair = lib.func('int socketpair(int domain, int type, int protocol, void *sv)') as Fn<
+  (domain: number, type: number, protocol: number, sv: Mem) => number
+>;
+export const bind = lib.func('int bind(int fd, void *addr, uint32_t addrlen)') as Fn<
+  (fd: number, addr: Mem, addrLen: number) => number
+>;
+export const listen = lib.func('int listen(int fd, int backlog)') as Fn<(fd: number, backlog: number) => number>;
+export const connect = lib.func('int connect(int fd, void *addr, uint32_t addrlen)') as Fn<
+  (fd: number, addr: Mem, addrLen: number) => number
+>;
+export const accept4 = lib.func('int accept4(int fd, void *addr, void *addrlen, int flags)') as Fn<
+  (fd: number, addr: Mem, addrLen: Mem, flags: number) => number
+>;
+export const recv = lib.func('long recv(int fd, void *buf, size_t len, int flags)') as Fn<
+  (fd: number, buf: Mem, len: number, flags: number) => number
+>;
+export const send = lib.func('long send(int fd, void *buf, size_t len, int flags)') as Fn<
+  (fd: number, buf: Mem, len: number, flags: number) => number
+>;
+export const shutdown = lib.func('int shutdown(int fd, int how)') as Fn<(fd: number, how: number) => number>;
+export const getsockopt = lib.func(
+  'int getsockopt(int fd, int level, int optname, void *optval, void *optlen)',
+) as Fn<(fd: number, level: number, optName: number, optVal: Mem, optLen: Mem) => number>;
+
+// --- resource limits ---
+export const getrlimit = lib.func('int getrlimit(int resource, void *rlim)') as Fn<
+  (resource: number, rlim: Mem) => number
+>;
+export const setrlimit = lib.func('int setrlimit(int resource, void *rlim)') as Fn<
+  (resource: number, rlim: Mem) => number
+>;
+
+/** The calling thread's errno; read it right after the call that failed. */
+export function errno(): number {
+  return koffi.errno();
+}
