@@ -22,6 +22,7 @@
  * - `ssize_t` is spelled `long` (koffi has no ssize_t; LP64 on every Linux
  *   target we support). Results come back as JS numbers.
  */
+import { endianness } from 'node:os';
 import koffi from 'koffi';
 import type { KoffiFunc } from 'koffi';
 
@@ -46,6 +47,8 @@ export type Mem = ArrayBufferView | ArrayBuffer | null;
 type Fn<T extends (...args: any) => any> = KoffiFunc<T>;
 
 // --- Linux ABI constants shared by several files (same on x86_64 and aarch64). ---
+/** Host byte order, for DataView access to kernel structs (true on x86_64 and aarch64). */
+export const LITTLE_ENDIAN = endianness() === 'LE';
 /** O_NONBLOCK = SOCK_NONBLOCK = EFD_NONBLOCK = TFD_NONBLOCK (04000). */
 export const O_NONBLOCK = 0o4000;
 /** O_CLOEXEC = SOCK_CLOEXEC = EFD_CLOEXEC = TFD_CLOEXEC = EPOLL_CLOEXEC (02000000). */

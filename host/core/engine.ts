@@ -1,0 +1,125 @@
+// The host's side of the core: one instance, views of its memory, the waiter
+// tokens, and the dispatch of ready lists. No syscalls here (see host/sys and
+// host/drive), so the simulator and the property tests use it as it is.
+//
+// Memory views are re-created whenever memory.buffer changes: memory.grow
+// (from open or setDeadline) detaches every view of the old buffer. No view
+// of core memory is ever kept across an await or handed to an async syscall.
+
+import type { CoreExports } from './abi.js';
+import { Code } from './abi.js';
+import { loadCore, type CoreFlavor } from './load.js';
+
+/** Header word offsets the host reads on hot paths; the decoder reads them by name from the layout table instead. */
+const HDR_IN_USE = 84, HDR_WAITERS = 88, HDR_TIMERS = 92, HDR_STALE = 100, HDR_HOST_EVENTS = 104, HDR_INCONSISTENT = 120, HDR_NEXT_WHEN = 128;
+
+/** Resolved with the ready-list code when the waiter is woken. */
+export type WakeFn = (code: number) => void;
+
+export class Engine {
+  readonly core: CoreExports;
+  readonly header: number;
+  readonly eventsOffset: number;
+  readonly eventCapacity: number;
+  readonly readyOffset: number;
+  private buffer!: ArrayBuffer;
+  private u32!: Uint32Array;
+  private i64!: BigInt64Array;
+  private readonly wakers = new Map<number, WakeFn>();
+  private lastToken = 2;
+
+  constructor(flavor?: CoreFlavor, core?: CoreExports) {
+    this.core = core ?? loadCore(flavor);
+    this.header = this.core.headerOffset();
+    this.eventsOffset = this.core.eventsOffset();
+    this.eventCapacity = this.core.eventCapacity();
+    this.readyOffset = this.core.readyOffset();
+    this.refresh();
+  }
+
+  private refresh(): void {
+    this.buffer = this.core.memory.buffer;
+    this.u32 = new Uint32Array(this.buffer);
+    this.i64 = new BigInt64Array(this.buffer);
+  }
+
+  private words(): Uint32Array {
+    if (this.core.memory.buffer !== this.buffer) this.refresh();
+    return this.u32;
+  }
+
+  private hdr(offset: number): number {
+    return this.words()[(this.header + offset) >>> 2]!;
+  }
+
+  get inUse(): number { return this.hdr(HDR_IN_USE); }
+  get waiters(): number { return this.hdr(HDR_WAITERS); }
+  get timers(): number { return this.hdr(HDR_TIMERS); }
+  get staleEvents(): number { return this.hdr(HDR_STALE); }
+  get hostEvents(): number { return this.hdr(HDR_HOST_EVENTS); }
+  get inconsistent(): number { return this.hdr(HDR_INCONSISTENT); }
+
+  /** Earliest armed deadline (absolute monotonic ns), 0n for none. */
+  get nextWhen(): bigint {
+    this.words();
+    return this.i64[(this.header + HDR_NEXT_WHEN) >>> 3]!;
+  }
+
+  /**
+   * A view of the event region for a synchronous epoll_wait to write into.
+   * Valid only until the next call into the core.
+   */
+  eventsView(maxEvents: number, stride: number): Uint8Array {
+    this.words();
+    return new Uint8Array(this.buffer, this.eventsOffset, Math.min(maxEvents, this.eventCapacity) * stride);
+  }
+
+  /** Copy events a blocking wait wrote into a private buffer into the event region. */
+  writeEvents(src: Uint8Array): void {
+    this.words();
+    new Uint8Array(this.buffer, this.eventsOffset, src.byteLength).set(src);
+  }
+
+  /** A token for a new waiter: > 2, unique among live waiters, wrapping at 2^32. */
+  register(wake: WakeFn): number {
+    let t = this.lastToken;
+    do t = t >= 0xffffffff ? 3 : t + 1;
+    while (this.wakers.has(t));
+    this.lastToken = t;
+    this.wakers.set(t, wake);
+    return t;
+  }
+
+  forget(token: number): void {
+    this.wakers.delete(token);
+  }
+
+  get liveTokens(): number {
+    return this.wakers.size;
+  }
+
+  /**
+   * Settle the n waiters of the ready list the last waking call wrote. Each
+   * token is looked up once and forgotten; its wake function only settles a
+   * promise, so no core call happens while the list is being read.
+   */
+  dispatch(n: number): void {
+    if (n <= 0) return;
+    const w = this.words();
+    let at = this.readyOffset >>> 2;
+    for (let i = 0; i < n; i++, at += 2) {
+      const token = w[at]!;
+      const wake = this.wakers.get(token);
+      if (wake === undefined) continue;
+      this.wakers.delete(token);
+      wake(w[at + 1]!);
+    }
+  }
+
+  /** A copy of the whole memory. */
+  snapshot(): Uint8Array {
+    return new Uint8Array(this.core.memory.buffer.slice(0));
+  }
+}
+
+export { Code };

@@ -1,0 +1,51 @@
+// What a Poller needs from whatever feeds it events: the OS (uv, thread) or a
+// simulation. A drive owns the epoll set (or its stand-in) and the clock
+// source for deadlines, and calls `Pump.pump` with each batch.
+
+export interface Pump {
+  /**
+   * `count` events of `stride` bytes are in the core's event region: run the
+   * core on them (and on due timers). Returns the host-sentinel bits the core
+   * saw in the batch (1 << HOST_TIMERFD, 1 << HOST_BREAK).
+   */
+  pump(count: number, stride: number): number;
+  /** The events view for a synchronous wait to write into (see Engine.eventsView). */
+  eventsView(maxEvents: number, stride: number): Uint8Array;
+  /** Copy events a blocking wait wrote elsewhere into the event region. */
+  writeEvents(src: Uint8Array): void;
+}
+
+export interface Drive {
+  readonly kind: 'uv' | 'thread' | 'sim';
+  /** Monotonic ns, the clock deadlines are measured in. */
+  now(): bigint;
+  /** EPOLL_CTL_ADD with data (index << 32 | seq). Throws the registration's error (EPERM: not pollable). */
+  add(fd: number, index: number, seq: number): void;
+  /** EPOLL_CTL_DEL; before the fd is closed. */
+  del(fd: number): void;
+  /** The core's earliest deadline changed to `when` (absolute ns; 0n = none). */
+  deadline(when: bigint): void;
+  /** Whether there is anything to wait for (waiters or timers) and whether the user wants the process kept alive for it. */
+  activity(active: boolean, ref: boolean): void;
+  close(): void;
+}
+
+/** epoll registration for every descriptor: edge-triggered, both directions, peer hang-up (Go's netpollopen). */
+export const REGISTER_EVENTS = (0x1 | 0x4 | 0x2000 | 0x80000000) >>> 0;
+
+/** Data hi half that marks the host's own fds; the core sets bit (lo & 31) of header.hostEvents for them. */
+export const HOST_SENTINEL = 0xffffffff;
+export const HOST_TIMERFD = 0;
+export const HOST_BREAK = 1;
+
+/**
+ * Go's netpoll delay → epoll_wait timeout in ms: < 0 blocks; 0 polls; under
+ * 1 ms rounds up to 1 ms (never spin); otherwise truncated, capped at 1e9 ms.
+ */
+export function waitMs(delayNs: bigint): number {
+  if (delayNs < 0n) return -1;
+  if (delayNs === 0n) return 0;
+  if (delayNs < 1_000_000n) return 1;
+  if (delayNs < 1_000_000_000_000_000n) return Number(delayNs / 1_000_000n);
+  return 1e9;
+}

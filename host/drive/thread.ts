@@ -1,0 +1,128 @@
+// The 'thread' drive: a blocking epoll_wait off the main thread.
+//
+// The wait runs on a libuv threadpool thread (koffi `.async`) into a private
+// buffer — never into core memory, which memory.grow may detach while the
+// kernel writes — and its events are copied into the core when it returns.
+// Its timeout is the delay to the earliest deadline (Go's netpoll delay
+// rules, drive.ts), so no timerfd is needed. It polls only while there are
+// waiters or timers, as Go's scheduler does.
+//
+// netpollBreak: a level-triggered eventfd in the set, written when the poll
+// must return early (an earlier deadline, new activity after idling, close).
+// The wake flag de-duplicates breaks: only the write that moves it 0 → 1
+// touches the eventfd, and only the returning blocking poll drains the eventfd
+// and clears the flag (Go issue 65443).
+//
+// Cost: the blocked call holds one of libuv's UV_THREADPOOL_SIZE threads
+// (default 4, shared with fs, dns, crypto, zlib) for as long as it blocks,
+// and an in-flight call keeps the process alive until it returns; unref()
+// takes effect at the next return, which the break forces.
+
+import { epollCreate, epollAdd, epollDel, epollWaitAsync, EPOLL_EVENT_SIZE, EPOLLIN } from '../sys/epoll.js';
+import { eventFd, eventFdWrite, eventFdRead } from '../sys/event.js';
+import { closeFd } from '../sys/fd.js';
+import { monotonicNs } from '../sys/time.js';
+import { type Drive, type Pump, REGISTER_EVENTS, HOST_SENTINEL, HOST_BREAK, waitMs } from './drive.js';
+
+export class ThreadDrive implements Drive {
+  readonly kind = 'thread' as const;
+  private readonly epfd: number;
+  private readonly breakFd: number;
+  private readonly buf: Buffer;
+  private when = 0n; // earliest deadline, 0n none
+  private waitingUntil = -1n; // deadline the in-flight poll times out at (-1n: blocks indefinitely)
+  private polling = false;
+  private wantPoll = false;
+  private wakeSent = false; // Go's netpollWakeSig
+  private closed = false;
+  /** Breaks written to the eventfd (the de-duplication is visible here). */
+  breaks = 0;
+
+  constructor(private readonly pumpTo: Pump, private readonly maxEvents: number) {
+    this.epfd = epollCreate();
+    try {
+      this.breakFd = eventFd();
+      epollAdd(this.epfd, this.breakFd, EPOLLIN, HOST_SENTINEL, HOST_BREAK); // level-triggered
+    } catch (err) {
+      closeFd(this.epfd);
+      throw err;
+    }
+    this.buf = Buffer.alloc(maxEvents * EPOLL_EVENT_SIZE);
+  }
+
+  now(): bigint {
+    return monotonicNs();
+  }
+
+  add(fd: number, index: number, seq: number): void {
+    epollAdd(this.epfd, fd, REGISTER_EVENTS, index, seq);
+  }
+
+  del(fd: number): void {
+    epollDel(this.epfd, fd);
+  }
+
+  deadline(when: bigint): void {
+    this.when = when;
+    // A poll blocked past the new deadline must come back and re-time itself.
+    if (this.polling && when !== 0n && (this.waitingUntil < 0n || when < this.waitingUntil)) this.wake();
+  }
+
+  activity(active: boolean, ref: boolean): void {
+    // An unreferenced poller never blocks the thread pool: the in-flight call would keep the process alive.
+    const want = active && ref && !this.closed;
+    if (want === this.wantPoll) return;
+    this.wantPoll = want;
+    if (want && !this.polling) void this.loop();
+    else if (!want && this.polling) this.wake();
+  }
+
+  /** netpollBreak. */
+  wake(): void {
+    if (this.wakeSent || this.closed) return;
+    this.wakeSent = true;
+    this.breaks++;
+    eventFdWrite(this.breakFd, 1); // false = EAGAIN: already readable, which is all we need
+  }
+
+  private async loop(): Promise<void> {
+    this.polling = true;
+    try {
+      while (this.wantPoll && !this.closed) {
+        const now = monotonicNs();
+        const delay = this.when === 0n ? -1n : this.when > now ? this.when - now : 0n;
+        this.waitingUntil = delay < 0n ? -1n : now + delay;
+        const n = await epollWaitAsync(this.epfd, this.buf, this.maxEvents, waitMs(delay));
+        if (this.closed) break;
+        this.pumpTo.writeEvents(this.buf.subarray(0, n * EPOLL_EVENT_SIZE));
+        const hostBits = this.pumpTo.pump(n, EPOLL_EVENT_SIZE);
+        if (hostBits & (1 << HOST_BREAK)) {
+          eventFdRead(this.breakFd);
+          this.wakeSent = false;
+        }
+      }
+    } finally {
+      this.polling = false;
+      if (this.closed) this.release();
+    }
+  }
+
+  close(): void {
+    if (this.closed) return;
+    this.wantPoll = false;
+    if (this.polling) {
+      // The in-flight wait still uses epfd: break it, and close the fds when it returns.
+      this.wakeSent = false;
+      this.wake();
+      this.closed = true;
+    } else {
+      this.closed = true;
+      this.release();
+    }
+  }
+
+  private release(): void {
+    closeFd(this.breakFd);
+    closeFd(this.epfd);
+  }
+}

@@ -1,0 +1,19 @@
+// netpoll-wasm: Go's network poller for Node.js.
+
+export { Poller, type PollerOptions, type PollerStats, type DriveMode } from './poller.js';
+export { PollDesc, type WaitOptions, type WaitModeName, type DeadlineModeName } from './polldesc.js';
+export { PollFD, type PollFDOptions, type IoOptions, defaultPoller } from './pollfd.js';
+export {
+  DeadlineExceededError,
+  ClosedError,
+  NotPollableError,
+  MisuseError,
+  AbortError,
+  CoreInconsistencyError,
+  isTimeout,
+  type MisuseReason,
+} from './errors.js';
+export type { Deadline } from './deadline.js';
+export { decodeSnapshot, SnapshotError } from './inspect/decode.js';
+export type { Inspection, DescriptorView, TimerView, Violation } from './inspect/types.js';
+export { SyscallError } from './sys/errors.js';

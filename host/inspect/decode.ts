@@ -1,0 +1,241 @@
+// decodeSnapshot: core memory → Inspection, driven only by the layout stored
+// in the snapshot (see reader.ts), followed by the structural checks of
+// invariants.ts. Unreadable input throws SnapshotError; readable input with
+// broken invariants comes back with `violations` filled in.
+
+import { Reader, LayoutTable, SnapshotError, readLayoutTable, SNAPSHOT_HEADER_BASE, SNAPSHOT_MAGIC, SUPPORTED_VERSIONS } from './reader.js';
+import type { Inspection, DescriptorView, TimerView, SemaState, Counters, LayoutView, TimerKindName } from './types.js';
+import { checkInvariants } from './invariants.js';
+
+export { SnapshotError } from './reader.js';
+
+export function decodeSnapshot(bytes: Uint8Array): Inspection {
+  if (!(bytes instanceof Uint8Array)) throw new SnapshotError('a snapshot must be a Uint8Array');
+  const r = new Reader(bytes);
+  const h = SNAPSHOT_HEADER_BASE;
+  const magic = r.u32(h, 'header magic');
+  if (magic !== SNAPSHOT_MAGIC) {
+    throw new SnapshotError(`not a netpoll snapshot: magic 0x${magic.toString(16).padStart(8, '0')} at byte ${h}, expected 0x${SNAPSHOT_MAGIC.toString(16)} ("NPWM")`);
+  }
+  const version = r.u32(h + 4, 'header version');
+  if (!SUPPORTED_VERSIONS.includes(version)) {
+    throw new SnapshotError(`snapshot layout version ${version} is not supported (this decoder reads ${SUPPORTED_VERSIONS.join(', ')})`);
+  }
+  const table = readLayoutTable(r, r.u32(h + 12, 'layout table address'));
+  const hdr = (name: string): number => r.u32(h + table.get('header', name), `header.${name}`);
+  const hdr64 = (name: string): bigint => r.i64(h + table.get('header', name), `header.${name}`);
+
+  const geo = geometry(r, table, hdr);
+  const counters: Counters = {
+    inUse: hdr('inUse'),
+    waiters: hdr('waiters'),
+    timers: hdr('timers'),
+    staleEvents: hdr('staleEvents'),
+    eventsSeen: hdr('eventsSeen'),
+    wakeups: hdr('wakeups'),
+    timersFired: hdr('timersFired'),
+    inconsistent: hdr('inconsistent'),
+    readyLength: hdr('readyLength'),
+    descBlocks: geo.descBlocks,
+    timerBlocks: geo.timerBlocks,
+    nextWhen: hdr64('nextWhen').toString(),
+  };
+  const consts = constants(table);
+  const descriptors = decodeDescriptors(r, table, geo, consts);
+  const timers = decodeTimers(r, table, geo, consts, counters.timers);
+  const freeList = walkFreeList(descriptors, hdr('freeHead'));
+  const layout: LayoutView = {
+    magic,
+    version,
+    headerBase: h,
+    descSize: geo.descSize,
+    descPerBlock: geo.descPerBlock,
+    timerSize: geo.timerSize,
+    timerPerBlock: geo.timerPerBlock,
+    table: table.groups,
+  };
+  const inspection: Inspection = {
+    layout,
+    counters,
+    descriptors,
+    freeList: freeList.order,
+    timers,
+    waiters: counters.waiters,
+    violations: [],
+  };
+  inspection.violations = checkInvariants(inspection, freeList);
+  return inspection;
+}
+
+interface Geometry {
+  descSize: number;
+  descPerBlock: number;
+  descBlocks: number;
+  descDir: number;
+  timerSize: number;
+  timerPerBlock: number;
+  timerBlocks: number;
+  timerDir: number;
+}
+
+/**
+ * Region geometry, checked so that decoding is bounded by the snapshot's
+ * size: every directory entry read must lie inside it and the number of
+ * records cannot exceed what the bytes could hold.
+ */
+function geometry(r: Reader, table: LayoutTable, hdr: (name: string) => number): Geometry {
+  const g: Geometry = {
+    descSize: hdr('descSize'),
+    descPerBlock: hdr('descPerBlock'),
+    descBlocks: hdr('descBlocks'),
+    descDir: hdr('descDirOffset'),
+    timerSize: hdr('timerSize'),
+    timerPerBlock: hdr('timerPerBlock'),
+    timerBlocks: hdr('timerBlocks'),
+    timerDir: hdr('timerDirOffset'),
+  };
+  for (const [name, v] of [['descSize', g.descSize], ['timerSize', g.timerSize]] as const) {
+    if (v < 16 || v > 4096) throw new SnapshotError(`header.${name} = ${v} is not a plausible record size`);
+  }
+  for (const [name, v] of [['descPerBlock', g.descPerBlock], ['timerPerBlock', g.timerPerBlock]] as const) {
+    if (v < 1 || v > 65536) throw new SnapshotError(`header.${name} = ${v} is not a plausible block size`);
+  }
+  if (g.descBlocks > hdr('descDirCapacity')) throw new SnapshotError(`header.descBlocks ${g.descBlocks} exceeds the directory capacity`);
+  if (g.timerBlocks > hdr('timerDirCapacity')) throw new SnapshotError(`header.timerBlocks ${g.timerBlocks} exceeds the directory capacity`);
+  if (g.descBlocks * g.descPerBlock * g.descSize > r.length) throw new SnapshotError(`header claims ${g.descBlocks} descriptor blocks, more than the snapshot holds`);
+  if (g.timerBlocks * g.timerPerBlock * g.timerSize > r.length) throw new SnapshotError(`header claims ${g.timerBlocks} timer blocks, more than the snapshot holds`);
+  r.check(g.descDir, g.descBlocks * 4, 'descriptor directory');
+  r.check(g.timerDir, g.timerBlocks * 4, 'timer directory');
+  void table;
+  return g;
+}
+
+interface Consts {
+  infoClosing: number; infoEventErr: number; infoExpiredRead: number; infoExpiredWrite: number;
+  infoSeqShift: number; infoSeqMask: number;
+  flagAllocated: number; flagClosing: number; flagRrun: number; flagWrun: number;
+  pdNil: number; pdReady: number; pdWait: number;
+  timerKindBits: number; kindR: number; kindW: number; kindRW: number;
+}
+
+function constants(table: LayoutTable): Consts {
+  const names: (keyof Consts)[] = [
+    'infoClosing', 'infoEventErr', 'infoExpiredRead', 'infoExpiredWrite', 'infoSeqShift', 'infoSeqMask',
+    'flagAllocated', 'flagClosing', 'flagRrun', 'flagWrun', 'pdNil', 'pdReady', 'pdWait',
+    'timerKindBits', 'kindR', 'kindW', 'kindRW',
+  ];
+  const c = {} as Consts;
+  for (const n of names) c[n] = table.get('const', n);
+  if (c.infoSeqShift > 31 || c.timerKindBits > 31) throw new SnapshotError('layout constants out of range');
+  return c;
+}
+
+function sema(v: number, c: Consts): SemaState {
+  if (v === c.pdNil) return { state: 'nil' };
+  if (v === c.pdReady) return { state: 'ready' };
+  if (v === c.pdWait) return { state: 'wait' };
+  return { state: 'waiter', token: v };
+}
+
+function decodeDescriptors(r: Reader, t: LayoutTable, g: Geometry, c: Consts): DescriptorView[] {
+  const size = g.descSize;
+  const off = {
+    link: t.field('desc', 'link', 4, size), fd: t.field('desc', 'fd', 4, size), fdseq: t.field('desc', 'fdseq', 4, size),
+    info: t.field('desc', 'info', 4, size), rg: t.field('desc', 'rg', 4, size), wg: t.field('desc', 'wg', 4, size),
+    rseq: t.field('desc', 'rseq', 4, size), wseq: t.field('desc', 'wseq', 4, size),
+    rd: t.field('desc', 'rd', 8, size), wd: t.field('desc', 'wd', 8, size),
+    rslot: t.field('desc', 'rslot', 4, size), wslot: t.field('desc', 'wslot', 4, size), flags: t.field('desc', 'flags', 4, size),
+  };
+  const out: DescriptorView[] = [];
+  for (let b = 0; b < g.descBlocks; b++) {
+    const base = r.u32(g.descDir + b * 4, `descriptor directory entry ${b}`);
+    r.check(base, g.descPerBlock * size, `descriptor block ${b}`);
+    for (let k = 0; k < g.descPerBlock; k++) {
+      const at = base + k * size;
+      const flags = r.u32(at + off.flags, 'desc.flags');
+      const info = r.u32(at + off.info, 'desc.info');
+      const closing = (flags & c.flagClosing) !== 0;
+      const allocated = (flags & c.flagAllocated) !== 0;
+      out.push({
+        index: b * g.descPerBlock + k,
+        state: !allocated ? 'free' : closing ? 'closing' : 'open',
+        fd: r.i32(at + off.fd, 'desc.fd'),
+        fdseq: r.u32(at + off.fdseq, 'desc.fdseq'),
+        closing,
+        eventErr: (info & c.infoEventErr) !== 0,
+        expiredRead: (info & c.infoExpiredRead) !== 0,
+        expiredWrite: (info & c.infoExpiredWrite) !== 0,
+        infoSeq: (info >>> c.infoSeqShift) & c.infoSeqMask,
+        infoClosing: (info & c.infoClosing) !== 0,
+        rg: sema(r.u32(at + off.rg, 'desc.rg'), c),
+        wg: sema(r.u32(at + off.wg, 'desc.wg'), c),
+        rseq: r.u32(at + off.rseq, 'desc.rseq'),
+        wseq: r.u32(at + off.wseq, 'desc.wseq'),
+        rd: r.i64(at + off.rd, 'desc.rd').toString(),
+        wd: r.i64(at + off.wd, 'desc.wd').toString(),
+        rrun: (flags & c.flagRrun) !== 0,
+        wrun: (flags & c.flagWrun) !== 0,
+        rslot: r.u32(at + off.rslot, 'desc.rslot'),
+        wslot: r.u32(at + off.wslot, 'desc.wslot'),
+        link: r.u32(at + off.link, 'desc.link'),
+      });
+    }
+  }
+  return out;
+}
+
+function kindName(kind: number, c: Consts): TimerKindName | null {
+  if (kind === c.kindR) return 'r';
+  if (kind === c.kindW) return 'w';
+  if (kind === c.kindRW) return 'rw';
+  return null;
+}
+
+function decodeTimers(r: Reader, t: LayoutTable, g: Geometry, c: Consts, length: number): TimerView[] {
+  const size = g.timerSize;
+  const capacity = g.timerBlocks * g.timerPerBlock;
+  if (length > capacity) throw new SnapshotError(`header.timers ${length} exceeds the heap capacity ${capacity}`);
+  const off = { when: t.field('timer', 'when', 8, size), ref: t.field('timer', 'ref', 4, size), seq: t.field('timer', 'seq', 4, size) };
+  const mask = (1 << c.timerKindBits) - 1;
+  const out: TimerView[] = [];
+  const blockBase: number[] = [];
+  for (let b = 0; b < g.timerBlocks; b++) {
+    const base = r.u32(g.timerDir + b * 4, `timer directory entry ${b}`);
+    r.check(base, g.timerPerBlock * size, `timer block ${b}`);
+    blockBase.push(base);
+  }
+  for (let j = 0; j < length; j++) {
+    const at = blockBase[Math.floor(j / g.timerPerBlock)]! + (j % g.timerPerBlock) * size;
+    const ref = r.u32(at + off.ref, 'timer.ref');
+    out.push({
+      slot: j,
+      when: r.i64(at + off.when, 'timer.when').toString(),
+      desc: ref >>> c.timerKindBits,
+      kind: kindName(ref & mask, c) ?? (`?${ref & mask}` as TimerKindName),
+      seq: r.u32(at + off.seq, 'timer.seq'),
+    });
+  }
+  return out;
+}
+
+export interface FreeListWalk {
+  order: number[];
+  /** Set when the walk stopped early: a cycle, or a link out of range. */
+  problem: { rule: 'free-list-cycle' | 'free-list-range'; at: number } | null;
+}
+
+/** Follow link from the head; bounded by the descriptor count, so a forged cycle cannot hang it. */
+function walkFreeList(descs: DescriptorView[], head: number): FreeListWalk {
+  const seen = new Uint8Array(descs.length);
+  const order: number[] = [];
+  let next = head;
+  while (next !== 0) {
+    const index = next - 1;
+    if (index >= descs.length) return { order, problem: { rule: 'free-list-range', at: index } };
+    if (seen[index]) return { order, problem: { rule: 'free-list-cycle', at: index } };
+    seen[index] = 1;
+    order.push(index);
+    next = descs[index]!.link;
+  }
+  return { order, problem: null };
+}

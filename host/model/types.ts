@@ -1,0 +1,99 @@
+// The surface shared by the plain-TS reference model (reference.ts) and any
+// adapter around the Wasm core: the exports of host/core/abi.ts, with the
+// epoll batch and the ready list as plain arrays instead of core memory.
+
+/** One raw epoll_event, decoded: data = index << 32 | tag. */
+export interface PollEvent {
+  events: number;
+  index: number;
+  tag: number;
+}
+
+/** A ready-list entry: the woken waiter's token and the code its wait returns. */
+export interface ReadyEntry {
+  token: number;
+  code: number;
+}
+
+export interface PollerCore {
+  open(fd: number): number;
+  seqOf(index: number): number;
+  abandon(index: number, seq: number): number;
+  checkErr(index: number, seq: number, mode: number): number;
+  reset(index: number, seq: number, mode: number): number;
+  prepareWait(index: number, seq: number, mode: number): number;
+  commitWait(index: number, seq: number, mode: number, token: number): number;
+  cancelWait(index: number, seq: number, mode: number, token: number): number;
+  /** Ready-list length, or a misuse code. */
+  setDeadline(index: number, seq: number, mode: number, d: bigint, now: bigint): number;
+  /** Ready-list length, or a misuse code. */
+  unblock(index: number, seq: number): number;
+  close(index: number, seq: number): number;
+  /** One epoll batch, then the timers due at `now` (now < 0: none). Returns the ready list it wrote. */
+  netpoll(events: readonly PollEvent[], now: bigint): ReadyEntry[];
+  nextDeadline(): bigint;
+  /** The entries written by the last call that wakes waiters (netpoll, setDeadline, unblock). */
+  readyList(): ReadyEntry[];
+}
+
+/**
+ * The comparable state of one descriptor: every field of the Wasm record,
+ * except that heap positions (rslot / wslot) are reduced to "has a timer in
+ * the heap", since the model keeps an unordered list instead of a heap.
+ */
+export interface DescFields {
+  index: number;
+  allocated: boolean;
+  /** Free-list successor, index + 1 (0 = end, and 0 while allocated). */
+  link: number;
+  fd: number;
+  fdseq: number;
+  /** The published info word (closing, eventErr, expired bits, seq bits). */
+  info: number;
+  closing: boolean;
+  rg: number;
+  wg: number;
+  rseq: number;
+  wseq: number;
+  rd: bigint;
+  wd: bigint;
+  rrun: boolean;
+  wrun: boolean;
+  /** A read (or combined) timer is in the heap. */
+  rtimer: boolean;
+  /** A write timer is in the heap. */
+  wtimer: boolean;
+}
+
+/** Header counters (see assembly/layout.ts). */
+export interface Counters {
+  inUse: number;
+  waiters: number;
+  /** Heap length. */
+  timers: number;
+  readyLength: number;
+  staleEvents: number;
+  hostEvents: number;
+  eventsSeen: number;
+  wakeups: number;
+  timersFired: number;
+  inconsistent: number;
+  descBlocks: number;
+  timerBlocks: number;
+  /** Free-list top, index + 1 (0 = empty). */
+  freeHead: number;
+  nextWhen: bigint;
+}
+
+/** One armed timer: ref = index << 2 | kind (1 r, 2 w, 3 rw); seq = rseq (r, rw) or wseq (w) at arming. */
+export interface TimerEntry {
+  when: bigint;
+  ref: number;
+  seq: number;
+}
+
+export interface Fields {
+  /** undefined when index is beyond the descriptors created so far. */
+  desc: DescFields | undefined;
+  counters: Counters;
+}

@@ -1,0 +1,11 @@
+/**
+ * The OS layer: everything in the host that makes a system call. The
+ * portable part of the host imports from here and never from koffi.
+ */
+export * from './errors.js';
+export * from './fd.js';
+export * from './socket.js';
+export * from './event.js';
+export * from './epoll.js';
+export * from './limits.js';
+export * from './time.js';
