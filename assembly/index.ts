@@ -35,19 +35,18 @@ import {
   H_DESC_PER_BLOCK, H_TIMER_DIR_OFF, H_TIMER_DIR_CAP, H_TIMER_SIZE, H_TIMER_PER_BLOCK, H_CHUNK_BASE, H_BUMP,
   EVENTS_BASE, EVENT_CAPACITY, READY_BASE, READY_CAPACITY, DESC_DIR_BASE, DESC_DIR_CAPACITY, DESC_SIZE,
   DESC_PER_BLOCK, TIMER_DIR_BASE, TIMER_DIR_CAPACITY, TIMER_SIZE, TIMER_PER_BLOCK, CHUNK_BASE,
-  D_FDSEQ, D_FLAGS, FLAG_CLOSING, D_RSEQ, D_WSEQ,
+  D_FDSEQ, D_FLAGS, FLAG_CLOSING, FLAG_ALLOCATED, D_RSEQ, D_WSEQ, PD_NIL, PD_WAIT,
 } from "./layout";
 import { writeLayoutTable } from "./layout_table";
 import { descAddr, descCount, resolve, isClosing, publishInfo, openDesc, freeDesc } from "./descriptors";
 import {
   MODE_R, MODE_W, OK, STALE_HANDLE, BAD_TOKEN, BAD_ARGUMENT, ALREADY_CLOSING, NOT_CLOSING, WAITER_PRESENT,
-  OUT_OF_MEMORY, DOUBLE_WAIT, checkErr as checkErrPd, prepare, commit, cancel, unblockMode, hasWaiter, wordAddr,
+  OUT_OF_MEMORY, checkErr as checkErrPd, prepare, commit, cancel, unblockMode, hasWaiter, wordAddr,
 } from "./semaphores";
 import { setDeadline as setDeadlinePd, stopTimers, fireDue } from "./deadlines";
 import { processEvents } from "./netpoll";
 import { readyClear, readyLen } from "./ready";
 import { nextWhen } from "./timers";
-import { PD_NIL, PD_READY, PD_WAIT, FLAG_ALLOCATED } from "./layout";
 
 // ── start-up ────────────────────────────────────────────────────────────────
 

@@ -19,6 +19,8 @@ export type DeadlineModeName = 'r' | 'w' | 'rw';
 export interface PollDescInternals {
   engine(): Engine;
   now(): bigint;
+  /** Wall-clock epoch ms for converting absolute deadlines. */
+  epochNowMs(): number;
   /** Tell the drive about waiters / the earliest deadline after a change. */
   settle(): void;
   /** EPOLL_CTL_DEL and forget the descriptor. */
@@ -120,7 +122,7 @@ export class PollDesc {
   /** Go's SetDeadline / SetReadDeadline / SetWriteDeadline: a Date, epoch ms, or null for none. */
   setDeadline(deadline: Deadline, mode: DeadlineModeName = 'rw'): void {
     const m = deadlineMode(mode);
-    const d = relativeNs(deadline);
+    const d = relativeNs(deadline, this.host.epochNowMs());
     if (this.closed) throw this.fail(Misuse.STALE_HANDLE);
     const engine = this.host.engine();
     const n = engine.core.setDeadline(this.index, this.seq, m, d, this.host.now());

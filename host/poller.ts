@@ -8,7 +8,8 @@
 
 import { Engine } from './core/engine.js';
 import { Code, Misuse } from './core/abi.js';
-import type { CoreFlavor } from './core/load.js';
+import { loadCore, type CoreFlavor } from './core/load.js';
+import type { CoreExports } from './core/abi.js';
 import { type Drive, type Pump } from './drive/drive.js';
 import { UvDrive } from './drive/uv.js';
 import { ThreadDrive } from './drive/thread.js';
@@ -18,6 +19,7 @@ import { PollDesc, type PollDescInternals } from './polldesc.js';
 import { decodeSnapshot } from './inspect/decode.js';
 import type { Inspection } from './inspect/types.js';
 import { writePostMortem } from './inspect/postmortem.js';
+import { epochNowMs } from './deadline.js';
 
 export type DriveMode = 'uv' | 'thread';
 
@@ -28,6 +30,11 @@ export interface PollerOptions {
   maxEvents?: number;
   /** 'debug' runs the core built with its internal asserts. */
   core?: CoreFlavor;
+  /**
+   * Wrap the core's exports before the poller uses them: every input the host
+   * gives the core passes through the wrapper (trace recording uses this).
+   */
+  instrument?: (core: CoreExports) => CoreExports;
 }
 
 export interface PollerStats {
@@ -75,7 +82,8 @@ export class Poller {
       else if (mode === 'thread') makeDrive = (p, m) => new ThreadDrive(p, m);
       else throw new MisuseError('bad-argument', `unknown drive mode ${JSON.stringify(mode)} (use 'uv' or 'thread')`);
     }
-    return new Poller(new Engine(opts.core), makeDrive, maxEvents);
+    const core = loadCore(opts.core);
+    return new Poller(new Engine(opts.core, opts.instrument ? opts.instrument(core) : core), makeDrive, maxEvents);
   }
 
   get driveMode(): Drive['kind'] {
@@ -185,6 +193,7 @@ export class Poller {
   private readonly internals: PollDescInternals = {
     engine: () => this.engine,
     now: () => this.drive.now(),
+    epochNowMs: () => (this.drive.epochNowMs ? this.drive.epochNowMs() : epochNowMs()),
     settle: () => this.settle(),
     deregister: (pd: PollDesc) => {
       this.descs.delete(pd);

@@ -19,6 +19,8 @@ export interface Drive {
   readonly kind: 'uv' | 'thread' | 'sim';
   /** Monotonic ns, the clock deadlines are measured in. */
   now(): bigint;
+  /** Wall-clock epoch ms that user deadlines (Date / epoch ms) are relative to; the real drives leave it to the system clock. */
+  epochNowMs?(): number;
   /** EPOLL_CTL_ADD with data (index << 32 | seq). Throws the registration's error (EPERM: not pollable). */
   add(fd: number, index: number, seq: number): void;
   /** EPOLL_CTL_DEL; before the fd is closed. */

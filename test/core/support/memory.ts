@@ -1,0 +1,157 @@
+// Reads the core's state straight out of its linear memory: header counters,
+// descriptor records (through the descriptor directory), the raw timer heap
+// and the ready list. Offsets come from the layout table (layout.ts).
+
+import type { CoreExports } from '../../../host/core/abi.js';
+import type { Counters, DescFields, ReadyEntry } from '../../../host/model/types.js';
+import { entry, readLayoutTable } from './layout.js';
+
+/** A descriptor as stored, with the raw heap links and flags the model does not keep. */
+export interface RawDesc extends DescFields {
+  flags: number;
+  rslot: number;
+  wslot: number;
+  reserved: number;
+}
+
+/** One heap slot, in array order. */
+export interface HeapSlot {
+  slot: number;
+  when: bigint;
+  ref: number;
+  seq: number;
+}
+
+export class CoreReader {
+  private view: DataView;
+  private readonly base: number;
+  private readonly h: Record<string, number> = {};
+  private readonly d: Record<string, number> = {};
+  private readonly t: Record<string, number> = {};
+  readonly k: Record<string, number> = {};
+
+  constructor(private readonly core: CoreExports) {
+    const table = readLayoutTable(core);
+    this.base = core.headerOffset();
+    for (const n of ['descDirOffset', 'timerDirOffset', 'descSize', 'descPerBlock', 'timerSize', 'timerPerBlock',
+      'descBlocks', 'timerBlocks', 'freeHead', 'inUse', 'waiters', 'timers', 'readyLength', 'staleEvents',
+      'hostEvents', 'eventsSeen', 'wakeups', 'timersFired', 'inconsistent', 'nextWhen', 'readyOffset']) {
+      this.h[n] = entry(table, 'header', n);
+    }
+    for (const n of ['link', 'fd', 'fdseq', 'info', 'rg', 'wg', 'rseq', 'wseq', 'rd', 'wd', 'rslot', 'wslot', 'flags']) {
+      this.d[n] = entry(table, 'desc', n);
+    }
+    for (const n of ['when', 'ref', 'seq']) this.t[n] = entry(table, 'timer', n);
+    for (const n of ['flagAllocated', 'flagClosing', 'flagRrun', 'flagWrun', 'infoSeqShift', 'infoSeqMask']) {
+      this.k[n] = entry(table, 'const', n);
+    }
+    this.view = new DataView(core.memory.buffer);
+  }
+
+  /** memory.grow replaces the buffer; re-take the view when it did. */
+  private dv(): DataView {
+    if (this.view.buffer !== this.core.memory.buffer) this.view = new DataView(this.core.memory.buffer);
+    return this.view;
+  }
+
+  private u32(addr: number): number {
+    return this.dv().getUint32(addr, true);
+  }
+
+  private hdr(name: string): number {
+    return this.u32(this.base + this.h[name]);
+  }
+
+  counters(): Counters {
+    return {
+      inUse: this.hdr('inUse'),
+      waiters: this.hdr('waiters'),
+      timers: this.hdr('timers'),
+      readyLength: this.hdr('readyLength'),
+      staleEvents: this.hdr('staleEvents'),
+      hostEvents: this.hdr('hostEvents'),
+      eventsSeen: this.hdr('eventsSeen'),
+      wakeups: this.hdr('wakeups'),
+      timersFired: this.hdr('timersFired'),
+      inconsistent: this.hdr('inconsistent'),
+      descBlocks: this.hdr('descBlocks'),
+      timerBlocks: this.hdr('timerBlocks'),
+      freeHead: this.hdr('freeHead'),
+      nextWhen: this.dv().getBigInt64(this.base + this.h.nextWhen, true),
+    };
+  }
+
+  descCount(): number {
+    return this.hdr('descBlocks') * this.hdr('descPerBlock');
+  }
+
+  descAddr(index: number): number {
+    const per = this.hdr('descPerBlock');
+    const block = this.u32(this.hdr('descDirOffset') + Math.floor(index / per) * 4);
+    return block + (index % per) * this.hdr('descSize');
+  }
+
+  desc(index: number): RawDesc {
+    const a = this.descAddr(index), d = this.d, k = this.k, dv = this.dv();
+    const flags = this.u32(a + d.flags);
+    return {
+      index,
+      allocated: (flags & k.flagAllocated) !== 0,
+      link: this.u32(a + d.link),
+      fd: dv.getInt32(a + d.fd, true),
+      fdseq: this.u32(a + d.fdseq),
+      info: this.u32(a + d.info),
+      closing: (flags & k.flagClosing) !== 0,
+      rg: this.u32(a + d.rg),
+      wg: this.u32(a + d.wg),
+      rseq: this.u32(a + d.rseq),
+      wseq: this.u32(a + d.wseq),
+      rd: dv.getBigInt64(a + d.rd, true),
+      wd: dv.getBigInt64(a + d.wd, true),
+      rrun: (flags & k.flagRrun) !== 0,
+      wrun: (flags & k.flagWrun) !== 0,
+      rtimer: this.u32(a + d.rslot) !== 0,
+      wtimer: this.u32(a + d.wslot) !== 0,
+      flags,
+      rslot: this.u32(a + d.rslot),
+      wslot: this.u32(a + d.wslot),
+      reserved: this.u32(a + this.hdr('descSize') - 4), // the last word of the record, not in the table
+    };
+  }
+
+  private slotAddr(j: number): number {
+    const per = this.hdr('timerPerBlock');
+    const block = this.u32(this.hdr('timerDirOffset') + Math.floor(j / per) * 4);
+    return block + (j % per) * this.hdr('timerSize');
+  }
+
+  slot(j: number): HeapSlot {
+    const a = this.slotAddr(j), dv = this.dv();
+    return {
+      slot: j,
+      when: dv.getBigInt64(a + this.t.when, true),
+      ref: this.u32(a + this.t.ref),
+      seq: this.u32(a + this.t.seq),
+    };
+  }
+
+  /** The live heap, in array order. */
+  heap(): HeapSlot[] {
+    const n = this.hdr('timers');
+    const out: HeapSlot[] = [];
+    for (let j = 0; j < n; j++) out.push(this.slot(j));
+    return out;
+  }
+
+  /** Heap slots allocated (timer blocks × per block). */
+  heapCapacity(): number {
+    return this.hdr('timerBlocks') * this.hdr('timerPerBlock');
+  }
+
+  ready(): ReadyEntry[] {
+    const at = this.hdr('readyOffset'), n = this.hdr('readyLength');
+    const out: ReadyEntry[] = [];
+    for (let i = 0; i < n; i++) out.push({ token: this.u32(at + 8 * i), code: this.u32(at + 8 * i + 4) });
+    return out;
+  }
+}
