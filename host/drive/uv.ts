@@ -16,6 +16,17 @@ import { closeFd } from '../sys/fd.js';
 import { monotonicNs } from '../sys/time.js';
 import { type Drive, type Pump, REGISTER_EVENTS, HOST_SENTINEL, HOST_TIMERFD } from './drive.js';
 
+// koffi (3.3.4) calls a poll handle's JS callback from the uv_run that Node's
+// environment teardown performs (Environment::CleanupHandles) whenever the fd
+// is readable at that moment — any unconsumed event in an unreferenced epoll
+// set — and calling into JS there is fatal ("napi_throw", SIGABRT, exit code
+// 134). So every live handle is closed when the process exits.
+const live = new Set<UvDrive>();
+let exitHook = false;
+function closeAtExit(): void {
+  for (const d of live) d.close();
+}
+
 export class UvDrive implements Drive {
   readonly kind = 'uv' as const;
   private readonly epfd: number;
@@ -37,6 +48,11 @@ export class UvDrive implements Drive {
     this.handle = koffi.node.poll(this.epfd, { readable: true }, () => this.drain());
     this.handle.unref();
     this.referenced = false;
+    live.add(this);
+    if (!exitHook) {
+      exitHook = true;
+      process.on('exit', closeAtExit);
+    }
   }
 
   now(): bigint {
@@ -78,6 +94,7 @@ export class UvDrive implements Drive {
   close(): void {
     if (this.closed) return;
     this.closed = true;
+    live.delete(this);
     this.handle.close();
     closeFd(this.tfd);
     closeFd(this.epfd);

@@ -13,6 +13,9 @@ export function decodeSnapshot(bytes: Uint8Array): Inspection {
   if (!(bytes instanceof Uint8Array)) throw new SnapshotError('a snapshot must be a Uint8Array');
   const r = new Reader(bytes);
   const h = SNAPSHOT_HEADER_BASE;
+  if (bytes.byteLength < h + 16) {
+    throw new SnapshotError(`not a netpoll snapshot: ${bytes.byteLength} bytes is too short (the header starts at byte ${h})`);
+  }
   const magic = r.u32(h, 'header magic');
   if (magic !== SNAPSHOT_MAGIC) {
     throw new SnapshotError(`not a netpoll snapshot: magic 0x${magic.toString(16).padStart(8, '0')} at byte ${h}, expected 0x${SNAPSHOT_MAGIC.toString(16)} ("NPWM")`);
@@ -146,6 +149,7 @@ function decodeDescriptors(r: Reader, t: LayoutTable, g: Geometry, c: Consts): D
     rd: t.field('desc', 'rd', 8, size), wd: t.field('desc', 'wd', 8, size),
     rslot: t.field('desc', 'rslot', 4, size), wslot: t.field('desc', 'wslot', 4, size), flags: t.field('desc', 'flags', 4, size),
   };
+  disjoint('desc', off, { rd: 8, wd: 8 });
   const out: DescriptorView[] = [];
   for (let b = 0; b < g.descBlocks; b++) {
     const base = r.u32(g.descDir + b * 4, `descriptor directory entry ${b}`);
@@ -184,6 +188,20 @@ function decodeDescriptors(r: Reader, t: LayoutTable, g: Geometry, c: Consts): D
   return out;
 }
 
+/**
+ * The fields of a record must not overlap. Besides catching a forged layout
+ * table, this bounds the decoder's output by its input: a record is at least
+ * as large as its fields, so a snapshot of n bytes yields at most n / 60
+ * descriptors (n / 16 heap entries), whatever the header claims.
+ */
+function disjoint(group: string, off: Record<string, number>, wide: Record<string, number>): void {
+  const spans = Object.entries(off).map(([name, at]) => ({ name, at, end: at + (wide[name] ?? 4) })).sort((a, b) => a.at - b.at);
+  for (let i = 1; i < spans.length; i++) {
+    const a = spans[i - 1]!, b = spans[i]!;
+    if (b.at < a.end) throw new SnapshotError(`layout fields ${group}.${a.name} (+${a.at}) and ${group}.${b.name} (+${b.at}) overlap`);
+  }
+}
+
 function kindName(kind: number, c: Consts): TimerKindName | null {
   if (kind === c.kindR) return 'r';
   if (kind === c.kindW) return 'w';
@@ -196,6 +214,7 @@ function decodeTimers(r: Reader, t: LayoutTable, g: Geometry, c: Consts, length:
   const capacity = g.timerBlocks * g.timerPerBlock;
   if (length > capacity) throw new SnapshotError(`header.timers ${length} exceeds the heap capacity ${capacity}`);
   const off = { when: t.field('timer', 'when', 8, size), ref: t.field('timer', 'ref', 4, size), seq: t.field('timer', 'seq', 4, size) };
+  disjoint('timer', off, { when: 8 });
   const mask = (1 << c.timerKindBits) - 1;
   const out: TimerView[] = [];
   const blockBase: number[] = [];

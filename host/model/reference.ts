@@ -15,7 +15,7 @@
 
 import { Code, Misuse, Mode, Sema, Info, TimerKind } from '../core/abi.js';
 import { TimerList } from './timer-list.js';
-import type { Counters, DescFields, Fields, PollEvent, PollerCore, ReadyEntry, TimerEntry } from './types.js';
+import type { Counters, DescFields, Fields, PollEvent, RawPollerCore, ReadyEntry, TimerEntry } from './types.js';
 
 // Capacities and constants of the core (assembly/layout.ts).
 export const DESC_PER_BLOCK = 64;
@@ -80,7 +80,7 @@ function infoWord(d: PollDesc): number {
   );
 }
 
-export class ReferenceCore implements PollerCore {
+export class ReferenceCore implements RawPollerCore {
   readonly descs: PollDesc[] = [];
   /** The pollCache free list: indices, top of the LIFO at the end. */
   private readonly free: number[] = [];
@@ -511,8 +511,13 @@ export class ReferenceCore implements PollerCore {
 
   /** The comparable fields of descriptor `index` and the header counters. */
   fields(index: number): Fields {
+    return { desc: this.descFields(index), counters: this.counters() };
+  }
+
+  /** Just the descriptor part of fields(). */
+  descFields(index: number): DescFields | undefined {
     const d = this.descs[index];
-    return { desc: d && ReferenceCore.descFields(d), counters: this.counters() };
+    return d && ReferenceCore.toFields(d);
   }
 
   counters(): Counters {
@@ -544,7 +549,7 @@ export class ReferenceCore implements PollerCore {
     return this.timers.sorted().map((t) => ({ ...t }));
   }
 
-  private static descFields(d: PollDesc): DescFields {
+  private static toFields(d: PollDesc): DescFields {
     return {
       index: d.index, allocated: d.allocated, link: d.link, fd: d.fd, fdseq: d.fdseq, info: infoWord(d),
       closing: d.closing, rg: d.rg, wg: d.wg, rseq: d.rseq, wseq: d.wseq, rd: d.rd, wd: d.wd,

@@ -36,6 +36,12 @@ export interface PollerCore {
   readyList(): ReadyEntry[];
 }
 
+/** The surface plus the export's exact netpoll contract (count and stride checked, a code returned). */
+export interface RawPollerCore extends PollerCore {
+  /** Ready-list length, or BAD_ARGUMENT for more than 1024 events or a stride other than 12 / 16. */
+  netpollCode(events: readonly PollEvent[], stride: number, now: bigint): number;
+}
+
 /**
  * The comparable state of one descriptor: every field of the Wasm record,
  * except that heap positions (rslot / wslot) are reduced to "has a timer in

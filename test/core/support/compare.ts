@@ -1,8 +1,11 @@
 // Compare the Wasm core against the reference model after a command: every
 // descriptor field, every header counter, the ready list, the armed timers,
 // nextDeadline, seqOf and checkErr (both modes) of every allocated descriptor,
-// plus the core's own structural invariants (invariants.ts).
+// plus the core's structural invariants: ours on the raw memory
+// (invariants.ts) and the inspector's (host/inspect decodeSnapshot), whose
+// `violations` must be empty.
 
+import { decodeSnapshot } from '../../../host/inspect/decode.js';
 import type { ReferenceCore } from '../../../host/model/reference.js';
 import type { DescFields } from '../../../host/model/types.js';
 import { violations } from './invariants.js';
@@ -18,7 +21,9 @@ const show = (v: unknown): string =>
 
 export function differences(model: ReferenceCore, core: WasmCore): string[] {
   const out: string[] = [];
+  // Primitives compare with === (bigints too); structures by their printed form. Print only on mismatch.
   const same = (what: string, m: unknown, c: unknown): void => {
+    if (m === c) return;
     const ms = show(m), cs = show(c);
     if (ms !== cs) out.push(`${what}: core ${cs}, model ${ms}`);
   };
@@ -29,24 +34,28 @@ export function differences(model: ReferenceCore, core: WasmCore): string[] {
   same('nextDeadline()', model.nextDeadline(), core.nextDeadline());
   same('ready list', model.readyList(), core.readyList());
 
-  const coreTimers = r.heap()
+  const heap = r.heap();
+  const coreTimers = heap
     .map(({ when, ref, seq }) => ({ when, ref, seq }))
     .sort((a, b) => (a.when < b.when ? -1 : a.when > b.when ? 1 : a.ref - b.ref));
   same('timers (sorted)', model.timerEntries(), coreTimers);
 
-  const n = model.descCount();
-  same('descriptor count', n, r.descCount());
-  for (let i = 0; i < Math.min(n, r.descCount()); i++) {
-    const m = model.fields(i).desc!, c = r.desc(i);
+  const descs = r.descs();
+  same('descriptor count', model.descCount(), descs.length);
+  for (let i = 0; i < Math.min(model.descCount(), descs.length); i++) {
+    const m = model.descFields(i)!, c = descs[i];
     for (const k of DESC_KEYS) same(`desc ${i}.${k}`, m[k], c[k]);
-    same(`seqOf(${i})`, model.seqOf(i), core.seqOf(i));
     if (m.allocated) {
+      same(`seqOf(${i})`, model.seqOf(i), core.seqOf(i));
       for (const mode of [1, 2]) {
         same(`checkErr(${i}, ${mode})`, model.checkErr(i, m.fdseq, mode), core.checkErr(i, c.fdseq, mode));
       }
     }
   }
-  for (const v of violations(r)) out.push(`core invariant: ${v}`);
+  for (const v of violations(r, descs, heap)) out.push(`core invariant: ${v}`);
+  for (const v of decodeSnapshot(new Uint8Array(core.x.memory.buffer)).violations) {
+    out.push(`inspector violation ${v.rule}: ${v.message}`);
+  }
   return out;
 }
 

@@ -15,7 +15,7 @@
 //          they make up every descriptor exactly once; inUse = allocated.
 //   waiters = number of semaphore words holding a token.
 
-import type { CoreReader, RawDesc } from './memory.js';
+import type { CoreReader, HeapSlot, RawDesc } from './memory.js';
 
 const KIND_W = 2, KIND_RW = 3;
 
@@ -23,13 +23,11 @@ function less(a: { when: bigint; ref: number }, b: { when: bigint; ref: number }
   return a.when < b.when || (a.when === b.when && a.ref < b.ref);
 }
 
-export function violations(r: CoreReader): string[] {
+/** `descs` and `heap` default to a fresh read; callers that already read them pass them in. */
+export function violations(r: CoreReader, descs: RawDesc[] = r.descs(), heap: HeapSlot[] = r.heap()): string[] {
   const out: string[] = [];
   const c = r.counters();
-  const n = r.descCount();
-  const descs: RawDesc[] = [];
-  for (let i = 0; i < n; i++) descs.push(r.desc(i));
-  const heap = r.heap();
+  const n = descs.length;
   const { infoSeqShift, infoSeqMask } = r.k;
 
   // heap

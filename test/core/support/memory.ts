@@ -25,6 +25,8 @@ export interface HeapSlot {
 export class CoreReader {
   private view: DataView;
   private readonly base: number;
+  /** Geometry, fixed for the module's life. */
+  private readonly geo: { descDir: number; timerDir: number; descSize: number; descPer: number; timerSize: number; timerPer: number };
   private readonly h: Record<string, number> = {};
   private readonly d: Record<string, number> = {};
   private readonly t: Record<string, number> = {};
@@ -35,7 +37,8 @@ export class CoreReader {
     this.base = core.headerOffset();
     for (const n of ['descDirOffset', 'timerDirOffset', 'descSize', 'descPerBlock', 'timerSize', 'timerPerBlock',
       'descBlocks', 'timerBlocks', 'freeHead', 'inUse', 'waiters', 'timers', 'readyLength', 'staleEvents',
-      'hostEvents', 'eventsSeen', 'wakeups', 'timersFired', 'inconsistent', 'nextWhen', 'readyOffset']) {
+      'hostEvents', 'eventsSeen', 'wakeups', 'timersFired', 'inconsistent', 'nextWhen', 'readyOffset',
+      'readyCapacity', 'chunkBase', 'bump']) {
       this.h[n] = entry(table, 'header', n);
     }
     for (const n of ['link', 'fd', 'fdseq', 'info', 'rg', 'wg', 'rseq', 'wseq', 'rd', 'wd', 'rslot', 'wslot', 'flags']) {
@@ -46,11 +49,16 @@ export class CoreReader {
       this.k[n] = entry(table, 'const', n);
     }
     this.view = new DataView(core.memory.buffer);
+    this.geo = {
+      descDir: this.hdr('descDirOffset'), timerDir: this.hdr('timerDirOffset'),
+      descSize: this.hdr('descSize'), descPer: this.hdr('descPerBlock'),
+      timerSize: this.hdr('timerSize'), timerPer: this.hdr('timerPerBlock'),
+    };
   }
 
-  /** memory.grow replaces the buffer; re-take the view when it did. */
+  /** memory.grow detaches the old buffer (its byteLength becomes 0); re-take the view when it did. */
   private dv(): DataView {
-    if (this.view.buffer !== this.core.memory.buffer) this.view = new DataView(this.core.memory.buffer);
+    if (this.view.buffer.byteLength === 0) this.view = new DataView(this.core.memory.buffer);
     return this.view;
   }
 
@@ -81,14 +89,20 @@ export class CoreReader {
     };
   }
 
+  /** Offset of a descriptor field by its layout-table name. */
+  descField(name: string): number {
+    const off = this.d[name];
+    if (off === undefined) throw new Error(`no desc field ${name}`);
+    return off;
+  }
+
   descCount(): number {
-    return this.hdr('descBlocks') * this.hdr('descPerBlock');
+    return this.hdr('descBlocks') * this.geo.descPer;
   }
 
   descAddr(index: number): number {
-    const per = this.hdr('descPerBlock');
-    const block = this.u32(this.hdr('descDirOffset') + Math.floor(index / per) * 4);
-    return block + (index % per) * this.hdr('descSize');
+    const { descDir, descPer, descSize } = this.geo;
+    return this.u32(descDir + Math.floor(index / descPer) * 4) + (index % descPer) * descSize;
   }
 
   desc(index: number): RawDesc {
@@ -115,14 +129,13 @@ export class CoreReader {
       flags,
       rslot: this.u32(a + d.rslot),
       wslot: this.u32(a + d.wslot),
-      reserved: this.u32(a + this.hdr('descSize') - 4), // the last word of the record, not in the table
+      reserved: this.u32(a + this.geo.descSize - 4), // the last word of the record, not in the table
     };
   }
 
   private slotAddr(j: number): number {
-    const per = this.hdr('timerPerBlock');
-    const block = this.u32(this.hdr('timerDirOffset') + Math.floor(j / per) * 4);
-    return block + (j % per) * this.hdr('timerSize');
+    const { timerDir, timerPer, timerSize } = this.geo;
+    return this.u32(timerDir + Math.floor(j / timerPer) * 4) + (j % timerPer) * timerSize;
   }
 
   slot(j: number): HeapSlot {
@@ -143,9 +156,32 @@ export class CoreReader {
     return out;
   }
 
+  /** Every descriptor created so far. */
+  descs(): RawDesc[] {
+    const out: RawDesc[] = [];
+    for (let i = 0, n = this.descCount(); i < n; i++) out.push(this.desc(i));
+    return out;
+  }
+
   /** Heap slots allocated (timer blocks × per block). */
   heapCapacity(): number {
-    return this.hdr('timerBlocks') * this.hdr('timerPerBlock');
+    return this.hdr('timerBlocks') * this.geo.timerPer;
+  }
+
+  /**
+   * [start, end) address ranges the core writes after start-up: the header, the
+   * ready list, the used part of both directories (plus the next entry), and
+   * the chunk area up to the bump pointer. The events region is written by the host.
+   */
+  mutableRanges(): Array<[number, number]> {
+    const g = this.geo;
+    return [
+      [this.base, this.base + 256],
+      [this.hdr('readyOffset'), this.hdr('readyOffset') + 8 * this.hdr('readyCapacity')],
+      [g.descDir, g.descDir + 4 * (this.hdr('descBlocks') + 1)],
+      [g.timerDir, g.timerDir + 4 * (this.hdr('timerBlocks') + 1)],
+      [this.hdr('chunkBase'), this.hdr('bump')],
+    ];
   }
 
   ready(): ReadyEntry[] {

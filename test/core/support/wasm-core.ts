@@ -4,10 +4,10 @@
 
 import type { CoreExports } from '../../../host/core/abi.js';
 import { loadCore } from '../../../host/core/load.js';
-import type { PollEvent, PollerCore, ReadyEntry } from '../../../host/model/types.js';
+import type { PollEvent, RawPollerCore, ReadyEntry } from '../../../host/model/types.js';
 import { CoreReader } from './memory.js';
 
-export class WasmCore implements PollerCore {
+export class WasmCore implements RawPollerCore {
   readonly reader: CoreReader;
 
   constructor(readonly x: CoreExports = loadCore()) {

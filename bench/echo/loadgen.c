@@ -1,0 +1,158 @@
+// Echo load generator: N unix-stream connections, each a ping-pong of SIZE-byte
+// messages (send, wait for all SIZE bytes back, send again), driven by one
+// thread on epoll (level-triggered). After a warm-up it counts the messages
+// completed inside the measurement window and their round-trip latency.
+//
+//   loadgen PATH CONNS SIZE WARMUP_MS DURATION_MS
+//
+// Prints one JSON line:
+//   {"conns":..,"size":..,"msgs":..,"secs":..,"mps":..,"p50_us":..,"p99_us":..,"p999_us":..,"errors":..}
+//
+// Connections are made with a blocking connect (which waits for room in the
+// listener's backlog instead of failing with EAGAIN), then switched to
+// non-blocking.
+#define _GNU_SOURCE
+#include <errno.h>
+#include <fcntl.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/epoll.h>
+#include <sys/resource.h>
+#include <sys/socket.h>
+#include <sys/un.h>
+#include <time.h>
+#include <unistd.h>
+
+typedef struct {
+  int fd;
+  size_t got;      // bytes of the current reply received
+  uint64_t sent;   // when the current message was sent (ns)
+} conn_t;
+
+static uint64_t now_ns(void) {
+  struct timespec ts;
+  clock_gettime(CLOCK_MONOTONIC, &ts);
+  return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
+}
+
+static int cmp_u32(const void *a, const void *b) {
+  uint32_t x = *(const uint32_t *)a, y = *(const uint32_t *)b;
+  return x < y ? -1 : x > y;
+}
+
+static double pct(uint32_t *v, size_t n, double p) {
+  if (n == 0) return -1;
+  size_t rank = (size_t)(p / 100.0 * (double)n + 0.999999);
+  if (rank < 1) rank = 1;
+  if (rank > n) rank = n;
+  return v[rank - 1] / 1000.0;
+}
+
+static char *msg;
+static char rbuf[65536];
+
+static int send_msg(conn_t *c, size_t size) {
+  size_t off = 0;
+  while (off < size) {
+    ssize_t n = send(c->fd, msg + off, size - off, MSG_NOSIGNAL);
+    if (n > 0) { off += (size_t)n; continue; }
+    if (n < 0 && (errno == EAGAIN || errno == EINTR)) continue; // rare: the reply socket is full; spin
+    return -1;
+  }
+  c->got = 0;
+  c->sent = now_ns();
+  return 0;
+}
+
+int main(int argc, char **argv) {
+  if (argc != 6) {
+    fprintf(stderr, "usage: %s PATH CONNS SIZE WARMUP_MS DURATION_MS\n", argv[0]);
+    return 2;
+  }
+  const char *path = argv[1];
+  int nconns = atoi(argv[2]);
+  size_t size = (size_t)atol(argv[3]);
+  uint64_t warmup = (uint64_t)atol(argv[4]) * 1000000ull;
+  uint64_t duration = (uint64_t)atol(argv[5]) * 1000000ull;
+  if (nconns < 1 || size < 1 || size > sizeof rbuf) { fprintf(stderr, "bad arguments\n"); return 2; }
+
+  struct rlimit rl;
+  if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur < rl.rlim_max) { rl.rlim_cur = rl.rlim_max; setrlimit(RLIMIT_NOFILE, &rl); }
+
+  msg = malloc(size);
+  for (size_t i = 0; i < size; i++) msg[i] = (char)('a' + i % 26);
+
+  struct sockaddr_un addr;
+  memset(&addr, 0, sizeof addr);
+  addr.sun_family = AF_UNIX;
+  strncpy(addr.sun_path, path, sizeof addr.sun_path - 1);
+
+  int ep = epoll_create1(EPOLL_CLOEXEC);
+  conn_t *conns = calloc((size_t)nconns, sizeof *conns);
+  for (int i = 0; i < nconns; i++) {
+    int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    if (fd < 0) { perror("socket"); return 1; }
+    int tries = 0;
+    while (connect(fd, (struct sockaddr *)&addr, sizeof addr) < 0) {
+      if ((errno == EAGAIN || errno == EINTR || errno == ENOENT || errno == ECONNREFUSED) && tries++ < 2000) {
+        usleep(1000);
+        continue;
+      }
+      perror("connect");
+      return 1;
+    }
+    fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) | O_NONBLOCK);
+    conns[i].fd = fd;
+    struct epoll_event ev = { .events = EPOLLIN, .data.u32 = (uint32_t)i };
+    if (epoll_ctl(ep, EPOLL_CTL_ADD, fd, &ev) < 0) { perror("epoll_ctl"); return 1; }
+  }
+
+  size_t cap = 1 << 20, nlat = 0;
+  uint32_t *lat = malloc(cap * sizeof *lat);
+  uint64_t msgs = 0, errors = 0;
+
+  uint64_t start = now_ns();
+  uint64_t t0 = start + warmup, t1 = t0 + duration;
+  for (int i = 0; i < nconns; i++)
+    if (send_msg(&conns[i], size) < 0) { perror("send"); return 1; }
+
+  struct epoll_event evs[256];
+  for (;;) {
+    uint64_t now = now_ns();
+    if (now >= t1) break;
+    int timeout = (int)((t1 - now) / 1000000ull) + 1;
+    int n = epoll_wait(ep, evs, 256, timeout);
+    if (n < 0) { if (errno == EINTR) continue; perror("epoll_wait"); return 1; }
+    for (int k = 0; k < n; k++) {
+      conn_t *c = &conns[evs[k].data.u32];
+      ssize_t r = recv(c->fd, rbuf, size - c->got, 0);
+      if (r < 0) {
+        if (errno == EAGAIN || errno == EINTR) continue;
+        errors++;
+        epoll_ctl(ep, EPOLL_CTL_DEL, c->fd, NULL);
+        continue;
+      }
+      if (r == 0) { errors++; epoll_ctl(ep, EPOLL_CTL_DEL, c->fd, NULL); continue; }
+      c->got += (size_t)r;
+      if (c->got < size) continue;
+      uint64_t done = now_ns();
+      if (done >= t0 && done < t1) {
+        msgs++;
+        if (nlat == cap) { cap *= 2; lat = realloc(lat, cap * sizeof *lat); }
+        uint64_t d = done - c->sent;
+        lat[nlat++] = d > 0xffffffffull ? 0xffffffffu : (uint32_t)d;
+      }
+      if (send_msg(c, size) < 0) { errors++; epoll_ctl(ep, EPOLL_CTL_DEL, c->fd, NULL); }
+    }
+  }
+  double secs = (double)duration / 1e9;
+  qsort(lat, nlat, sizeof *lat, cmp_u32);
+  printf("{\"conns\":%d,\"size\":%zu,\"msgs\":%llu,\"secs\":%.3f,\"mps\":%.1f,\"p50_us\":%.2f,\"p99_us\":%.2f,\"p999_us\":%.2f,\"errors\":%llu}\n",
+         nconns, size, (unsigned long long)msgs, secs, (double)msgs / secs, pct(lat, nlat, 50), pct(lat, nlat, 99),
+         pct(lat, nlat, 99.9), (unsigned long long)errors);
+  fflush(stdout);
+  for (int i = 0; i < nconns; i++) close(conns[i].fd);
+  return 0;
+}

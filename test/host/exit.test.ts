@@ -1,0 +1,96 @@
+// Process lifetime: an idle poller never keeps Node alive; a ref'd poller with
+// a blocked operation does (like a socket with a pending read); unref() lets
+// the process go. Each case runs in a child `node` process that imports the
+// built host (build/host, from `npm run build`): see fixtures/child.mjs.
+
+import { describe, it, expect } from 'vitest';
+import { spawn } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+
+const CHILD = fileURLToPath(new URL('./fixtures/child.mjs', import.meta.url));
+const BUILT = fileURLToPath(new URL('../../build/host/index.js', import.meta.url));
+
+interface Outcome {
+  /** Exit code, or null if it was still running after `ms` and had to be killed. */
+  code: number | null;
+  stdout: string;
+  stderr: string;
+  elapsed: number;
+}
+
+function run(args: string[], ms: number): Promise<Outcome> {
+  return new Promise((resolve, reject) => {
+    const t0 = performance.now();
+    const child = spawn(process.execPath, [CHILD, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
+    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+    let killed = false;
+    const timer = setTimeout(() => {
+      killed = true;
+      child.kill('SIGKILL');
+    }, ms);
+    child.on('error', reject);
+    child.on('close', (code) => {
+      clearTimeout(timer);
+      resolve({ code: killed ? null : code, stdout, stderr, elapsed: performance.now() - t0 });
+    });
+  });
+}
+
+describe('process lifetime (child processes)', () => {
+  it('the built host exists (run `npm run build` first)', () => {
+    expect(existsSync(BUILT)).toBe(true);
+  });
+
+  it('a process with idle pollers of both drives (each waited once) exits by itself with code 0', async () => {
+    const r = await run(['idle', 'both'], 10_000);
+    expect(r.stderr).toBe('');
+    expect(r.code).toBe(0);
+    expect(r.stdout).toContain('uv: waited');
+    expect(r.stdout).toContain('thread: waited');
+  });
+
+  // koffi calls a poll handle's callback during Node's environment teardown if
+  // the epoll fd is readable then, which aborted the process (exit code 134)
+  // before the uv drive closed its handles on 'exit'.
+  it('a process whose pollers still have unconsumed events exits by itself with code 0 (no abort at teardown)', async () => {
+    const r = await run(['pending', 'both'], 10_000);
+    expect(r.stderr).toBe('');
+    expect(r.stdout).toContain('uv: pending');
+    expect(r.stdout).toContain('thread: pending');
+    expect(r.code).toBe(0);
+  });
+
+  it('the same with an explicit process.exit(0)', async () => {
+    const r = await run(['exit', 'both'], 10_000);
+    expect(r.stderr).toBe('');
+    expect(r.code).toBe(0);
+  });
+
+  for (const drive of ['uv', 'thread'] as const) {
+    it(`(${drive}) a PollFD blocked in read on a ref'd poller keeps the process running`, async () => {
+      const r = await run(['blocked', drive], 1500);
+      expect(r.stdout).toContain(`${drive}: blocked`);
+      expect(r.code).toBeNull(); // still running: we had to kill it
+      expect(r.stderr).toBe('');
+    });
+
+    it(`(${drive}) the same after poller.unref(): exits by itself with code 0`, async () => {
+      const r = await run(['unref', drive], 10_000);
+      expect(r.stderr).toBe('');
+      expect(r.stdout).toContain(`${drive}: blocked`);
+      expect(r.code).toBe(0);
+    });
+
+    it(`(${drive}) a pending deadline keeps the process alive until it fires, then it exits`, async () => {
+      const r = await run(['deadline', drive], 10_000);
+      expect(r.stderr).toBe('');
+      expect(r.stdout).toContain(`${drive}: timeout`);
+      expect(r.code).toBe(0);
+      expect(r.elapsed).toBeGreaterThanOrEqual(300);
+    });
+  }
+});
