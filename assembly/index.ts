@@ -163,6 +163,7 @@ export function setDeadline(index: u32, seq: u32, mode: u32, d: i64, now: i64): 
   const pd = resolve(index, seq);
   if (pd == 0) return STALE_HANDLE;
   if (mode < 1 || mode > 3) return BAD_ARGUMENT;
+  if (now < 0) return BAD_ARGUMENT; // monotonic time is never negative (netpoll's now < 0 means "no timers")
   readyClear();
   if (!setDeadlinePd(index, pd, d, mode, now)) return OUT_OF_MEMORY;
   return <i32>readyLen();

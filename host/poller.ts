@@ -97,7 +97,7 @@ export class Poller {
     const core = this.engine.core;
     const index = core.open(fd);
     if (index < 0) throw errorForCode(index, `open fd ${fd}`)!;
-    const seq = core.seqOf(index);
+    const seq = core.seqOf(index) >>> 0; // u32 crosses the boundary as i32
     try {
       this.drive.add(fd, index, seq);
     } catch (err) {

@@ -16,8 +16,8 @@ const args = parseArgs();
 const quick = args.quick;
 const REPS = Number(args.reps ?? 5);
 const WARMUP_MS = Number(args.warmup ?? (quick ? 100 : 300));
-const MEASURE_MS = Number(args.measure ?? (quick ? 250 : 1500));
-const CONNS = args.conns ? String(args.conns).split(',').map(Number) : [1, 16, 100, 1000];
+const MEASURE_MS = Number(args.measure ?? (quick ? 200 : 1500));
+const CONNS = args.conns ? String(args.conns).split(',').map(Number) : quick ? [1, 100, 1000] : [1, 16, 100, 1000];
 const SIZES = args.sizes ? String(args.sizes).split(',').map(Number) : [64, 1024];
 
 const dir = path.join(BENCH_DIR, 'echo');
@@ -113,8 +113,8 @@ try {
       const ahead = others.every((o) => v !== null && v > med(o, key, 'mps'));
       targets.push({
         target: `echo ${drive}, 100 conns × ${size} B: ahead of ${others.map((o) => (o === 'go' ? 'Go net' : 'node:net')).join(' and ')}`,
-        value: others.map((o) => `${o === 'go' ? 'Go' : 'node:net'} ${fmtNum(med(o, key, 'mps'))}`).join(', '),
-        met: has('go') ? ahead : null,
+        value: `${fmtNum(v)} vs ` + others.map((o) => `${o === 'go' ? 'Go' : 'node:net'} ${fmtNum(med(o, key, 'mps'))}`).join(', ') + (has('go') ? '' : ' (Go not installed: not compared)'),
+        met: v === null ? null : ahead,
       });
     }
   }

@@ -6,7 +6,8 @@
 //   loadgen PATH CONNS SIZE WARMUP_MS DURATION_MS
 //
 // Prints one JSON line:
-//   {"conns":..,"size":..,"msgs":..,"secs":..,"mps":..,"p50_us":..,"p99_us":..,"p999_us":..,"errors":..}
+//   {"conns":..,"size":..,"msgs":..,"secs":..,"mps":..,"p50_us":..,"p99_us":..,"p999_us":..,"errors":..,"loadgen_cpu":..}
+// loadgen_cpu: the generator's own CPU time / wall time (cores it kept busy).
 //
 // Connections are made with a blocking connect (which waits for room in the
 // listener's backlog instead of failing with EAGAIN), then switched to
@@ -21,6 +22,7 @@
 #include <sys/epoll.h>
 #include <sys/resource.h>
 #include <sys/socket.h>
+#include <sys/time.h>
 #include <sys/un.h>
 #include <time.h>
 #include <unistd.h>
@@ -55,14 +57,14 @@ static char rbuf[65536];
 
 static int send_msg(conn_t *c, size_t size) {
   size_t off = 0;
+  c->sent = now_ns(); // the round trip includes the send itself
+  c->got = 0;
   while (off < size) {
     ssize_t n = send(c->fd, msg + off, size - off, MSG_NOSIGNAL);
     if (n > 0) { off += (size_t)n; continue; }
     if (n < 0 && (errno == EAGAIN || errno == EINTR)) continue; // rare: the reply socket is full; spin
     return -1;
   }
-  c->got = 0;
-  c->sent = now_ns();
   return 0;
 }
 
@@ -148,10 +150,14 @@ int main(int argc, char **argv) {
     }
   }
   double secs = (double)duration / 1e9;
+  struct rusage ru;
+  getrusage(RUSAGE_SELF, &ru); // the load generator's own CPU over the whole run (warm-up included)
+  double wall = (double)(now_ns() - start) / 1e9;
+  double cpu = (double)ru.ru_utime.tv_sec + ru.ru_utime.tv_usec / 1e6 + (double)ru.ru_stime.tv_sec + ru.ru_stime.tv_usec / 1e6;
   qsort(lat, nlat, sizeof *lat, cmp_u32);
-  printf("{\"conns\":%d,\"size\":%zu,\"msgs\":%llu,\"secs\":%.3f,\"mps\":%.1f,\"p50_us\":%.2f,\"p99_us\":%.2f,\"p999_us\":%.2f,\"errors\":%llu}\n",
+  printf("{\"conns\":%d,\"size\":%zu,\"msgs\":%llu,\"secs\":%.3f,\"mps\":%.1f,\"p50_us\":%.2f,\"p99_us\":%.2f,\"p999_us\":%.2f,\"errors\":%llu,\"loadgen_cpu\":%.3f}\n",
          nconns, size, (unsigned long long)msgs, secs, (double)msgs / secs, pct(lat, nlat, 50), pct(lat, nlat, 99),
-         pct(lat, nlat, 99.9), (unsigned long long)errors);
+         pct(lat, nlat, 99.9), (unsigned long long)errors, wall > 0 ? cpu / wall : 0);
   fflush(stdout);
   for (int i = 0; i < nconns; i++) close(conns[i].fd);
   return 0;

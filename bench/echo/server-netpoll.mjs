@@ -1,17 +1,23 @@
 // The echo server under test: netpoll-wasm's PollFD over a unix stream socket.
 // An accept loop, and per connection a read → write loop (Go's net.Conn style).
 //
-//   node bench/echo/server-netpoll.mjs --drive uv|thread --path PATH
+//   node bench/echo/server-netpoll.mjs --drive uv|thread --path PATH [--api pollfd|polldesc]
+//
+// --api polldesc (used by the profile benchmark, not by the echo tables): the
+// same loop written against PollDesc with the synchronous readFd / writeFd
+// helpers, awaiting only when a call would block — what PollFD's promise and
+// lock layers cost shows as the difference.
 //
 // Prints "ready" once listening. SIGTERM / SIGINT end it (so that
 // `node --cpu-prof` gets to write its profile).
 import { unlinkSync } from 'node:fs';
 import { Poller, PollFD } from '../../build/host/index.js';
-import { unixListen, setNoFileLimit, getNoFileLimit } from '../../build/host/sys/index.js';
+import { unixListen, setNoFileLimit, getNoFileLimit, readFd, writeFd, closeFd, WOULD_BLOCK } from '../../build/host/sys/index.js';
 import { parseArgs } from '../lib/common.mjs';
 
 const args = parseArgs();
 const drive = args.drive ?? 'uv';
+const api = args.api ?? 'pollfd';
 const path = args.path;
 if (!path) throw new Error('--path is required');
 
@@ -40,10 +46,36 @@ async function serve(fd) {
   }
 }
 
+async function serveRaw(fd) {
+  const pd = poller.open(fd); // accept4 gave a non-blocking fd
+  const buf = Buffer.allocUnsafe(65536);
+  try {
+    for (;;) {
+      const n = readFd(fd, buf);
+      if (n === WOULD_BLOCK) {
+        await pd.wait('r');
+        continue;
+      }
+      if (n === 0) break;
+      for (let off = 0; off < n; ) {
+        const w = writeFd(fd, off === 0 ? buf.subarray(0, n) : buf.subarray(off, n));
+        if (w === WOULD_BLOCK) await pd.wait('w');
+        else off += w;
+      }
+    }
+  } catch (err) {
+    if (!['ECONNRESET', 'EPIPE'].includes(err?.code)) console.error('conn:', err);
+  } finally {
+    pd.close();
+    closeFd(fd);
+  }
+}
+
 async function acceptLoop() {
+  const handler = api === 'polldesc' ? serveRaw : serve;
   for (;;) {
     const fd = await listener.accept();
-    serve(fd).catch((err) => console.error('serve:', err));
+    handler(fd).catch((err) => console.error('serve:', err));
   }
 }
 

@@ -15,6 +15,8 @@ import { fileURLToPath } from 'node:url';
 export const BENCH_DIR = path.dirname(path.dirname(fileURLToPath(import.meta.url)));
 export const ROOT = path.dirname(BENCH_DIR);
 export const BUILD_DIR = path.join(BENCH_DIR, '.build');
+/** The 1-minute load average when this benchmark started: other work on the machine skews results. */
+const LOAD_AT_START = os.loadavg()[0];
 
 // ── command line ───────────────────────────────────────────────────────────
 
@@ -164,13 +166,15 @@ export function writeResult(outDir, result, { quick }) {
     ...result,
     quick,
     date: new Date().toISOString(),
-    machine: machineInfo(),
+    machine: { ...machineInfo(), loadAvg1m: { start: round2(LOAD_AT_START), end: round2(os.loadavg()[0]) } },
     versions: versions(),
   };
   writeFileSync(path.join(outDir, `${result.name}.json`), JSON.stringify(full, jsonReplacer, 2) + '\n');
   writeFileSync(path.join(outDir, `${result.name}.md`), resultMarkdown(full, 2));
   return full;
 }
+
+const round2 = (x) => Math.round(x * 100) / 100;
 
 function jsonReplacer(_key, value) {
   return typeof value === 'bigint' ? value.toString() : value;
@@ -199,8 +203,9 @@ export function resultMarkdown(r, level = 2) {
   const h = '#'.repeat(level);
   const out = [`${h} ${r.title}`, ''];
   if (r.description) out.push(r.description, '');
+  const load = r.machine.loadAvg1m ? ` · load average (1 min) ${r.machine.loadAvg1m.start} at start, ${r.machine.loadAvg1m.end} at end` : '';
   out.push(
-    `Run ${r.date}${r.quick ? ' (**--quick**: shorter runs, fewer points)' : ''} · ${machineLine(r)} · ${versionsLine(r)}`,
+    `Run ${r.date}${r.quick ? ' (**--quick**: shorter runs, fewer points)' : ''} · ${machineLine(r)} · ${versionsLine(r)}${load}`,
     '',
   );
   if (r.params) out.push(`Parameters: ${Object.entries(r.params).map(([k, v]) => `${k} = ${Array.isArray(v) ? v.join(', ') : v}`).join('; ')}`, '');
@@ -283,9 +288,9 @@ export function removeDir(dir) {
  * Spawn a server and wait until it prints a line containing "ready".
  * Resolves with the ChildProcess; rejects if it exits first or takes > timeoutMs.
  */
-export function spawnReady(cmd, args, { env, timeoutMs = 20000, label = cmd } = {}) {
+export function spawnReady(cmd, args, { env, cwd, timeoutMs = 20000, label = cmd } = {}) {
   return new Promise((resolve, reject) => {
-    const child = spawn(cmd, args, { env: env ?? process.env, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(cmd, args, { env: env ?? process.env, cwd, stdio: ['ignore', 'pipe', 'pipe'] });
     let out = '';
     let err = '';
     const timer = setTimeout(() => {

@@ -104,7 +104,8 @@ export interface CoreExports {
    */
   prepareWait(index: number, seq: number, mode: number): number;
   /**
-   * Second half: CAS pdWait → token. Success: waiters += 1, returns PARKED. If something moved the
+   * Second half: CAS pdWait → token. (Called without a prepareWait, on a pdNil word, it parks too:
+   * the core cannot tell a skipped first half from an abandoned one, nor can Go.) Success: waiters += 1, returns PARKED. If something moved the
    * word between the halves: pdReady → consumed, OK; pdNil → checkErr's error, or (no error: the
    * deadline moved to the future) parks again and returns PARKED. A word holding a token: DOUBLE_WAIT.
    */
@@ -114,8 +115,9 @@ export interface CoreExports {
 
   /**
    * pollSetDeadline. d: 0 none, > 0 relative ns from now (clamped to 2^63-1 on overflow),
-   * < 0 already expired (stored as is). Returns ready-list length (past deadlines wake waiters),
-   * or a misuse code. A closing descriptor ignores it (returns 0), as in Go.
+   * < 0 already expired (stored as is). `now` must be ≥ 0 (BAD_ARGUMENT otherwise). Returns the
+   * ready-list length (past deadlines wake waiters), or a misuse code. A closing descriptor ignores
+   * it (returns 0), as in Go.
    */
   setDeadline(index: number, seq: number, mode: number, d: bigint, now: bigint): number;
 

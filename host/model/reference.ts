@@ -14,71 +14,19 @@
 // and times are i64 (i64()).
 
 import { Code, Misuse, Mode, Sema, Info, TimerKind } from '../core/abi.js';
+import {
+  DESC_BLOCKS_MAX, DESC_PER_BLOCK, EPOLLERR, EVENT_CAPACITY, HOST_SENTINEL, I64_MAX, READ_BITS, READY_CAPACITY,
+  TIMERS_PER_BLOCK, WRITE_BITS,
+} from './constants.js';
+import { infoWord, newDesc, type PollDesc } from './poll-desc.js';
 import { TimerList } from './timer-list.js';
 import type { Counters, DescFields, Fields, PollEvent, RawPollerCore, ReadyEntry, TimerEntry } from './types.js';
 
-// Capacities and constants of the core (assembly/layout.ts).
-export const DESC_PER_BLOCK = 64;
-export const DESC_BLOCKS_MAX = 16384;
-export const TIMERS_PER_BLOCK = 256;
-export const EVENT_CAPACITY = 1024;
-export const READY_CAPACITY = 4096;
-export const HOST_SENTINEL = 0xffffffff;
-export const I64_MAX = (1n << 63n) - 1n;
-
-export const EPOLLIN = 0x1;
-export const EPOLLOUT = 0x4;
-export const EPOLLERR = 0x8;
-export const EPOLLHUP = 0x10;
-export const EPOLLRDHUP = 0x2000;
-const READ_BITS = EPOLLIN | EPOLLRDHUP | EPOLLHUP | EPOLLERR;
-const WRITE_BITS = EPOLLOUT | EPOLLHUP | EPOLLERR;
+// The capacities and epoll bits, for callers that import everything from here.
+export * from './constants.js';
 
 const u32 = (x: number): number => x >>> 0;
 const i64 = (x: bigint): bigint => BigInt.asIntN(64, x);
-
-/** One pollDesc (section 1). */
-export interface PollDesc {
-  readonly index: number;
-  /** Free-list successor as index + 1 (what Go's `link` would point at); 0 while allocated. */
-  link: number;
-  allocated: boolean;
-  fd: number;
-  fdseq: number;
-  closing: boolean;
-  /** pollEventErr: written only by setEventErr, survives publishInfo. */
-  eventErr: boolean;
-  /** The rest of the published info word, rebuilt only by publishInfo. */
-  published: { closing: boolean; expiredRead: boolean; expiredWrite: boolean; seqBits: number };
-  rg: number;
-  wg: number;
-  rseq: number;
-  wseq: number;
-  rd: bigint;
-  wd: bigint;
-  rrun: boolean;
-  wrun: boolean;
-  /** The read (kind r or rw) and write (kind w) timers while they are in the list. */
-  rt: TimerEntry | null;
-  wt: TimerEntry | null;
-}
-
-function newDesc(index: number): PollDesc {
-  return {
-    index, link: 0, allocated: false, fd: 0, fdseq: 0, closing: false, eventErr: false,
-    published: { closing: false, expiredRead: false, expiredWrite: false, seqBits: 0 },
-    rg: Sema.NIL, wg: Sema.NIL, rseq: 0, wseq: 0, rd: 0n, wd: 0n, rrun: false, wrun: false, rt: null, wt: null,
-  };
-}
-
-function infoWord(d: PollDesc): number {
-  const p = d.published;
-  return u32(
-    (p.closing ? Info.CLOSING : 0) | (d.eventErr ? Info.EVENT_ERR : 0) |
-    (p.expiredRead ? Info.EXPIRED_READ : 0) | (p.expiredWrite ? Info.EXPIRED_WRITE : 0) |
-    (p.seqBits << Info.SEQ_SHIFT),
-  );
-}
 
 export class ReferenceCore implements RawPollerCore {
   readonly descs: PollDesc[] = [];
@@ -348,6 +296,7 @@ export class ReferenceCore implements RawPollerCore {
     if (!pd) return Misuse.STALE_HANDLE;
     const m = u32(mode);
     if (m < Mode.R || m > Mode.RW) return Misuse.BAD_ARGUMENT;
+    if (i64(now) < 0n) return Misuse.BAD_ARGUMENT; // monotonic time is never negative
     this.ready = [];
     if (pd.closing) return 0;
     d = i64(d);

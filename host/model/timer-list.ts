@@ -20,7 +20,7 @@ function compare(a: TimerEntry, b: TimerEntry): number {
 
 export class TimerList {
   private readonly items = new Set<TimerEntry>();
-  /** Cached earliest when; undefined = recompute (any change invalidates it). */
+  /** Cached earliest when (0n: empty); undefined = rescan. Only removing the earliest entry forces a rescan. */
   private earliest: bigint | undefined = 0n;
   /** The most entries ever held at once (the core's heap blocks stay at the high-water mark). */
   highWater = 0;
@@ -33,12 +33,13 @@ export class TimerList {
     if (t.when <= 0n) throw new Error(`timer when must be > 0 (got ${t.when})`);
     this.items.add(t);
     this.highWater = Math.max(this.highWater, this.items.size);
-    this.earliest = undefined;
+    if (this.earliest !== undefined && (this.earliest === 0n || t.when < this.earliest)) this.earliest = t.when;
   }
 
   remove(t: TimerEntry): void {
-    this.items.delete(t);
-    this.earliest = undefined;
+    if (!this.items.delete(t)) return;
+    if (this.items.size === 0) this.earliest = 0n;
+    else if (t.when === this.earliest) this.earliest = undefined;
   }
 
   /** The earliest when, or 0n when empty (no stale bound survives a delete: Go issue 51654). */

@@ -5,7 +5,7 @@
 
 import { describe, expect, it } from 'vitest';
 import { Code, Misuse, Mode } from '../../host/core/abi.js';
-import { EPOLLIN } from '../../host/model/reference.js';
+import { EPOLLIN } from '../../host/model/constants.js';
 import type { PollEvent } from '../../host/model/types.js';
 import { closeH, type H, openH, park, sameBytes, SUBJECTS, type Subject } from './support/subjects.js';
 
@@ -43,6 +43,7 @@ const CASES: Case[] = [
   ['index beyond the table', (s) => s.api.unblock(64, 1), Misuse.STALE_HANDLE],
   ['index 2^32-1', (s) => s.api.close(0xffffffff, 1), Misuse.STALE_HANDLE],
   ['never-opened descriptor', (s) => s.api.prepareWait(10, 0, R), Misuse.STALE_HANDLE],
+  ['setDeadline with a negative now', (s, { live: h }) => s.api.setDeadline(h.index, h.seq, R, 3n, -10n), Misuse.BAD_ARGUMENT],
   // double wait
   ['prepareWait over a parked waiter', (s, { live: h }) => s.api.prepareWait(h.index, h.seq, R), Misuse.DOUBLE_WAIT],
   ['commitWait over a parked waiter', (s, { live: h }) => s.api.commitWait(h.index, h.seq, R, 99), Misuse.DOUBLE_WAIT],

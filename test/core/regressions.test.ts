@@ -4,7 +4,7 @@
 
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { Code, Info, Misuse, Mode } from '../../host/core/abi.js';
-import { EPOLLERR, EPOLLHUP, EPOLLIN, EPOLLOUT, EPOLLRDHUP, I64_MAX } from '../../host/model/reference.js';
+import { EPOLLERR, EPOLLHUP, EPOLLIN, EPOLLOUT, EPOLLRDHUP, I64_MAX } from '../../host/model/constants.js';
 import type { ReadyEntry } from '../../host/model/types.js';
 import { closeH, ev, type H, openH, park, SUBJECTS, type Subject } from './support/subjects.js';
 

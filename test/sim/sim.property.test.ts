@@ -63,7 +63,7 @@ const opArb: fc.Arbitrary<Op> = fc.oneof(
   { weight: 1, arbitrary: fc.record({ t: fc.constant('close' as const), fd: fdArb }) },
   { weight: 1, arbitrary: fc.record({ t: fc.constant('reopen' as const), fd: fdArb }) },
   {
-    weight: 1,
+    weight: 2,
     arbitrary: fc.record({ t: fc.constant('expireAndExtend' as const), fd: fdArb, mode: fc.constantFrom('r', 'w', 'rw') as fc.Arbitrary<'r'>, ms: fc.integer({ min: 1, max: 20 }) }),
   },
   { weight: 1, arbitrary: fc.record({ t: fc.constant('readyAtDeadline' as const), fd: fdArb, kind: fc.constantFrom('r', 'w', 'rw') as fc.Arbitrary<'r'> }) },

@@ -3,9 +3,7 @@
 // fast-check arbitraries that choose among them.
 
 import * as fc from 'fast-check';
-import {
-  EPOLLERR, EPOLLHUP, EPOLLIN, EPOLLOUT, EPOLLRDHUP, HOST_SENTINEL, I64_MAX,
-} from '../../../host/model/reference.js';
+import { EPOLLERR, EPOLLHUP, EPOLLIN, EPOLLOUT, EPOLLRDHUP, HOST_SENTINEL, I64_MAX } from '../../../host/model/constants.js';
 import type { PollEvent } from '../../../host/model/types.js';
 import { both, chain, clampTime, Cmd, pick, showSel, type Sel, waking, type World } from './world.js';
 
@@ -30,7 +28,7 @@ function token(w: World, h: { index: number }, mode: number, spec: TokenSpec): n
   return spec;
 }
 
-/** A relative deadline: a fixed value, or one that lands `plus` ns past 2^63-1 when added to now. */
+/** A relative deadline: a fixed value, or one that lands `edge` ns past 2^63-1 when added to now (clamped to 2^63-1). */
 export type DeadlineSpec = { d: bigint } | { edge: number };
 
 function deadline(w: World, s: DeadlineSpec): bigint {
@@ -217,7 +215,10 @@ export function arbitraries(pr: Profile) {
     w(10, fc.constantFrom<TokenSpec>('fresh', 'fresh', 'fresh', 'high')),
     w(pr.misuse, fc.constantFrom<TokenSpec>(0, 1, 2, 'parked')),
   );
-  const cancelTok: fc.Arbitrary<TokenSpec> = fc.oneof(w(8, fc.constant('parked' as const)), w(pr.misuse + 1, fc.constantFrom<TokenSpec>('fresh', 0, 2)));
+  const cancelTok: fc.Arbitrary<TokenSpec> = fc.oneof(
+    w(8, fc.constant('parked' as const)),
+    w(pr.misuse + 1, fc.constantFrom<TokenSpec>('fresh', 0, 2)),
+  );
   const bits = fc.constantFrom(
     EPOLLIN, EPOLLOUT, EPOLLIN | EPOLLOUT, EPOLLERR, EPOLLERR | EPOLLIN, EPOLLERR | EPOLLHUP, EPOLLHUP, EPOLLRDHUP,
     EPOLLRDHUP | EPOLLIN, EPOLLIN | EPOLLOUT | EPOLLRDHUP | EPOLLET, EPOLLPRI, 0,
@@ -274,7 +275,7 @@ export function arbitraries(pr: Profile) {
     w(1, fc.oneof(fc.nat(70), fc.constant(0xffffffff)).map(seqOf)),
     w(pr.misuse, fc.constantFrom<'tooMany' | number>('tooMany', 0, 8, 20).map(badNetpoll)),
   );
-  return { command, dl, events, time };
+  return { command };
 }
 
 /** Start times: 0 (Go 42424's edge), ordinary, or close enough to 2^63 that deadlines overflow. */

@@ -5,7 +5,8 @@
 // subsequence that fast-check shrinks to still runs.
 
 import type * as fc from 'fast-check';
-import { ReferenceCore, I64_MAX } from '../../../host/model/reference.js';
+import { I64_MAX } from '../../../host/model/constants.js';
+import { ReferenceCore } from '../../../host/model/reference.js';
 import type { RawPollerCore } from '../../../host/model/types.js';
 import { assertSame } from './compare.js';
 import type { WasmCore } from './wasm-core.js';
