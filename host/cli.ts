@@ -341,6 +341,13 @@ function isMain(): boolean {
 }
 
 if (isMain()) {
+  // `netpoll inspect x | head`: the reader went away; stop quietly instead of dying on EPIPE.
+  for (const stream of [process.stdout, process.stderr]) {
+    stream.on('error', (err: NodeJS.ErrnoException) => {
+      if (err.code === 'EPIPE') process.exit(process.exitCode ?? 0);
+      throw err;
+    });
+  }
   main(process.argv.slice(2), stdio).then(
     (code) => {
       process.exitCode = code;

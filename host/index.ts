@@ -17,3 +17,4 @@ export type { Deadline } from './deadline.js';
 export { decodeSnapshot, SnapshotError } from './inspect/decode.js';
 export type { Inspection, DescriptorView, TimerView, Violation } from './inspect/types.js';
 export { SyscallError } from './sys/errors.js';
+export { formatInspection } from './inspect/format.js';

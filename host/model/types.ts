@@ -2,6 +2,8 @@
 // adapter around the Wasm core: the exports of host/core/abi.ts, with the
 // epoll batch and the ready list as plain arrays instead of core memory.
 
+import type { CoreExports } from '../core/abi.js';
+
 /** One raw epoll_event, decoded: data = index << 32 | tag. */
 export interface PollEvent {
   events: number;
@@ -15,23 +17,14 @@ export interface ReadyEntry {
   code: number;
 }
 
-export interface PollerCore {
-  open(fd: number): number;
-  seqOf(index: number): number;
-  abandon(index: number, seq: number): number;
-  checkErr(index: number, seq: number, mode: number): number;
-  reset(index: number, seq: number, mode: number): number;
-  prepareWait(index: number, seq: number, mode: number): number;
-  commitWait(index: number, seq: number, mode: number, token: number): number;
-  cancelWait(index: number, seq: number, mode: number, token: number): number;
-  /** Ready-list length, or a misuse code. */
-  setDeadline(index: number, seq: number, mode: number, d: bigint, now: bigint): number;
-  /** Ready-list length, or a misuse code. */
-  unblock(index: number, seq: number): number;
-  close(index: number, seq: number): number;
+/** The core's exports (abi.ts) minus memory and regions, with netpoll and the ready list as arrays. */
+export interface PollerCore
+  extends Pick<
+    CoreExports,
+    'open' | 'seqOf' | 'abandon' | 'checkErr' | 'reset' | 'prepareWait' | 'commitWait' | 'cancelWait' | 'setDeadline' | 'unblock' | 'close' | 'nextDeadline'
+  > {
   /** One epoll batch, then the timers due at `now` (now < 0: none). Returns the ready list it wrote. */
   netpoll(events: readonly PollEvent[], now: bigint): ReadyEntry[];
-  nextDeadline(): bigint;
   /** The entries written by the last call that wakes waiters (netpoll, setDeadline, unblock). */
   readyList(): ReadyEntry[];
 }

@@ -28,11 +28,10 @@
 // fdseq exists for. `stale()` queues such an event directly.
 //
 // Time. The virtual monotonic clock starts at `startNs` (1 s) and moves only
-// through advance(). PollDesc.setDeadline takes absolute epoch ms; the drive's
-// epochNowMs() is the virtual wall clock (epochMs + elapsed virtual time) and
-// `sim.deadline(ms)` returns "ms from virtual now" in that clock. (Deadlines
-// are converted with the drive's epochNowMs() once host/deadline.ts uses it —
-// see the sim's README note in index.ts.)
+// through advance(). PollDesc.setDeadline takes absolute epoch ms (or a Date)
+// and measures it against the drive's epochNowMs(), here the virtual wall
+// clock (epochMs + elapsed virtual time); `sim.deadline(ms)` is "ms from
+// virtual now" in that clock, exact for whole milliseconds.
 //
 // Microtasks. Settling a waiter resolves a promise; the waiting code resumes
 // in a later microtask, as with any drive. A test that wants a continuation to

@@ -70,6 +70,20 @@ describe('process lifetime (child processes)', () => {
     expect(r.code).toBe(0);
   });
 
+  // Node joins its threadpool on exit; the thread drive's epoll_wait(-1) used
+  // to keep that join (and so the process) waiting forever.
+  it('process.exit(0) with reads blocked on ref\'d pollers of both drives exits promptly with code 0', async () => {
+    const r = await run(['exit-blocked', 'both'], 10_000);
+    expect(r.stdout).toContain('thread: blocked');
+    expect(r.code).toBe(0);
+  });
+
+  it('an uncaught exception with reads blocked on ref\'d pollers exits with code 1 instead of hanging', async () => {
+    const r = await run(['throw-blocked', 'both'], 10_000);
+    expect(r.stderr).toContain('uncaught on purpose');
+    expect(r.code).toBe(1);
+  });
+
   for (const drive of ['uv', 'thread'] as const) {
     it(`(${drive}) a PollFD blocked in read on a ref'd poller keeps the process running`, async () => {
       const r = await run(['blocked', drive], 1500);

@@ -68,7 +68,7 @@ const opArb: fc.Arbitrary<Op> = fc.oneof(
   },
   { weight: 1, arbitrary: fc.record({ t: fc.constant('readyAtDeadline' as const), fd: fdArb, kind: fc.constantFrom('r', 'w', 'rw') as fc.Arbitrary<'r'> }) },
 );
-const scenarioArb = fc.record({
+const scenarioArb: fc.Arbitrary<{ groups: Op[][]; waits: number[] }> = fc.record({
   groups: fc.array(fc.array(opArb, { minLength: 1, maxLength: 3 }), { minLength: 1, maxLength: 24 }),
   waits: fc.array(fc.integer({ min: 0, max: 4 }), { minLength: FDS * 2, maxLength: FDS * 2 }),
 });
@@ -274,7 +274,12 @@ function checkJournal(entries: JournalEntry[], waits: WaitRecord[]): string[] {
   return errors;
 }
 
-async function runScenario(s: fc.Scheduler, sc: fc.RecordValue<{ groups: Op[][]; waits: number[] }>): Promise<void> {
+interface Scenario {
+  groups: Op[][];
+  waits: number[];
+}
+
+async function runScenario(s: fc.Scheduler, sc: Scenario): Promise<void> {
   const sim = SimPoller.create({ journal: true, maxEvents: 4 });
   const journal = sim.journal!;
   const pds: (PollDesc | null)[] = [];
