@@ -24,6 +24,16 @@ import { closeFd } from '../sys/fd.js';
 import { monotonicNs } from '../sys/time.js';
 import { type Drive, type Pump, REGISTER_EVENTS, HOST_SENTINEL, HOST_BREAK, waitMs } from './drive.js';
 
+// Node joins its threadpool threads when the process exits (process.exit(), an
+// uncaught exception): a wait blocked in epoll_wait(-1) there never returns
+// and the process hangs instead of exiting. So every live drive is closed —
+// which breaks its poll through the eventfd — when the process exits.
+const live = new Set<ThreadDrive>();
+let exitHook = false;
+function closeAtExit(): void {
+  for (const d of live) d.close();
+}
+
 export class ThreadDrive implements Drive {
   readonly kind = 'thread' as const;
   private readonly epfd: number;
@@ -48,6 +58,11 @@ export class ThreadDrive implements Drive {
       throw err;
     }
     this.buf = Buffer.alloc(maxEvents * EPOLL_EVENT_SIZE);
+    live.add(this);
+    if (!exitHook) {
+      exitHook = true;
+      process.on('exit', closeAtExit);
+    }
   }
 
   now(): bigint {
@@ -109,6 +124,7 @@ export class ThreadDrive implements Drive {
 
   close(): void {
     if (this.closed) return;
+    live.delete(this);
     this.wantPoll = false;
     if (this.polling) {
       // The in-flight wait still uses epfd: break it, and close the fds when it returns.

@@ -1,32 +1,47 @@
-// The README's example, run verbatim against the built package: the README cannot drift from the code.
-import { describe, it, expect } from 'vitest';
-import { readFileSync, writeFileSync, mkdtempSync, rmSync } from 'node:fs';
+// The README's code, run verbatim against the built package: the README cannot drift from the code.
+import { describe, it, expect, beforeAll, afterAll } from 'vitest';
+import { readFileSync, writeFileSync, mkdtempSync, rmSync, existsSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { execFileSync } from 'node:child_process';
 
 const root = fileURLToPath(new URL('../..', import.meta.url));
+const readme = readFileSync(join(root, 'README.md'), 'utf8');
 
-function example(): string {
-  const readme = readFileSync(join(root, 'README.md'), 'utf8');
-  const match = /<!-- readme-example -->\s*```js\n([\s\S]*?)```/.exec(readme);
-  if (!match) throw new Error('README.md has no <!-- readme-example --> js block');
-  return match[1]!
-    .replaceAll("'netpoll-wasm/sys'", JSON.stringify(pathToFileURL(join(root, 'build/host/sys/index.js')).href))
-    .replaceAll("'netpoll-wasm'", JSON.stringify(pathToFileURL(join(root, 'build/host/index.js')).href));
+/** The js blocks behind a marker comment, with package imports pointed at the build. */
+function blocks(marker: string): string[] {
+  const re = new RegExp(`<!-- ${marker} -->\\s*\`\`\`js\\n([\\s\\S]*?)\`\`\``, 'g');
+  return [...readme.matchAll(re)].map((m) =>
+    m[1]!.replace(/'netpoll-wasm(\/\w+)?'/g, (_, sub: string | undefined) =>
+      JSON.stringify(pathToFileURL(join(root, 'build/host', sub ?? '', 'index.js')).href),
+    ),
+  );
+}
+
+let dir: string;
+beforeAll(() => void (dir = mkdtempSync(join(tmpdir(), 'netpoll-readme-'))));
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+function run(code: string, name: string): string {
+  const file = join(dir, `${name}.mjs`);
+  writeFileSync(file, code);
+  return execFileSync(process.execPath, [file], { encoding: 'utf8', timeout: 20_000, cwd: dir });
 }
 
 describe('README', () => {
   it('the API example runs and prints what its comments say', () => {
-    const dir = mkdtempSync(join(tmpdir(), 'netpoll-readme-'));
-    try {
-      const file = join(dir, 'example.mjs');
-      writeFileSync(file, example());
-      const out = execFileSync(process.execPath, [file], { encoding: 'utf8', timeout: 20_000 });
-      expect(out.trim().split('\n')).toEqual(['ping', 'true ETIMEDOUT', '3n']);
-    } finally {
-      rmSync(dir, { recursive: true, force: true });
-    }
+    const [example] = blocks('readme-example');
+    expect(example).toBeDefined();
+    expect(run(example!, 'example').trim().split('\n')).toEqual(['ping', 'true ETIMEDOUT', '3n']);
+  });
+
+  it('the trace and simulation snippets run', () => {
+    const snippets = blocks('readme-run');
+    expect(snippets.length).toBe(2);
+    snippets.forEach((code, i) => run(code, `snippet-${i}`));
+    expect(existsSync(join(dir, 'session.trace'))).toBe(true);
+    const replay = execFileSync(process.execPath, [join(root, 'build/host/cli.js'), 'replay', join(dir, 'session.trace')], { encoding: 'utf8' });
+    expect(replay).toMatch(/matches/);
   });
 });
