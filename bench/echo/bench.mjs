@@ -9,7 +9,7 @@
 import path from 'node:path';
 import {
   BENCH_DIR, parseArgs, buildC, buildGo, goBinary, spawnReady, runProgram, stopProcess, tempDir, removeDir,
-  median, ratio, fmtNum, fmtSig, fmtRatio, writeResult, log,
+  median, ratio, fmtNum, fmtSig, fmtRatio, writeResult, log, placement, withPrefix,
 } from '../lib/common.mjs';
 
 const args = parseArgs();
@@ -19,6 +19,7 @@ const WARMUP_MS = Number(args.warmup ?? (quick ? 100 : 300));
 const MEASURE_MS = Number(args.measure ?? (quick ? 200 : 1500));
 const CONNS = args.conns ? String(args.conns).split(',').map(Number) : quick ? [1, 100, 1000] : [1, 16, 100, 1000];
 const SIZES = args.sizes ? String(args.sizes).split(',').map(Number) : [64, 1024];
+const PLACE = placement(args.pin ?? 'auto');
 
 const dir = path.join(BENCH_DIR, 'echo');
 const loadgen = buildC(path.join(dir, 'loadgen.c'), 'loadgen');
@@ -47,7 +48,8 @@ const running = [];
 try {
   for (const s of servers) {
     s.path = path.join(tmp, `${s.id}.sock`);
-    s.proc = await spawnReady(s.cmd, s.args(s.path), { env: s.env, label: s.label });
+    const [cmd, argv] = withPrefix(PLACE.server, s.cmd, s.args(s.path));
+    s.proc = await spawnReady(cmd, argv, { env: s.env, label: s.label });
     running.push(s.proc);
   }
 
@@ -62,7 +64,8 @@ try {
         const key = `${pt.conns}x${pt.size}`;
         let r;
         try {
-          const out = await runProgram(loadgen, [s.path, String(pt.conns), String(pt.size), String(WARMUP_MS), String(MEASURE_MS)], { timeoutMs: 60000 });
+          const [cmd, argv] = withPrefix(PLACE.loadgen, loadgen, [s.path, String(pt.conns), String(pt.size), String(WARMUP_MS), String(MEASURE_MS)]);
+          const out = await runProgram(cmd, argv, { timeoutMs: 60000 });
           r = JSON.parse(out.trim().split('\n').pop());
         } catch (err) {
           errors.push(`${s.label} ${key}: ${String(err.message).split('\n')[0]}`);
@@ -121,7 +124,8 @@ try {
 
   const notes = [
     `One C load generator (bench/echo/loadgen.c, single thread, epoll) drives every server: each connection sends a message, waits for the whole echo, records the round trip and sends the next. Warm-up ${WARMUP_MS} ms, then ${MEASURE_MS} ms measured per run; ${REPS} repetitions interleaved across servers.`,
-    `The machine has ${(await import('node:os')).default.cpus().length} cores shared by the load generator and the server (and, in 'thread' mode, the libuv threadpool thread running epoll_wait): with few cores, the load generator itself limits the fastest servers (C, Go), so ratios against C are optimistic for the slower servers.`,
+    `Placement: ${PLACE.note}. In 'thread' mode the libuv threadpool thread running epoll_wait shares the server's CPU too (as Go's GOMAXPROCS=1 and Node's own threads do).`,
+    'Because the load generator\'s own work per message is part of every round trip (a single-threaded generator, and with --pin same one shared core), the ratios against C understate the servers\' own difference: see the profile benchmark for CPU per message of each server alone.',
     "Servers: C — bench/echo/server-epoll.c (edge-triggered, read until EAGAIN, write back); Go — bench/echo/server.go (goroutine per connection, GOMAXPROCS=1); node:net — bench/echo/server-node.mjs ('data' → write); netpoll — bench/echo/server-netpoll.mjs (PollFD accept loop, per-connection `await read` → `await write`).",
     ...(goNote ? [goNote] : []),
     ...errors.slice(0, 20).map((e) => `error: ${e}`),
@@ -131,7 +135,7 @@ try {
     name: 'echo',
     title: 'Echo server: messages/s and latency',
     description: 'Unix stream sockets, ping-pong of fixed-size messages, every server in its own process.',
-    params: { connections: CONNS, sizes: SIZES.map((s) => `${s} B`), repetitions: REPS, 'warm-up ms': WARMUP_MS, 'measured ms': MEASURE_MS },
+    params: { connections: CONNS, sizes: SIZES.map((s) => `${s} B`), repetitions: REPS, 'warm-up ms': WARMUP_MS, 'measured ms': MEASURE_MS, 'CPU placement (--pin)': PLACE.mode },
     tables,
     targets,
     notes,

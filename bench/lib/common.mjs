@@ -276,6 +276,37 @@ export function buildGo(src, name) {
 
 // ── processes ──────────────────────────────────────────────────────────────
 
+/**
+ * Where the echo servers and the load generator run (`--pin`):
+ *   same   both on the last CPU: they time-share one core, so msgs/s measures the
+ *          CPU each side spends per message, and no cross-CPU wake-ups (IPIs, costly
+ *          and erratic in VMs) are involved — the stable choice on small machines
+ *   split  server on CPU 1, load generator on CPU 2 (CPU 0 is left to everything else)
+ *   none   wherever the scheduler puts them
+ *   auto   (default) split with ≥ 4 CPUs, same with fewer; none without taskset
+ * Returns { mode, server: prefix argv, loadgen: prefix argv, note }.
+ */
+export function placement(pin = 'auto') {
+  const taskset = ['/usr/bin/taskset', '/bin/taskset'].find((p) => existsSync(p)) ?? null;
+  const cpus = os.availableParallelism?.() ?? os.cpus().length;
+  let mode = pin === true ? 'auto' : String(pin);
+  if (mode === 'auto') mode = !taskset ? 'none' : cpus >= 4 ? 'split' : 'same';
+  if (mode !== 'none' && !taskset) mode = 'none';
+  if (mode === 'split' && cpus < 3) mode = 'same';
+  const on = (cpu) => [taskset, '-c', String(cpu)];
+  if (mode === 'same') {
+    const cpu = cpus - 1;
+    return { mode, server: on(cpu), loadgen: on(cpu), note: `server and load generator pinned to the same CPU (${cpu}, taskset): they time-share one core, so throughput reflects the CPU spent per message on both sides and no cross-CPU wake-ups are involved (with CPUs split, this VM's results swung by 2-4× from run to run)` };
+  }
+  if (mode === 'split') return { mode, server: on(1), loadgen: on(2), note: 'server pinned to CPU 1, load generator to CPU 2 (taskset)' };
+  return { mode: 'none', server: [], loadgen: [], note: taskset ? 'no CPU pinning' : 'no CPU pinning (taskset not found)' };
+}
+
+/** [cmd, args] with a placement prefix (e.g. taskset -c N) in front. */
+export function withPrefix(prefix, cmd, args) {
+  return prefix.length ? [prefix[0], [...prefix.slice(1), cmd, ...args]] : [cmd, args];
+}
+
 export function tempDir(prefix = 'netpoll-bench-') {
   return mkdtempSync(path.join(os.tmpdir(), prefix));
 }

@@ -16,7 +16,7 @@ import os from 'node:os';
 import path from 'node:path';
 import {
   BENCH_DIR, parseArgs, buildC, buildGo, spawnReady, runProgram, stopProcess, tempDir, removeDir, sleep,
-  median, fmtNum, fmtSig, writeResult, log,
+  median, fmtNum, fmtSig, writeResult, log, placement, withPrefix,
 } from '../lib/common.mjs';
 
 const args = parseArgs();
@@ -24,6 +24,7 @@ const quick = args.quick;
 const REPS = Number(args.reps ?? 5);
 const MEASURE_MS = Number(args.measure ?? (quick ? 300 : 2000));
 const CONNS = 100, SIZE = 64;
+const PLACE = placement(args.pin ?? 'auto');
 const echoDir = path.join(BENCH_DIR, 'echo');
 const loadgen = buildC(path.join(echoDir, 'loadgen.c'), 'loadgen');
 const cServer = buildC(path.join(echoDir, 'server-epoll.c'), 'echo-server-epoll');
@@ -54,7 +55,8 @@ function cpuTimes(pid) {
 }
 
 async function drive(sock, ms = MEASURE_MS) {
-  const out = await runProgram(loadgen, [sock, String(CONNS), String(SIZE), '300', String(ms)]);
+  const [cmd, argv] = withPrefix(PLACE.loadgen, loadgen, [sock, String(CONNS), String(SIZE), '300', String(ms)]);
+  const out = await runProgram(cmd, argv);
   return JSON.parse(out.trim().split('\n').pop());
 }
 
@@ -74,7 +76,8 @@ const cpu = {};
   try {
     for (const s of servers) {
       s.path = path.join(tmp, `${s.id}.sock`);
-      s.proc = await spawnReady(s.cmd, s.args(s.path), { env: s.env, label: s.label });
+      const [cmd, argv] = withPrefix(PLACE.server, s.cmd, s.args(s.path));
+      s.proc = await spawnReady(cmd, argv, { env: s.env, label: s.label });
       procs.push(s.proc);
     }
     for (let rep = 0; rep < REPS; rep++) {
@@ -131,8 +134,8 @@ let ffi = null;
 for (const driveMode of ['uv', 'thread']) {
   const dir = path.join(tmp, `cpuprof-${driveMode}`);
   const sock = path.join(tmp, `prof-${driveMode}.sock`);
-  const proc = await spawnReady(node, ['--cpu-prof', '--cpu-prof-dir', dir, '--cpu-prof-interval', '250',
-    path.join(echoDir, 'server-netpoll.mjs'), '--drive', driveMode, '--path', sock], { label: `profiled server (${driveMode})` });
+  const proc = await spawnReady(...withPrefix(PLACE.server, node, ['--cpu-prof', '--cpu-prof-dir', dir, '--cpu-prof-interval', '250',
+    path.join(echoDir, 'server-netpoll.mjs'), '--drive', driveMode, '--path', sock]), { label: `profiled server (${driveMode})` });
   let r;
   try {
     r = await drive(sock);
@@ -198,9 +201,9 @@ if (!perfBin) {
     for (const driveMode of ['uv', 'c']) {
       const sock = path.join(tmp, `perf-${driveMode}.sock`);
       const proc = driveMode === 'c'
-        ? await spawnReady(cServer, [sock], { label: 'C server (perf)' })
+        ? await spawnReady(...withPrefix(PLACE.server, cServer, [sock]), { label: 'C server (perf)' })
         // --perf-basic-prof writes /tmp/perf-PID.map (removed below) and an isolate-*.log into the cwd: run it in tmp.
-        : await spawnReady(node, ['--perf-basic-prof', path.join(echoDir, 'server-netpoll.mjs'), '--drive', driveMode, '--path', sock], { label: `perf server (${driveMode})`, cwd: tmp });
+        : await spawnReady(...withPrefix(PLACE.server, node, ['--perf-basic-prof', path.join(echoDir, 'server-netpoll.mjs'), '--drive', driveMode, '--path', sock]), { label: `perf server (${driveMode})`, cwd: tmp });
       const data = path.join(tmp, `perf-${driveMode}.data`);
       const rec = spawn(perfBin, ['record', '-F', '1999', '-g', '-o', data, '-p', String(proc.pid)], { stdio: ['ignore', 'ignore', 'pipe'] });
       let recErr = '';
@@ -296,7 +299,7 @@ if (!perfBin) {
 }
 
 notes.push(
-  `All views: the C load generator (bench/echo/loadgen.c) at ${CONNS} connections × ${SIZE} B, ${MEASURE_MS} ms per run; ${os.cpus().length} cores shared by the load generator and the server.`,
+  `Views A–C: the C load generator (bench/echo/loadgen.c) at ${CONNS} connections × ${SIZE} B, ${MEASURE_MS} ms per run; ${os.cpus().length} CPUs; placement: ${PLACE.note}.`,
 );
 
 removeDir(tmp);
@@ -304,7 +307,7 @@ writeResult(args.out, {
   name: 'profile',
   title: 'Profile: where an echo message\'s time goes',
   description: 'CPU per message for every echo server; CPU profile and perf categories for the netpoll server.',
-  params: { connections: CONNS, size: `${SIZE} B`, repetitions: REPS, 'measured ms': MEASURE_MS },
+  params: { connections: CONNS, size: `${SIZE} B`, repetitions: REPS, 'measured ms': MEASURE_MS, 'CPU placement (--pin)': PLACE.mode },
   tables,
   targets: [],
   notes,

@@ -81,6 +81,21 @@ for (const drive of DRIVES) {
       expect((await reader).join('')).toBe('onetwothree');
     });
 
+    it('S31 (async iterator) chunks as they arrive, then the end at EOF', async () => {
+      const [a, b] = await h().pollPair();
+      const got: string[] = [];
+      const reader = (async () => {
+        for await (const chunk of a) got.push(Buffer.from(chunk).toString());
+      })();
+      for (const word of ['one', 'two', 'three']) {
+        await b.write(Buffer.from(word));
+        await sleep(10);
+      }
+      await b.close();
+      await reader;
+      expect(got.join('')).toBe('onetwothree');
+    });
+
     it('S32 reading the fd number while a read is blocked returns at once', async () => {
       const [a] = await h().pollPair();
       const fd = a.fd;
