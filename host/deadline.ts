@@ -9,9 +9,24 @@ import { MisuseError } from './errors.js';
 
 export type Deadline = Date | number | null;
 
-/** Wall-clock epoch milliseconds with sub-millisecond resolution. */
+// The wall clock users compute deadlines with is Date.now(): integer ms.
+// performance.now() adds sub-ms resolution, but its origin drifts from
+// Date.now() (by a millisecond or two at start-up, and without bound after a
+// wall-clock step or a suspend). So the fine clock is re-anchored whenever it
+// leaves the millisecond Date.now() reports: deadlines follow the clock users
+// read, at sub-ms resolution.
+let anchor = Date.now() - performance.now();
+
+/** Wall-clock epoch milliseconds, consistent with Date.now(), with sub-millisecond resolution. */
 export function epochNowMs(): number {
-  return performance.timeOrigin + performance.now();
+  const fine = performance.now();
+  const wall = Date.now();
+  let t = fine + anchor;
+  if (t < wall || t >= wall + 1) {
+    anchor = wall - fine;
+    t = wall;
+  }
+  return t;
 }
 
 /**

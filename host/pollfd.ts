@@ -44,8 +44,8 @@ class OpLock {
   }
 }
 
-function assertBuffer(buf: unknown, what: string): asserts buf is Uint8Array {
-  if (!(buf instanceof Uint8Array)) throw new TypeError(`${what}: the buffer must be a Uint8Array (or Buffer)`);
+function notBuffer(buf: unknown, what: string): Promise<never> | null {
+  return buf instanceof Uint8Array ? null : Promise.reject(new TypeError(`${what}: the buffer must be a Uint8Array (or Buffer)`));
 }
 
 export class PollFD {
@@ -58,11 +58,17 @@ export class PollFD {
 
   private constructor(readonly fd: number, private readonly pd: PollDesc) {}
 
-  /** Take ownership of fd: set O_NONBLOCK, register it. NotPollableError for regular files. */
+  /** Take ownership of fd: register it, set O_NONBLOCK. NotPollableError for regular files (the fd is left as it was). */
   static async open(fd: number, opts: PollFDOptions = {}): Promise<PollFD> {
     const poller = opts.poller ?? (await defaultPoller());
-    setNonBlocking(fd);
-    return new PollFD(fd, poller.open(fd));
+    const pd = poller.open(fd);
+    try {
+      setNonBlocking(fd);
+    } catch (err) {
+      pd.close();
+      throw err;
+    }
+    return new PollFD(fd, pd);
   }
 
   /** The underlying poll descriptor (for its deadlines and waits). */
@@ -86,7 +92,8 @@ export class PollFD {
 
   /** Read into buf: the byte count, 0 at EOF (and at once for an empty buf). */
   read(buf: Uint8Array, opts: IoOptions = {}): Promise<number> {
-    assertBuffer(buf, 'read');
+    const bad = notBuffer(buf, 'read');
+    if (bad) return bad;
     if (buf.byteLength === 0 && !this.closing) return Promise.resolve(0); // Go issue 15735: never wait for nothing
     return this.op(this.readLock, async () => {
       this.pd.reset('r');
@@ -103,16 +110,18 @@ export class PollFD {
    * `bytesWritten` (Go returns the count together with the error).
    */
   write(buf: Uint8Array, opts: IoOptions = {}): Promise<number> {
-    assertBuffer(buf, 'write');
+    const bad = notBuffer(buf, 'write');
+    if (bad) return bad;
     return this.op(this.writeLock, async () => {
       let done = 0;
       try {
         this.pd.reset('w');
-        while (done < buf.byteLength) {
+        // At least one write(2), as Go does: an empty buffer is an empty datagram on a message socket.
+        do {
           const n = writeFd(this.fd, buf.subarray(done));
           if (n === WOULD_BLOCK) await this.pd.wait('w', opts);
           else done += n;
-        }
+        } while (done < buf.byteLength);
         return done;
       } catch (err) {
         if (err && typeof err === 'object') (err as { bytesWritten?: number }).bytesWritten = done;

@@ -18,26 +18,13 @@
 // and an in-flight call keeps the process alive until it returns; unref()
 // takes effect at the next return, which the break forces.
 
-import { epollCreate, epollAdd, epollDel, epollWaitAsync, EPOLL_EVENT_SIZE, EPOLLIN } from '../sys/epoll.js';
+import { epollWaitAsync, EPOLL_EVENT_SIZE, EPOLLIN } from '../sys/epoll.js';
 import { eventFd, eventFdWrite, eventFdRead } from '../sys/event.js';
-import { closeFd } from '../sys/fd.js';
-import { monotonicNs } from '../sys/time.js';
-import { type Drive, type Pump, REGISTER_EVENTS, HOST_SENTINEL, HOST_BREAK, waitMs } from './drive.js';
+import { type Drive, type Pump, HOST_BREAK, waitMs } from './drive.js';
+import { EpollDrive } from './epoll-drive.js';
 
-// Node joins its threadpool threads when the process exits (process.exit(), an
-// uncaught exception): a wait blocked in epoll_wait(-1) there never returns
-// and the process hangs instead of exiting. So every live drive is closed —
-// which breaks its poll through the eventfd — when the process exits.
-const live = new Set<ThreadDrive>();
-let exitHook = false;
-function closeAtExit(): void {
-  for (const d of live) d.close();
-}
-
-export class ThreadDrive implements Drive {
+export class ThreadDrive extends EpollDrive implements Drive {
   readonly kind = 'thread' as const;
-  private readonly epfd: number;
-  private readonly breakFd: number;
   private readonly buf: Buffer;
   private when = 0n; // earliest deadline, 0n none
   private waitingUntil = -1n; // deadline the in-flight poll times out at (-1n: blocks indefinitely)
@@ -49,32 +36,8 @@ export class ThreadDrive implements Drive {
   breaks = 0;
 
   constructor(private readonly pumpTo: Pump, private readonly maxEvents: number) {
-    this.epfd = epollCreate();
-    try {
-      this.breakFd = eventFd();
-      epollAdd(this.epfd, this.breakFd, EPOLLIN, HOST_SENTINEL, HOST_BREAK); // level-triggered
-    } catch (err) {
-      closeFd(this.epfd);
-      throw err;
-    }
+    super(eventFd, EPOLLIN, HOST_BREAK); // the break eventfd: level-triggered
     this.buf = Buffer.alloc(maxEvents * EPOLL_EVENT_SIZE);
-    live.add(this);
-    if (!exitHook) {
-      exitHook = true;
-      process.on('exit', closeAtExit);
-    }
-  }
-
-  now(): bigint {
-    return monotonicNs();
-  }
-
-  add(fd: number, index: number, seq: number): void {
-    epollAdd(this.epfd, fd, REGISTER_EVENTS, index, seq);
-  }
-
-  del(fd: number): void {
-    epollDel(this.epfd, fd);
   }
 
   deadline(when: bigint): void {
@@ -97,14 +60,14 @@ export class ThreadDrive implements Drive {
     if (this.wakeSent || this.closed) return;
     this.wakeSent = true;
     this.breaks++;
-    eventFdWrite(this.breakFd, 1); // false = EAGAIN: already readable, which is all we need
+    eventFdWrite(this.hostFd, 1); // false = EAGAIN: already readable, which is all we need
   }
 
   private async loop(): Promise<void> {
     this.polling = true;
     try {
       while (this.wantPoll && !this.closed) {
-        const now = monotonicNs();
+        const now = this.now();
         const delay = this.when === 0n ? -1n : this.when > now ? this.when - now : 0n;
         this.waitingUntil = delay < 0n ? -1n : now + delay;
         const n = await epollWaitAsync(this.epfd, this.buf, this.maxEvents, waitMs(delay));
@@ -112,19 +75,19 @@ export class ThreadDrive implements Drive {
         this.pumpTo.writeEvents(this.buf.subarray(0, n * EPOLL_EVENT_SIZE));
         const hostBits = this.pumpTo.pump(n, EPOLL_EVENT_SIZE);
         if (hostBits & (1 << HOST_BREAK)) {
-          eventFdRead(this.breakFd);
+          eventFdRead(this.hostFd);
           this.wakeSent = false;
         }
       }
     } finally {
       this.polling = false;
-      if (this.closed) this.release();
+      if (this.closed) this.releaseFds();
     }
   }
 
   close(): void {
     if (this.closed) return;
-    live.delete(this);
+    this.untrack();
     this.wantPoll = false;
     if (this.polling) {
       // The in-flight wait still uses epfd: break it, and close the fds when it returns.
@@ -133,12 +96,7 @@ export class ThreadDrive implements Drive {
       this.closed = true;
     } else {
       this.closed = true;
-      this.release();
+      this.releaseFds();
     }
-  }
-
-  private release(): void {
-    closeFd(this.breakFd);
-    closeFd(this.epfd);
   }
 }

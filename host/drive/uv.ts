@@ -10,61 +10,24 @@
 // wait for and the user has not unref'd the poller.
 
 import koffi from 'koffi';
-import { epollCreate, epollAdd, epollDel, epollWaitInto, EPOLL_EVENT_SIZE, EPOLLIN, EPOLLET } from '../sys/epoll.js';
+import { epollWaitInto, EPOLL_EVENT_SIZE, EPOLLIN, EPOLLET } from '../sys/epoll.js';
 import { timerFd, timerFdSetAbsolute } from '../sys/event.js';
-import { closeFd } from '../sys/fd.js';
-import { monotonicNs } from '../sys/time.js';
-import { type Drive, type Pump, REGISTER_EVENTS, HOST_SENTINEL, HOST_TIMERFD } from './drive.js';
+import { type Drive, type Pump, HOST_TIMERFD } from './drive.js';
+import { EpollDrive } from './epoll-drive.js';
 
-// koffi (3.3.4) calls a poll handle's JS callback from the uv_run that Node's
-// environment teardown performs (Environment::CleanupHandles) whenever the fd
-// is readable at that moment — any unconsumed event in an unreferenced epoll
-// set — and calling into JS there is fatal ("napi_throw", SIGABRT, exit code
-// 134). So every live handle is closed when the process exits.
-const live = new Set<UvDrive>();
-let exitHook = false;
-function closeAtExit(): void {
-  for (const d of live) d.close();
-}
-
-export class UvDrive implements Drive {
+export class UvDrive extends EpollDrive implements Drive {
   readonly kind = 'uv' as const;
-  private readonly epfd: number;
-  private readonly tfd: number;
   private readonly handle: ReturnType<typeof koffi.node.poll>;
   private armed = 0n;
   private referenced = true;
   private closed = false;
 
   constructor(private readonly pumpTo: Pump, private readonly maxEvents: number) {
-    this.epfd = epollCreate();
-    try {
-      this.tfd = timerFd();
-      epollAdd(this.epfd, this.tfd, (EPOLLIN | EPOLLET) >>> 0, HOST_SENTINEL, HOST_TIMERFD);
-    } catch (err) {
-      closeFd(this.epfd);
-      throw err;
-    }
+    // Edge-triggered and never read: re-arming a timerfd resets it.
+    super(timerFd, (EPOLLIN | EPOLLET) >>> 0, HOST_TIMERFD);
     this.handle = koffi.node.poll(this.epfd, { readable: true }, () => this.drain());
     this.handle.unref();
     this.referenced = false;
-    live.add(this);
-    if (!exitHook) {
-      exitHook = true;
-      process.on('exit', closeAtExit);
-    }
-  }
-
-  now(): bigint {
-    return monotonicNs();
-  }
-
-  add(fd: number, index: number, seq: number): void {
-    epollAdd(this.epfd, fd, REGISTER_EVENTS, index, seq);
-  }
-
-  del(fd: number): void {
-    epollDel(this.epfd, fd);
   }
 
   /** Drain the epoll set: a full batch means there may be more. */
@@ -80,7 +43,7 @@ export class UvDrive implements Drive {
   deadline(when: bigint): void {
     if (when === this.armed || this.closed) return;
     this.armed = when;
-    timerFdSetAbsolute(this.tfd, when); // 0n disarms
+    timerFdSetAbsolute(this.hostFd, when); // 0n disarms
   }
 
   activity(active: boolean, ref: boolean): void {
@@ -94,9 +57,7 @@ export class UvDrive implements Drive {
   close(): void {
     if (this.closed) return;
     this.closed = true;
-    live.delete(this);
     this.handle.close();
-    closeFd(this.tfd);
-    closeFd(this.epfd);
+    this.releaseFds();
   }
 }
