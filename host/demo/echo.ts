@@ -18,6 +18,7 @@ import { ClosedError, DeadlineExceededError } from '../errors.js';
 import { unixListen, unixConnect } from '../sys/socket.js';
 import { closeFd } from '../sys/fd.js';
 import type { DemoStats } from './stats.js';
+import { epochNowMs } from '../deadline.js';
 
 export const TUNING = {
   /** Deadline for an ordinary echo: generous, so a miss means something is wrong. */
@@ -42,7 +43,6 @@ const HEADER = 6;
 const MAX_MESSAGE = 65536;
 
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
-const epochMs = (): number => performance.timeOrigin + performance.now();
 
 /** A small deterministic PRNG (mulberry32): the same seed gives the same run of request kinds and sizes. */
 export function rng(seed: number): () => number {
@@ -270,7 +270,7 @@ export class EchoClient {
 
   private async echo(conn: PollFD): Promise<void> {
     const sent = this.message(KIND_ECHO, HEADER + 10 + Math.floor(this.random() * 1400));
-    conn.setReadDeadline(epochMs() + TUNING.echoDeadlineMs);
+    conn.setReadDeadline(epochNowMs() + TUNING.echoDeadlineMs);
     const t0 = performance.now();
     await conn.write(sent);
     const n = await this.expectReply(conn, sent, 'echo');
@@ -288,7 +288,7 @@ export class EchoClient {
   private async slow(conn: PollFD, parked: ((fd: number) => void) | null = null): Promise<void> {
     const sent = this.message(KIND_SLOW, HEADER + 32);
     this.stats.slowRequests++;
-    conn.setReadDeadline(epochMs() + TUNING.slowDeadlineMs);
+    conn.setReadDeadline(epochNowMs() + TUNING.slowDeadlineMs);
     await conn.write(sent);
     try {
       const reading = conn.read(this.buf);
@@ -298,7 +298,7 @@ export class EchoClient {
     } catch (err) {
       if (!(err instanceof DeadlineExceededError)) throw err;
       this.stats.slowTimeouts++;
-      conn.setReadDeadline(epochMs() + TUNING.echoDeadlineMs);
+      conn.setReadDeadline(epochNowMs() + TUNING.echoDeadlineMs);
       await this.expectReply(conn, sent, 'late');
       this.stats.lateReplies++;
     }
@@ -308,7 +308,7 @@ export class EchoClient {
   private async burst(conn: PollFD): Promise<void> {
     const sizes = [HEADER + 1 + Math.floor(this.random() * 32), 200 + Math.floor(this.random() * 1300), 3000 + Math.floor(this.random() * 5000)];
     const sent = sizes.map((s) => this.message(KIND_ECHO, s));
-    conn.setReadDeadline(epochMs() + TUNING.echoDeadlineMs);
+    conn.setReadDeadline(epochNowMs() + TUNING.echoDeadlineMs);
     for (const m of sent) await conn.write(m);
     const got: number[] = [];
     for (const m of sent) got.push(await this.expectReply(conn, m, 'burst'));

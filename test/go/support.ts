@@ -13,6 +13,7 @@ import { Poller, PollFD, DeadlineExceededError } from '../../host/index.js';
 import { socketPair, unixListen, unixConnect, type SocketType } from '../../host/sys/socket.js';
 import { pipe, closeFd, writeFd, WOULD_BLOCK } from '../../host/sys/fd.js';
 import { ThreadDrive } from '../../host/drive/thread.js';
+import { epochNowMs } from '../../host/deadline.js';
 
 export const DRIVES = ['uv', 'thread'] as const;
 export type DriveName = (typeof DRIVES)[number];
@@ -22,9 +23,9 @@ export const EARLY_SLACK_MS = 1;
 /** Fixed part of how late a deadline may fire. */
 export const LATE_BASE_MS = 250;
 
-/** Epoch milliseconds with sub-millisecond resolution: the clock deadlines are given in. */
+/** Epoch milliseconds with sub-millisecond resolution: the clock the host measures deadlines against. */
 export function nowMs(): number {
-  return performance.timeOrigin + performance.now();
+  return epochNowMs();
 }
 
 /** The latest acceptable moment for a deadline `d` (epoch ms) set at `setAt`. */
