@@ -9,5 +9,7 @@ export default defineConfig({
     hookTimeout: 30_000,
     // Host tests open real fds and epoll sets; forks keep each file's fds in its own process.
     pool: 'forks',
+    // The JSON report lets .ci/run print a plain "N passed, N failed" closing line.
+    reporters: ['default', ['json', { outputFile: 'build/test-results.json' }]],
   },
 });
