@@ -31,16 +31,31 @@ export function defaultPoller(): Promise<Poller> {
   return sharedPoller;
 }
 
-/** A FIFO lock: one operation at a time in one direction. */
+/**
+ * A FIFO lock: one operation at a time in one direction (Go's fdMutex read or
+ * write lock). Taking a free lock is synchronous, so an uncontended operation
+ * costs no extra promise; waiters queue in arrival order.
+ */
 class OpLock {
-  private tail: Promise<void> = Promise.resolve();
-  run<T>(op: () => Promise<T>): Promise<T> {
-    const result = this.tail.then(op);
-    this.tail = result.then(
-      () => undefined,
-      () => undefined,
-    );
-    return result;
+  private held = false;
+  private readonly queue: (() => void)[] = [];
+
+  /** True when the lock was taken at once; otherwise await `queued()`. */
+  tryTake(): boolean {
+    if (this.held) return false;
+    this.held = true;
+    return true;
+  }
+
+  queued(): Promise<void> {
+    return new Promise<void>((resolve) => this.queue.push(resolve));
+  }
+
+  /** Hand the lock to the next in line, or free it. */
+  release(): void {
+    const next = this.queue.shift();
+    if (next) next();
+    else this.held = false;
   }
 }
 
@@ -76,18 +91,26 @@ export class PollFD {
     return this.pd;
   }
 
-  /** One in-flight operation; the last one out finishes a pending close. */
-  private async op<T>(lock: OpLock, body: () => Promise<T>): Promise<T> {
-    if (this.closing) throw new ClosedError(`use of closed file (fd ${this.fd})`);
+  private closedError(): ClosedError {
+    return new ClosedError(`use of closed file (fd ${this.fd})`);
+  }
+
+  /** Enter an operation: count it in flight and take the direction's lock (queueing if it is held). */
+  private async enter(lock: OpLock): Promise<void> {
+    if (this.closing) throw this.closedError();
     this.inflight++;
-    try {
-      return await lock.run(() => {
-        if (this.closing) throw new ClosedError(`use of closed file (fd ${this.fd})`);
-        return body();
-      });
-    } finally {
-      if (--this.inflight === 0 && this.closing) this.finish?.();
+    if (lock.tryTake()) return;
+    await lock.queued(); // never rejects: release() hands the lock over in order
+    if (this.closing) {
+      this.leave(lock);
+      throw this.closedError();
     }
+  }
+
+  /** Leave an operation; the last one out finishes a pending close. */
+  private leave(lock: OpLock): void {
+    lock.release();
+    if (--this.inflight === 0 && this.closing) this.finish?.();
   }
 
   /** Read into buf: the byte count, 0 at EOF (and at once for an empty buf). */
@@ -95,14 +118,23 @@ export class PollFD {
     const bad = notBuffer(buf, 'read');
     if (bad) return bad;
     if (buf.byteLength === 0 && !this.closing) return Promise.resolve(0); // Go issue 15735: never wait for nothing
-    return this.op(this.readLock, async () => {
+    return this.readLoop(buf, opts);
+  }
+
+  private async readLoop(buf: Uint8Array, opts: IoOptions): Promise<number> {
+    const lock = this.readLock;
+    if (this.closing || !lock.tryTake()) await this.enter(lock);
+    else this.inflight++;
+    try {
       this.pd.reset('r');
       for (;;) {
         const n = readFd(this.fd, buf);
         if (n !== WOULD_BLOCK) return n;
         await this.pd.wait('r', opts);
       }
-    });
+    } finally {
+      this.leave(lock);
+    }
   }
 
   /**
@@ -112,34 +144,45 @@ export class PollFD {
   write(buf: Uint8Array, opts: IoOptions = {}): Promise<number> {
     const bad = notBuffer(buf, 'write');
     if (bad) return bad;
-    return this.op(this.writeLock, async () => {
-      let done = 0;
-      try {
-        this.pd.reset('w');
-        // At least one write(2), as Go does: an empty buffer is an empty datagram on a message socket.
-        do {
-          const n = writeFd(this.fd, buf.subarray(done));
-          if (n === WOULD_BLOCK) await this.pd.wait('w', opts);
-          else done += n;
-        } while (done < buf.byteLength);
-        return done;
-      } catch (err) {
-        if (err && typeof err === 'object') (err as { bytesWritten?: number }).bytesWritten = done;
-        throw err;
-      }
-    });
+    return this.writeLoop(buf, opts);
+  }
+
+  private async writeLoop(buf: Uint8Array, opts: IoOptions): Promise<number> {
+    const lock = this.writeLock;
+    if (this.closing || !lock.tryTake()) await this.enter(lock);
+    else this.inflight++;
+    let done = 0;
+    try {
+      this.pd.reset('w');
+      // At least one write(2), as Go does: an empty buffer is an empty datagram on a message socket.
+      do {
+        const n = writeFd(this.fd, done === 0 ? buf : buf.subarray(done));
+        if (n === WOULD_BLOCK) await this.pd.wait('w', opts);
+        else done += n;
+      } while (done < buf.byteLength);
+      return done;
+    } catch (err) {
+      if (err && typeof err === 'object') (err as { bytesWritten?: number }).bytesWritten = done;
+      throw err;
+    } finally {
+      this.leave(lock);
+    }
   }
 
   /** Accept a connection on a listening socket: the new fd (non-blocking, close-on-exec). */
-  accept(opts: IoOptions = {}): Promise<number> {
-    return this.op(this.readLock, async () => {
+  async accept(opts: IoOptions = {}): Promise<number> {
+    const lock = this.readLock;
+    await this.enter(lock);
+    try {
       this.pd.reset('r');
       for (;;) {
         const fd = acceptFd(this.fd);
         if (fd !== WOULD_BLOCK) return fd;
         await this.pd.wait('r', opts);
       }
-    });
+    } finally {
+      this.leave(lock);
+    }
   }
 
   /** Both deadlines: a Date, epoch ms, or null for none. */

@@ -59,11 +59,25 @@ export class Engine {
   get hostEvents(): number { return this.hdr(HDR_HOST_EVENTS); }
   get inconsistent(): number { return this.hdr(HDR_INCONSISTENT); }
 
-  /** Earliest armed deadline (absolute monotonic ns), 0n for none. */
+  /**
+   * Earliest armed deadline (absolute monotonic ns), 0n for none. Read on
+   * every park and wake, so the bigint is rebuilt only when one of its two
+   * u32 halves changed.
+   */
   get nextWhen(): bigint {
-    this.words();
-    return this.i64[(this.header + HDR_NEXT_WHEN) >>> 3]!;
+    const w = this.words();
+    const at = (this.header + HDR_NEXT_WHEN) >>> 2;
+    const lo = w[at]!, hi = w[at + 1]!;
+    if (lo !== this.whenLo || hi !== this.whenHi) {
+      this.whenLo = lo;
+      this.whenHi = hi;
+      this.when = this.i64[at >>> 1]!;
+    }
+    return this.when;
   }
+  private whenLo = 0;
+  private whenHi = 0;
+  private when = 0n;
 
   /**
    * A view of the event region for a synchronous epoll_wait to write into.
