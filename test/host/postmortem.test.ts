@@ -1,0 +1,59 @@
+// When the core counts an inconsistency (a firing Go would throw on), the host
+// writes a post-mortem snapshot, names it in the error, and keeps working.
+// The counter cannot move in correct operation, so the test forges it.
+import { describe, it, expect } from 'vitest';
+import { mkdtempSync, readFileSync, rmSync, existsSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { spawnSync } from 'node:child_process';
+import { Poller, CoreInconsistencyError, decodeSnapshot } from '../../host/index.js';
+import { socketPair } from '../../host/sys/socket.js';
+import { closeFd } from '../../host/sys/fd.js';
+
+const cli = fileURLToPath(new URL('../../build/host/cli.js', import.meta.url));
+
+describe('post-mortem snapshots', () => {
+  it('an inconsistency the core counted surfaces as CoreInconsistencyError naming a snapshot that inspect flags', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'netpoll-pm-'));
+    process.env.NETPOLL_POSTMORTEM_DIR = dir;
+    const poller = await Poller.create();
+    const [a, b] = socketPair('stream');
+    try {
+      const pd = poller.open(a);
+      // Forge the header's inconsistency counter, found by name in the layout table.
+      const layout = poller.inspect().layout;
+      const at = layout.headerBase + layout.table['header']!['inconsistent']!.value;
+      new DataView(poller.engine.core.memory.buffer).setUint32(at, 1, true);
+
+      let caught: unknown;
+      try {
+        pd.setDeadline(Date.now() + 60_000, 'r');
+      } catch (err) {
+        caught = err;
+      }
+      expect(caught).toBeInstanceOf(CoreInconsistencyError);
+      const path = (caught as CoreInconsistencyError).snapshotPath!;
+      expect(path.startsWith(dir)).toBe(true);
+      expect(existsSync(path)).toBe(true);
+      expect((caught as Error).message).toContain(path);
+
+      const x = decodeSnapshot(new Uint8Array(readFileSync(path)));
+      expect(x.violations.map((v) => v.rule)).toContain('inconsistent');
+      const run = spawnSync(process.execPath, [cli, 'inspect', path], { encoding: 'utf8' });
+      expect(run.status).toBe(1);
+      expect(run.stdout).toMatch(/inconsistent/);
+
+      // Reported once; the poller keeps working.
+      pd.setDeadline(null, 'r');
+      pd.close();
+      expect(poller.stats.descriptors).toBe(0);
+    } finally {
+      delete process.env.NETPOLL_POSTMORTEM_DIR;
+      await poller.close();
+      closeFd(a);
+      closeFd(b);
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
