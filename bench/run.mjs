@@ -6,6 +6,7 @@
 //   node bench/run.mjs --quick            shorter runs, fewer points (< 3 min); results in results/quick/
 //   node bench/run.mjs --only echo,wake   just those; the summary still lists every result on disk
 //   node bench/run.mjs --list             the benchmark names
+//   node bench/run.mjs --summary          only rebuild results/README.md from the results on disk
 //
 // Not part of `npm test`. Needs `npm run build` first (npm run bench does it),
 // a C compiler (`cc`), Linux; Go is optional (its comparator is skipped
@@ -53,6 +54,12 @@ for (const f of ['build/netpoll.wasm', 'build/host/index.js']) {
 
 const outDir = args.out ?? defaultResultsDir(args.quick);
 mkdirSync(outDir, { recursive: true });
+if (args.summary) {
+  const runFile = path.join(outDir, 'run.json');
+  writeSummary(outDir, existsSync(runFile) ? JSON.parse(readFileSync(runFile, 'utf8')) : { timings: {}, quick: args.quick });
+  log(`summary: ${path.relative(process.cwd(), path.join(outDir, 'README.md'))}`);
+  process.exit(0);
+}
 const selected = BENCHMARKS.filter((b) => !only || only.includes(b.name));
 
 function runOne(b) {
@@ -117,6 +124,7 @@ function writeSummary(dir, run) {
     'node bench/run.mjs --quick             # < 3 min, results in bench/results/quick/',
     'node bench/run.mjs --only echo         # one benchmark: ' + BENCHMARKS.map((b) => b.name).join(', '),
     'node bench/echo/bench.mjs --conns 100 --sizes 64 --measure 3000   # a benchmark alone, with its own knobs',
+    'node bench/echo/bench.mjs --pin none   # CPU placement: auto (default) | same | split | none — see bench/README.md',
     '```',
     '',
     'Needs Linux, Node ≥ 20.19 and a C compiler (`cc`; the C load generator and comparators are compiled at bench time into `bench/.build/`). Go is optional: without `go` on the PATH the Go comparator is skipped with a note. `perf` is optional (profile view C). The benchmarks raise RLIMIT_NOFILE\'s soft limit to the hard limit themselves; a larger hard limit (`ulimit -Hn`, needs privilege) lets the idle and memory benchmarks reach 100k real descriptors.',

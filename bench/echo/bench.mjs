@@ -124,7 +124,7 @@ try {
 
   const notes = [
     `One C load generator (bench/echo/loadgen.c, single thread, epoll) drives every server: each connection sends a message, waits for the whole echo, records the round trip and sends the next. Warm-up ${WARMUP_MS} ms, then ${MEASURE_MS} ms measured per run; ${REPS} repetitions interleaved across servers.`,
-    `Placement: ${PLACE.note}. In 'thread' mode the libuv threadpool thread running epoll_wait shares the server's CPU too (as Go's GOMAXPROCS=1 and Node's own threads do).`,
+    `Placement: ${PLACE.note}.${PLACE.mode === 'same' ? ' Sharing one CPU, the two sides take turns: msgs/s ≈ 1 / (generator CPU + server CPU per message).' : ''} In 'thread' mode the libuv threadpool thread running epoll_wait is confined with the server too (as Go's GOMAXPROCS=1 and Node's own threads are).`,
     'Because the load generator\'s own work per message is part of every round trip (a single-threaded generator, and with --pin same one shared core), the ratios against C understate the servers\' own difference: see the profile benchmark for CPU per message of each server alone.',
     "Servers: C — bench/echo/server-epoll.c (edge-triggered, read until EAGAIN, write back); Go — bench/echo/server.go (goroutine per connection, GOMAXPROCS=1); node:net — bench/echo/server-node.mjs ('data' → write); netpoll — bench/echo/server-netpoll.mjs (PollFD accept loop, per-connection `await read` → `await write`).",
     ...(goNote ? [goNote] : []),

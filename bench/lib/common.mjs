@@ -240,10 +240,11 @@ export function buildC(src, name = path.basename(src, '.c')) {
 }
 
 let goCache;
-/** The go binary, or null when Go is not installed. */
+/** The go binary, or null when Go is not installed (or NETPOLL_BENCH_NO_GO is set). */
 export function goBinary() {
   if (goCache !== undefined) return goCache;
   goCache = null;
+  if (process.env.NETPOLL_BENCH_NO_GO) return null; // test the "Go is missing" path
   for (const dir of (process.env.PATH ?? '').split(':')) {
     const p = path.join(dir || '.', 'go');
     if (existsSync(p)) {
@@ -286,7 +287,7 @@ export function buildGo(src, name) {
  *   auto   (default) split with ≥ 4 CPUs, same with fewer; none without taskset
  * Returns { mode, server: prefix argv, loadgen: prefix argv, note }.
  */
-export function placement(pin = 'auto') {
+export function placement(pin = 'auto', roles = { server: 'server', loadgen: 'load generator' }) {
   const taskset = ['/usr/bin/taskset', '/bin/taskset'].find((p) => existsSync(p)) ?? null;
   const cpus = os.availableParallelism?.() ?? os.cpus().length;
   let mode = pin === true ? 'auto' : String(pin);
@@ -296,9 +297,12 @@ export function placement(pin = 'auto') {
   const on = (cpu) => [taskset, '-c', String(cpu)];
   if (mode === 'same') {
     const cpu = cpus - 1;
-    return { mode, server: on(cpu), loadgen: on(cpu), note: `server and load generator pinned to the same CPU (${cpu}, taskset): they time-share one core, so throughput reflects the CPU spent per message on both sides and no cross-CPU wake-ups are involved (with CPUs split, this VM's results swung by 2-4× from run to run)` };
+    return {
+      mode, server: on(cpu), loadgen: on(cpu),
+      note: `${roles.server} and ${roles.loadgen} pinned to the same CPU (${cpu}, taskset), so no cross-CPU wake-ups (IPIs, slow and erratic in VMs) are involved; unpinned, results on this ${cpus}-CPU machine swung by 2-5× between runs`,
+    };
   }
-  if (mode === 'split') return { mode, server: on(1), loadgen: on(2), note: 'server pinned to CPU 1, load generator to CPU 2 (taskset)' };
+  if (mode === 'split') return { mode, server: on(1), loadgen: on(2), note: `${roles.server} pinned to CPU 1, ${roles.loadgen} to CPU 2 (taskset)` };
   return { mode: 'none', server: [], loadgen: [], note: taskset ? 'no CPU pinning' : 'no CPU pinning (taskset not found)' };
 }
 

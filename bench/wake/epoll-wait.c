@@ -2,11 +2,13 @@
 // child sleeps DELAY_US, then writes CLOCK_MONOTONIC into an eventfd), with
 // the parent blocked in epoll_wait on that eventfd (level-triggered).
 //
-//   epoll-wait ROUNDS DELAY_US      prints {"n":..,"p50_us":..,"p99_us":..,"mean_us":..}
+//   epoll-wait ROUNDS DELAY_US [WAITER_CPU WRITER_CPU]
+//                                   prints {"n":..,"p50_us":..,"p99_us":..,"mean_us":..}
 #define _GNU_SOURCE
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <sched.h>
 #include <sys/epoll.h>
 #include <sys/eventfd.h>
 #include <sys/wait.h>
@@ -27,11 +29,13 @@ static int cmp(const void *a, const void *b) {
 int main(int argc, char **argv) {
   int rounds = argc > 1 ? atoi(argv[1]) : 1000;
   long delay = argc > 2 ? atol(argv[2]) : 1000;
+  int waiter_cpu = argc > 4 ? atoi(argv[3]) : -1, writer_cpu = argc > 4 ? atoi(argv[4]) : -1;
   int efd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
   int cmd[2];
   if (efd < 0 || pipe(cmd) < 0) { perror("setup"); return 1; }
   pid_t pid = fork();
   if (pid == 0) {
+    if (writer_cpu >= 0) { cpu_set_t set; CPU_ZERO(&set); CPU_SET(writer_cpu, &set); sched_setaffinity(0, sizeof set, &set); }
     close(cmd[1]);
     char c;
     while (read(cmd[0], &c, 1) == 1) {
@@ -42,6 +46,7 @@ int main(int argc, char **argv) {
     _exit(0);
   }
   close(cmd[0]);
+  if (waiter_cpu >= 0) { cpu_set_t set; CPU_ZERO(&set); CPU_SET(waiter_cpu, &set); sched_setaffinity(0, sizeof set, &set); }
   int ep = epoll_create1(EPOLL_CLOEXEC);
   struct epoll_event ev = { .events = EPOLLIN, .data.fd = efd };
   epoll_ctl(ep, EPOLL_CTL_ADD, efd, &ev);

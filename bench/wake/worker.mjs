@@ -1,6 +1,6 @@
 // Wake latency, one mode per process:
 //
-//   node bench/wake/worker.mjs --mode uv|thread|node --writer BIN --rounds R --delay-us D
+//   node bench/wake/worker.mjs --mode uv|thread|node --writer BIN --rounds R --delay-us D [--writer-cpu N]
 //
 // A child process (writer.c) gets fd 3; for every command byte on its stdin
 // it sleeps D µs and writes CLOCK_MONOTONIC to fd 3. We measure the time from
@@ -18,6 +18,8 @@ const mode = args.mode;
 const ROUNDS = Number(args.rounds ?? 500);
 const DELAY = String(args['delay-us'] ?? 1000);
 const WARMUP = 20;
+// The writer runs on its own CPU when asked (taskset), so every wake-up crosses CPUs alike.
+const writerCmd = args['writer-cpu'] !== undefined ? ['/usr/bin/taskset', ['-c', String(args['writer-cpu']), args.writer, DELAY]] : [args.writer, [DELAY]];
 const lat = [];
 
 function finish() {
@@ -30,7 +32,7 @@ if (mode === 'uv' || mode === 'thread') {
   const { Poller } = await import('../../build/host/index.js');
   const { eventFd, eventFdRead, closeFd } = await import('../../build/host/sys/index.js');
   const efd = eventFd();
-  const child = spawn(args.writer, [DELAY], { stdio: ['pipe', 'inherit', 'inherit', efd] });
+  const child = spawn(writerCmd[0], writerCmd[1], { stdio: ['pipe', 'inherit', 'inherit', efd] });
   const poller = await Poller.create({ drive: mode });
   const pd = poller.open(efd);
   for (let i = 0; i < ROUNDS + WARMUP; i++) {
@@ -54,7 +56,7 @@ if (mode === 'uv' || mode === 'thread') {
   closeFd(efd);
   finish();
 } else if (mode === 'node') {
-  const child = spawn(args.writer, [DELAY], { stdio: ['pipe', 'inherit', 'inherit', 'pipe'] });
+  const child = spawn(writerCmd[0], writerCmd[1], { stdio: ['pipe', 'inherit', 'inherit', 'pipe'] });
   const stream = child.stdio[3];
   let i = 0;
   let pending = Buffer.alloc(0);
