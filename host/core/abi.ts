@@ -140,3 +140,17 @@ export interface CoreExports {
 export function isMisuse(code: number): boolean {
   return code < 0;
 }
+
+/** The exports a wrapper (trace recorder, journal) passes through untouched: memory and the region accessors. */
+export type CoreRegions = Pick<CoreExports, 'memory' | 'headerOffset' | 'eventsOffset' | 'eventCapacity' | 'readyOffset' | 'readyCapacity'>;
+
+export function coreRegions(core: CoreExports): CoreRegions {
+  return {
+    memory: core.memory,
+    headerOffset: () => core.headerOffset(),
+    eventsOffset: () => core.eventsOffset(),
+    eventCapacity: () => core.eventCapacity(),
+    readyOffset: () => core.readyOffset(),
+    readyCapacity: () => core.readyCapacity(),
+  };
+}

@@ -5,7 +5,7 @@
 // which the promises the host hands out can only show later and less
 // precisely. For a compact file of the same calls, see host/trace.
 
-import type { CoreExports } from '../core/abi.js';
+import { coreRegions, type CoreExports } from '../core/abi.js';
 
 export type JournalCall =
   | 'open' | 'seqOf' | 'abandon' | 'checkErr' | 'reset' | 'prepareWait' | 'commitWait' | 'cancelWait'
@@ -49,14 +49,7 @@ export class CoreJournal {
 
   /** Wrap a core's exports; every call through the result is logged. */
   wrap(core: CoreExports): CoreExports {
-    const wrapped = {
-      memory: core.memory,
-      headerOffset: () => core.headerOffset(),
-      eventsOffset: () => core.eventsOffset(),
-      eventCapacity: () => core.eventCapacity(),
-      readyOffset: () => core.readyOffset(),
-      readyCapacity: () => core.readyCapacity(),
-    } as Record<string, unknown>;
+    const wrapped = { ...coreRegions(core) } as Record<string, unknown>;
     const fns = core as unknown as Record<string, (...a: unknown[]) => number | bigint>;
     for (const call of CALLS) {
       wrapped[call] = (...args: (number | bigint)[]) => {

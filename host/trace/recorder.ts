@@ -15,7 +15,7 @@
 
 import { createHash } from 'node:crypto';
 import { openSync, writeSync, closeSync } from 'node:fs';
-import type { CoreExports } from '../core/abi.js';
+import { coreRegions, type CoreExports } from '../core/abi.js';
 import { loadCore, defaultFlavor, type CoreFlavor } from '../core/load.js';
 import { ByteWriter, Op, THREW, TRACE_HEADER_SIZE, TRACE_MAGIC, TRACE_VERSION, eventBytes, type CallName } from './format.js';
 
@@ -111,12 +111,7 @@ export class TraceRecorder {
       return result;
     };
     const wrapped: CoreExports = {
-      memory: core.memory,
-      headerOffset: () => core.headerOffset(),
-      eventsOffset: () => core.eventsOffset(),
-      eventCapacity: () => core.eventCapacity(),
-      readyOffset: () => core.readyOffset(),
-      readyCapacity: () => core.readyCapacity(),
+      ...coreRegions(core),
       open: i32s(Op.open, 'open', 1) as CoreExports['open'],
       seqOf: i32s(Op.seqOf, 'seqOf', 1) as CoreExports['seqOf'],
       abandon: i32s(Op.abandon, 'abandon', 2) as CoreExports['abandon'],

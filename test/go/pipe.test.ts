@@ -9,6 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { NotPollableError, PollFD, isTimeout } from '../../host/index.js';
 import { DRIVES, usePoller, nowMs, sleep, timesOut, expectFiredInBounds, EARLY_SLACK_MS } from './support.js';
+import { writePastDeadline, writeFillsThenTimesOut } from './write-scenarios.js';
 
 for (const drive of DRIVES) {
   describe(`pipes and files (${drive})`, () => {
@@ -85,47 +86,12 @@ for (const drive of DRIVES) {
 
     it('S26 (pipe, row 4) write deadline −5 s with buffer space: two writes time out with n = 0', async () => {
       const [r, w] = await h().pollPipe();
-      w.setWriteDeadline(Date.now() - 5000);
-      for (let i = 0; i < 2; i++) {
-        const { err } = await timesOut(w.write(Buffer.from('x')));
-        expect(err.bytesWritten).toBe(0);
-      }
-      r.setReadDeadline(Date.now() + 20);
-      await timesOut(r.read(Buffer.alloc(8)));
+      await writePastDeadline(w, r);
     });
 
     it('S26 (pipe, row 5) write deadline +10 ms: writes succeed until the pipe is full and the deadline passes, then time out', async () => {
       const [r, w] = await h().pollPipe();
-      const setAt = nowMs();
-      const d = setAt + 10;
-      w.setWriteDeadline(d);
-      const chunk = Buffer.alloc(4096, 9);
-      let written = 0;
-      let at = 0;
-      for (;;) {
-        try {
-          written += await w.write(chunk);
-        } catch (err) {
-          at = nowMs();
-          expect(isTimeout(err)).toBe(true);
-          written += (err as { bytesWritten: number }).bytesWritten;
-          break;
-        }
-      }
-      expectFiredInBounds(at, setAt, d);
-      await timesOut(w.write(chunk));
-      let read = 0;
-      const buf = Buffer.alloc(65536);
-      r.setReadDeadline(Date.now() + 100);
-      for (;;) {
-        try {
-          read += await r.read(buf);
-        } catch (err) {
-          expect(isTimeout(err)).toBe(true);
-          break;
-        }
-      }
-      expect(read).toBe(written);
+      await writeFillsThenTimesOut(w, r);
     });
 
     it('S26 (pipe) EOF when the write end closes while a read is blocked', async () => {
