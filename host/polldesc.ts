@@ -72,8 +72,9 @@ export class PollDesc {
   async wait(mode: WaitModeName, opts: WaitOptions = {}): Promise<void> {
     const m = waitMode(mode);
     const signal = opts.signal;
-    if (signal?.aborted) throw new AbortError(signal.reason);
     for (;;) {
+      // Every round: an abort can land while the waiter is woken but not yet resumed.
+      if (signal?.aborted) throw new AbortError(signal.reason);
       if (this.closed) throw this.fail(Misuse.STALE_HANDLE);
       const core = this.host.engine().core;
       let code = core.prepareWait(this.index, this.seq, m);
@@ -126,19 +127,31 @@ export class PollDesc {
     if (this.closed) throw this.fail(Misuse.STALE_HANDLE);
     const engine = this.host.engine();
     const n = engine.core.setDeadline(this.index, this.seq, m, d, this.host.now());
-    if (n < 0) throw this.fail(n);
+    if (n < 0) {
+      // OUT_OF_MEMORY leaves the deadline stored and may have re-armed the other timer: tell the drive.
+      if (n === Misuse.OUT_OF_MEMORY) this.host.settle();
+      throw this.fail(n);
+    }
     engine.dispatch(n);
     this.host.settle();
   }
 
-  /** pollUnblock: mark closing, wake every waiter with ClosedError, stop timers. */
+  /** pollUnblock: mark closing, wake every waiter with ClosedError, stop timers. MisuseError if already unblocked. */
   unblock(): void {
     if (this.closed) throw this.fail(Misuse.STALE_HANDLE);
+    if (!this.unblockOnce()) throw this.fail(Misuse.ALREADY_CLOSING);
+  }
+
+  /** @internal pollUnblock unless it already happened; false if it had. */
+  unblockOnce(): boolean {
+    if (this.closed) return false;
     const engine = this.host.engine();
     const n = engine.core.unblock(this.index, this.seq);
+    if (n === Misuse.ALREADY_CLOSING) return false;
     if (n < 0) throw this.fail(n);
     engine.dispatch(n);
     this.host.settle();
+    return true;
   }
 
   /**
@@ -149,7 +162,7 @@ export class PollDesc {
   close(): void {
     if (this.closed) return;
     const engine = this.host.engine();
-    if (engine.core.checkErr(this.index, this.seq, Mode.R) !== Code.CLOSING) this.unblock();
+    this.unblockOnce();
     try {
       this.host.deregister(this);
     } catch (err) {

@@ -50,7 +50,15 @@ export type DriveFactory = (pump: Pump, maxEvents: number) => Drive;
 export class Poller {
   /** @internal */ readonly engine: Engine;
   /** @internal */ readonly drive: Drive;
-  private readonly descs = new Set<PollDesc>();
+  /**
+   * The open PollDesc of each fd number. epoll registrations belong to open
+   * files but EPOLL_CTL_DEL names an fd number: when a caller closed an fd and
+   * its number was reused and registered again, only the newer PollDesc may
+   * remove the registration.
+   */
+  private readonly byFd = new Map<number, PollDesc>();
+  /** Every open PollDesc, stale ones included: close() unblocks them all. */
+  private readonly live = new Set<PollDesc>();
   private referenced = true;
   private closed = false;
   private closing: Promise<void> | null = null;
@@ -103,10 +111,14 @@ export class Poller {
     } catch (err) {
       core.abandon(index, seq); // Go issue 44552: free at once, nothing else happened
       if (isSyscallError(err, 'EPERM')) throw new NotPollableError(`fd ${fd} is not pollable (epoll_ctl: EPERM; a regular file or directory?)`);
+      if (isSyscallError(err, 'EEXIST')) throw new MisuseError('bad-argument', `fd ${fd} is already registered with this poller`);
+      if (isSyscallError(err, 'EBADF')) throw new MisuseError('bad-argument', `fd ${fd} is not an open file descriptor (EBADF)`);
       throw err;
     }
     const pd = new PollDesc(this.internals, fd, index, seq);
-    this.descs.add(pd);
+    // A PollDesc still mapped here belongs to an fd the caller closed before its number came back.
+    this.byFd.set(fd, pd);
+    this.live.add(pd);
     return pd;
   }
 
@@ -143,7 +155,7 @@ export class Poller {
   close(): Promise<void> {
     if (this.closing) return this.closing;
     this.closing = (async () => {
-      for (const pd of [...this.descs]) pd.close();
+      for (const pd of [...this.live]) pd.close();
       this.closed = true;
       this.drive.close();
     })();
@@ -158,22 +170,23 @@ export class Poller {
     if (this.closed || this.closing) throw new ClosedError('use of closed poller');
   }
 
-  /** Run the core on one epoll batch (and due timers), settle the woken. */
+  /** Run the core on one epoll batch (and due timers), settle the woken. Returns the host-sentinel bits of the batch. */
   private pump(count: number, stride: number): number {
     const core = this.engine.core;
+    const now = this.drive.now();
+    let hostBits = 0;
     for (;;) {
-      const n = core.netpoll(count, stride, this.drive.now());
+      const n = core.netpoll(count, stride, now);
       if (n < 0) throw errorForCode(n, 'netpoll')!;
-      const hostBits = count > 0 ? this.engine.hostEvents : 0;
+      if (count > 0) hostBits |= this.engine.hostEvents;
       this.engine.dispatch(n);
-      // Timers left due when the ready list filled: fire the rest (no new events).
+      // Timers still due at `now` when the ready list filled: fire the rest (no new events).
       const next = this.engine.nextWhen;
-      if (next === 0n || next > this.drive.now()) {
-        this.settle();
-        return hostBits;
-      }
+      if (next === 0n || next > now) break;
       count = 0;
     }
+    this.settle();
+    return hostBits;
   }
 
   /** After anything that changed waiters or timers: tell the drive. */
@@ -181,7 +194,7 @@ export class Poller {
     if (this.closed) return;
     const e = this.engine;
     this.drive.deadline(e.nextWhen);
-    this.drive.activity(e.waiters > 0 || e.timers > 0 || e.liveTokens > 0, this.referenced);
+    this.drive.activity(e.waiters > 0 || e.timers > 0, this.referenced);
     if (e.inconsistent !== this.inconsistentSeen) {
       this.inconsistentSeen = e.inconsistent;
       const path = writePostMortem(e.snapshot(), 'inconsistent-deadline');
@@ -196,7 +209,9 @@ export class Poller {
     epochNowMs: () => (this.drive.epochNowMs ? this.drive.epochNowMs() : epochNowMs()),
     settle: () => this.settle(),
     deregister: (pd: PollDesc) => {
-      this.descs.delete(pd);
+      this.live.delete(pd);
+      if (this.byFd.get(pd.fd) !== pd) return; // the number was reused and registered anew: not ours to remove
+      this.byFd.delete(pd.fd);
       if (!this.closed) this.drive.del(pd.fd);
     },
   };

@@ -12,7 +12,7 @@
 import { Poller } from './poller.js';
 import type { PollDesc, WaitOptions } from './polldesc.js';
 import type { Deadline } from './deadline.js';
-import { ClosedError, DeadlineExceededError, MisuseError } from './errors.js';
+import { AbortError, ClosedError, DeadlineExceededError, MisuseError } from './errors.js';
 import { readFd, writeFd, closeFd, setNonBlocking, WOULD_BLOCK } from './sys/fd.js';
 import { acceptFd } from './sys/socket.js';
 
@@ -25,36 +25,57 @@ export type IoOptions = WaitOptions;
 
 let sharedPoller: Promise<Poller> | null = null;
 
-/** The process-wide default poller ('uv' drive). It keeps the process alive only while something waits. */
-export function defaultPoller(): Promise<Poller> {
-  sharedPoller ??= Poller.create();
+/** The process-wide default poller ('uv' drive), created on first use (again if it was closed). It keeps the process alive only while something waits. */
+export async function defaultPoller(): Promise<Poller> {
+  if (sharedPoller) {
+    const p = await sharedPoller.catch(() => null);
+    if (p && !p.isClosed) return p;
+  }
+  sharedPoller = Poller.create();
   return sharedPoller;
 }
 
 /**
  * A FIFO lock: one operation at a time in one direction (Go's fdMutex read or
  * write lock). Taking a free lock is synchronous, so an uncontended operation
- * costs no extra promise; waiters queue in arrival order.
+ * costs no extra promise; waiters queue in arrival order and may leave the
+ * queue through their AbortSignal.
  */
 class OpLock {
   private held = false;
-  private readonly queue: (() => void)[] = [];
+  private readonly queue: { grant: () => void }[] = [];
 
-  /** True when the lock was taken at once; otherwise await `queued()`. */
+  /** True when the lock was taken at once. */
   tryTake(): boolean {
     if (this.held) return false;
     this.held = true;
     return true;
   }
 
-  queued(): Promise<void> {
-    return new Promise<void>((resolve) => this.queue.push(resolve));
+  /** Resolves when the lock is handed over; rejects with AbortError (leaving the queue) if `signal` fires first. */
+  queued(signal: AbortSignal | undefined): Promise<void> {
+    return new Promise<void>((resolve, reject) => {
+      const entry = {
+        grant: (): void => {
+          signal?.removeEventListener('abort', onAbort);
+          resolve();
+        },
+      };
+      const onAbort = (): void => {
+        const i = this.queue.indexOf(entry);
+        if (i >= 0) this.queue.splice(i, 1);
+        reject(new AbortError(signal!.reason));
+      };
+      if (signal?.aborted) return reject(new AbortError(signal.reason));
+      signal?.addEventListener('abort', onAbort, { once: true });
+      this.queue.push(entry);
+    });
   }
 
   /** Hand the lock to the next in line, or free it. */
   release(): void {
     const next = this.queue.shift();
-    if (next) next();
+    if (next) next.grant();
     else this.held = false;
   }
 }
@@ -95,16 +116,28 @@ export class PollFD {
     return new ClosedError(`use of closed file (fd ${this.fd})`);
   }
 
-  /** Enter an operation: count it in flight and take the direction's lock (queueing if it is held). */
-  private async enter(lock: OpLock): Promise<void> {
+  /**
+   * Enter an operation: count it in flight and take the direction's lock.
+   * Returns null when that happened at once (no promise), else a promise for
+   * the queued wait. Throws ClosedError when the fd is closing.
+   */
+  private enter(lock: OpLock, signal: AbortSignal | undefined): Promise<void> | null {
     if (this.closing) throw this.closedError();
+    if (signal?.aborted) throw new AbortError(signal.reason);
     this.inflight++;
-    if (lock.tryTake()) return;
-    await lock.queued(); // never rejects: release() hands the lock over in order
-    if (this.closing) {
-      this.leave(lock);
-      throw this.closedError();
-    }
+    if (lock.tryTake()) return null;
+    return lock.queued(signal).then(
+      () => {
+        if (!this.closing) return;
+        this.leave(lock);
+        throw this.closedError();
+      },
+      (err: unknown) => {
+        this.inflight--; // never held the lock
+        if (this.inflight === 0 && this.closing) this.finish?.();
+        throw err;
+      },
+    );
   }
 
   /** Leave an operation; the last one out finishes a pending close. */
@@ -123,8 +156,8 @@ export class PollFD {
 
   private async readLoop(buf: Uint8Array, opts: IoOptions): Promise<number> {
     const lock = this.readLock;
-    if (this.closing || !lock.tryTake()) await this.enter(lock);
-    else this.inflight++;
+    const queued = this.enter(lock, opts.signal);
+    if (queued) await queued;
     try {
       this.pd.reset('r');
       for (;;) {
@@ -149,8 +182,8 @@ export class PollFD {
 
   private async writeLoop(buf: Uint8Array, opts: IoOptions): Promise<number> {
     const lock = this.writeLock;
-    if (this.closing || !lock.tryTake()) await this.enter(lock);
-    else this.inflight++;
+    const queued = this.enter(lock, opts.signal);
+    if (queued) await queued;
     let done = 0;
     try {
       this.pd.reset('w');
@@ -158,6 +191,7 @@ export class PollFD {
       do {
         const n = writeFd(this.fd, done === 0 ? buf : buf.subarray(done));
         if (n === WOULD_BLOCK) await this.pd.wait('w', opts);
+        else if (n === 0 && buf.byteLength > 0) throw new Error(`write made no progress on fd ${this.fd} (unexpected EOF)`);
         else done += n;
       } while (done < buf.byteLength);
       return done;
@@ -172,7 +206,8 @@ export class PollFD {
   /** Accept a connection on a listening socket: the new fd (non-blocking, close-on-exec). */
   async accept(opts: IoOptions = {}): Promise<number> {
     const lock = this.readLock;
-    await this.enter(lock);
+    const queued = this.enter(lock, opts.signal);
+    if (queued) await queued;
     try {
       this.pd.reset('r');
       for (;;) {
@@ -217,18 +252,23 @@ export class PollFD {
         }
       };
     });
-    if (!this.pd.isClosed) this.pd.unblock();
+    this.pd.unblockOnce(); // wakes blocked operations with ClosedError; a no-op if already unblocked
     if (this.inflight === 0) this.finish!();
     return this.closed;
   }
 
-  /** Chunks as they arrive, until EOF. Each chunk is a fresh Buffer of up to 64 KiB. */
+  /**
+   * Chunks as they arrive, until a read returns 0 (EOF on a stream). Each
+   * chunk is a Buffer of its own, sized to what was read. On a datagram or
+   * SOCK_SEQPACKET socket an empty message also reads as 0 and ends the
+   * iteration: use read() there if empty messages matter.
+   */
   async *[Symbol.asyncIterator](): AsyncIterator<Uint8Array> {
+    const buf = Buffer.allocUnsafe(65536);
     for (;;) {
-      const buf = Buffer.allocUnsafe(65536);
       const n = await this.read(buf);
       if (n === 0) return;
-      yield buf.subarray(0, n);
+      yield Buffer.from(buf.subarray(0, n));
     }
   }
 }

@@ -9,9 +9,11 @@
 import type { CoreExports } from './abi.js';
 import { Code } from './abi.js';
 import { loadCore, type CoreFlavor } from './load.js';
+import { Reader, readLayoutTable } from '../inspect/reader.js';
 
-/** Header word offsets the host reads on hot paths; the decoder reads them by name from the layout table instead. */
-const HDR_IN_USE = 84, HDR_WAITERS = 88, HDR_TIMERS = 92, HDR_STALE = 100, HDR_HOST_EVENTS = 104, HDR_INCONSISTENT = 120, HDR_NEXT_WHEN = 128;
+/** The header fields the host reads, by their names in the layout table. */
+const HEADER_FIELDS = ['inUse', 'waiters', 'timers', 'staleEvents', 'hostEvents', 'inconsistent', 'nextWhen'] as const;
+type HeaderField = (typeof HEADER_FIELDS)[number];
 
 /** Resolved with the ready-list code when the waiter is woken. */
 export type WakeFn = (code: number) => void;
@@ -35,29 +37,38 @@ export class Engine {
     this.eventCapacity = this.core.eventCapacity();
     this.readyOffset = this.core.readyOffset();
     this.refresh();
+    // Word indices of the header fields, resolved once from the layout table the core wrote (as the decoder does).
+    const table = readLayoutTable(new Reader(new Uint8Array(this.buffer)), this.u32[(this.header + 12) >>> 2]!);
+    this.at = Object.fromEntries(HEADER_FIELDS.map((f) => [f, (this.header + table.get('header', f)) >>> 2])) as Record<HeaderField, number>;
   }
+
+  private readonly at: Record<HeaderField, number>;
 
   private refresh(): void {
     this.buffer = this.core.memory.buffer;
     this.u32 = new Uint32Array(this.buffer);
     this.i64 = new BigInt64Array(this.buffer);
+    this.eventsCache = null;
   }
+
+  /** The last events view handed out; valid until memory.grow replaces the buffer. */
+  private eventsCache: Uint8Array | null = null;
 
   private words(): Uint32Array {
     if (this.core.memory.buffer !== this.buffer) this.refresh();
     return this.u32;
   }
 
-  private hdr(offset: number): number {
-    return this.words()[(this.header + offset) >>> 2]!;
+  private hdr(field: HeaderField): number {
+    return this.words()[this.at[field]]!;
   }
 
-  get inUse(): number { return this.hdr(HDR_IN_USE); }
-  get waiters(): number { return this.hdr(HDR_WAITERS); }
-  get timers(): number { return this.hdr(HDR_TIMERS); }
-  get staleEvents(): number { return this.hdr(HDR_STALE); }
-  get hostEvents(): number { return this.hdr(HDR_HOST_EVENTS); }
-  get inconsistent(): number { return this.hdr(HDR_INCONSISTENT); }
+  get inUse(): number { return this.hdr('inUse'); }
+  get waiters(): number { return this.hdr('waiters'); }
+  get timers(): number { return this.hdr('timers'); }
+  get staleEvents(): number { return this.hdr('staleEvents'); }
+  get hostEvents(): number { return this.hdr('hostEvents'); }
+  get inconsistent(): number { return this.hdr('inconsistent'); }
 
   /**
    * Earliest armed deadline (absolute monotonic ns), 0n for none. Read on
@@ -66,7 +77,7 @@ export class Engine {
    */
   get nextWhen(): bigint {
     const w = this.words();
-    const at = (this.header + HDR_NEXT_WHEN) >>> 2;
+    const at = this.at.nextWhen;
     const lo = w[at]!, hi = w[at + 1]!;
     if (lo !== this.whenLo || hi !== this.whenHi) {
       this.whenLo = lo;
@@ -85,13 +96,14 @@ export class Engine {
    */
   eventsView(maxEvents: number, stride: number): Uint8Array {
     this.words();
-    return new Uint8Array(this.buffer, this.eventsOffset, Math.min(maxEvents, this.eventCapacity) * stride);
+    const length = Math.min(maxEvents, this.eventCapacity) * stride;
+    if (this.eventsCache?.byteLength !== length) this.eventsCache = new Uint8Array(this.buffer, this.eventsOffset, length);
+    return this.eventsCache;
   }
 
   /** Copy events a blocking wait wrote into a private buffer into the event region. */
   writeEvents(src: Uint8Array): void {
-    this.words();
-    new Uint8Array(this.buffer, this.eventsOffset, src.byteLength).set(src);
+    this.eventsView(this.eventCapacity, 16).set(src);
   }
 
   /** A token for a new waiter: > 2, unique among live waiters, wrapping at 2^32. */
@@ -108,6 +120,7 @@ export class Engine {
     this.wakers.delete(token);
   }
 
+  /** Tokens registered and not yet woken or forgotten: equals the core's waiters count unless a token leaked. */
   get liveTokens(): number {
     return this.wakers.size;
   }

@@ -51,7 +51,7 @@ export class ThreadDrive extends EpollDrive implements Drive {
     const want = active && ref && !this.closed;
     if (want === this.wantPoll) return;
     this.wantPoll = want;
-    if (want && !this.polling) void this.loop();
+    if (want && !this.polling) this.startLoop();
     else if (!want && this.polling) this.wake();
   }
 
@@ -61,6 +61,21 @@ export class ThreadDrive extends EpollDrive implements Drive {
     this.wakeSent = true;
     this.breaks++;
     eventFdWrite(this.hostFd, 1); // false = EAGAIN: already readable, which is all we need
+  }
+
+  /**
+   * The loop must never die quietly: every wait would then hang. A failure
+   * (an epoll_wait error, koffi refusing the async call, an inconsistency the
+   * core reported while settling the batch) is rethrown as an uncaught
+   * exception, as the same failure in the uv drive's callback would be.
+   */
+  private startLoop(): void {
+    this.loop().catch((err: unknown) => {
+      this.wantPoll = false;
+      setImmediate(() => {
+        throw err;
+      });
+    });
   }
 
   private async loop(): Promise<void> {

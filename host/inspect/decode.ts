@@ -79,6 +79,9 @@ interface Geometry {
   timerPerBlock: number;
   timerBlocks: number;
   timerDir: number;
+  /** Block addresses, read and checked (in range, disjoint) by geometry(). */
+  descBase: number[];
+  timerBase: number[];
 }
 
 /**
@@ -96,6 +99,8 @@ function geometry(r: Reader, table: LayoutTable, hdr: (name: string) => number):
     timerPerBlock: hdr('timerPerBlock'),
     timerBlocks: hdr('timerBlocks'),
     timerDir: hdr('timerDirOffset'),
+    descBase: [],
+    timerBase: [],
   };
   for (const [name, v] of [['descSize', g.descSize], ['timerSize', g.timerSize]] as const) {
     if (v < 16 || v > 4096) throw new SnapshotError(`header.${name} = ${v} is not a plausible record size`);
@@ -107,10 +112,38 @@ function geometry(r: Reader, table: LayoutTable, hdr: (name: string) => number):
   if (g.timerBlocks > hdr('timerDirCapacity')) throw new SnapshotError(`header.timerBlocks ${g.timerBlocks} exceeds the directory capacity`);
   if (g.descBlocks * g.descPerBlock * g.descSize > r.length) throw new SnapshotError(`header claims ${g.descBlocks} descriptor blocks, more than the snapshot holds`);
   if (g.timerBlocks * g.timerPerBlock * g.timerSize > r.length) throw new SnapshotError(`header claims ${g.timerBlocks} timer blocks, more than the snapshot holds`);
+  if (g.descBlocks * g.descPerBlock > MAX_DESCRIPTORS) throw new SnapshotError(`header claims ${g.descBlocks * g.descPerBlock} descriptors; this decoder reads at most ${MAX_DESCRIPTORS}`);
+  if (g.timerBlocks * g.timerPerBlock > MAX_TIMERS) throw new SnapshotError(`header claims ${g.timerBlocks * g.timerPerBlock} timer slots; this decoder reads at most ${MAX_TIMERS}`);
   r.check(g.descDir, g.descBlocks * 4, 'descriptor directory');
   r.check(g.timerDir, g.timerBlocks * 4, 'timer directory');
+  g.descBase = blockAddresses(r, g.descDir, g.descBlocks, g.descPerBlock * g.descSize, 'descriptor');
+  g.timerBase = blockAddresses(r, g.timerDir, g.timerBlocks, g.timerPerBlock * g.timerSize, 'timer');
+  // The core carves every block from one bump area and never reuses one: blocks are disjoint. A forged
+  // directory pointing many entries at one block would multiply the output without growing the input.
+  const blocks = [
+    ...g.descBase.map((at) => [at, g.descPerBlock * g.descSize] as const),
+    ...g.timerBase.map((at) => [at, g.timerPerBlock * g.timerSize] as const),
+  ].sort((a, b) => a[0] - b[0]);
+  for (let i = 1; i < blocks.length; i++) {
+    const [prevAt, prevLen] = blocks[i - 1]!;
+    if (blocks[i]![0] < prevAt + prevLen) throw new SnapshotError(`blocks at ${prevAt} and ${blocks[i]![0]} overlap: the directories are corrupt`);
+  }
   void table;
   return g;
+}
+
+/** The core's own limits (directory capacities × block sizes); a decoder reading more is being fed a forgery. */
+const MAX_DESCRIPTORS = 1 << 20;
+const MAX_TIMERS = 1 << 21;
+
+function blockAddresses(r: Reader, dir: number, count: number, bytes: number, what: string): number[] {
+  const out: number[] = [];
+  for (let b = 0; b < count; b++) {
+    const at = r.u32(dir + b * 4, `${what} directory entry ${b}`);
+    r.check(at, bytes, `${what} block ${b}`);
+    out.push(at);
+  }
+  return out;
 }
 
 interface Consts {
@@ -152,8 +185,7 @@ function decodeDescriptors(r: Reader, t: LayoutTable, g: Geometry, c: Consts): D
   disjoint('desc', off, { rd: 8, wd: 8 });
   const out: DescriptorView[] = [];
   for (let b = 0; b < g.descBlocks; b++) {
-    const base = r.u32(g.descDir + b * 4, `descriptor directory entry ${b}`);
-    r.check(base, g.descPerBlock * size, `descriptor block ${b}`);
+    const base = g.descBase[b]!;
     for (let k = 0; k < g.descPerBlock; k++) {
       const at = base + k * size;
       const flags = r.u32(at + off.flags, 'desc.flags');
@@ -217,12 +249,7 @@ function decodeTimers(r: Reader, t: LayoutTable, g: Geometry, c: Consts, length:
   disjoint('timer', off, { when: 8 });
   const mask = (1 << c.timerKindBits) - 1;
   const out: TimerView[] = [];
-  const blockBase: number[] = [];
-  for (let b = 0; b < g.timerBlocks; b++) {
-    const base = r.u32(g.timerDir + b * 4, `timer directory entry ${b}`);
-    r.check(base, g.timerPerBlock * size, `timer block ${b}`);
-    blockBase.push(base);
-  }
+  const blockBase = g.timerBase;
   for (let j = 0; j < length; j++) {
     const at = blockBase[Math.floor(j / g.timerPerBlock)]! + (j % g.timerPerBlock) * size;
     const ref = r.u32(at + off.ref, 'timer.ref');

@@ -20,7 +20,7 @@ export interface FormatOptions {
 export function formatInspection(x: Inspection, opts: FormatOptions = {}): string {
   const t0 = earliest(x);
   const out: string[] = [];
-  out.push(...summary(x, t0, opts.title ?? 'netpoll snapshot'));
+  append(out, summary(x, t0, opts.title ?? 'netpoll snapshot'));
   out.push('', ...descriptorTable(x, t0));
   out.push('', ...freeListLines(x, opts.maxFreeList ?? 256));
   out.push('', ...heapTable(x, t0));
@@ -140,7 +140,7 @@ function descriptorTable(x: Inspection, t0: bigint | null): string[] {
       String(d.index), d.state === 'free' ? '-' : String(d.fd), String(d.fdseq), d.state,
       sema(d.rg), sema(d.wg), deadline(d.rd, t0), deadline(d.wd, t0), `${d.rseq}/${d.wseq}`, timerSlots(d, x.timers), notes(d),
     ]);
-    lines.push(...table(['index', 'fd', 'fdseq', 'state', 'rg', 'wg', 'rd', 'wd', 'rseq/wseq', 'timers', 'notes'], rows, [0, 1, 2]));
+    append(lines, table(['index', 'fd', 'fdseq', 'state', 'rg', 'wg', 'rd', 'wd', 'rseq/wseq', 'timers', 'notes'], rows, [0, 1, 2]));
   }
   if (never.length > 0) lines.push(`  ${never.length} free descriptor${never.length === 1 ? '' : 's'} never used (fdseq 0): ${ranges(never)}`);
   return lines;
@@ -210,7 +210,8 @@ export function ranges(list: readonly number[], sep = ', '): string {
 
 /** Columns padded to their widest cell; columns in `right` are right-aligned. Two-space indent. */
 export function table(head: string[], rows: string[][], right: number[]): string[] {
-  const width = head.map((h, i) => Math.max(len(h), ...rows.map((r) => len(r[i] ?? ''))));
+  // A loop, not Math.max(...rows): a large snapshot has more rows than the call stack has room for arguments.
+  const width = head.map((h, i) => rows.reduce((w, r) => Math.max(w, len(r[i] ?? '')), len(h)));
   const last = head.length - 1;
   const line = (cells: string[]): string =>
     '  ' + cells.map((c, i) => (right.includes(i) ? pad(c, width[i]!, true) : i === last ? c : pad(c, width[i]!, false))).join('  ').trimEnd();
@@ -224,4 +225,9 @@ function len(s: string): number {
 function pad(s: string, w: number, left: boolean): string {
   const fill = ' '.repeat(Math.max(0, w - len(s)));
   return left ? fill + s : s + fill;
+}
+
+/** Append without spreading: a spread of a million lines overflows the call stack. */
+function append(into: string[], lines: readonly string[]): void {
+  for (const line of lines) into.push(line);
 }

@@ -95,7 +95,7 @@ describe('SimPoller basics', () => {
     expect(() => sim.open(3)).toThrow(NotPollableError);
     expect(sim.stats.descriptors).toBe(0); // abandoned at once (Go 44552)
     sim.open(4);
-    expect(() => sim.open(4)).toThrow(/EEXIST/);
+    expect(() => sim.open(4)).toThrow(/already registered/);
     expect(sim.stats.descriptors).toBe(1);
     expect(sim.inspect().violations).toEqual([]);
     await sim.close();
