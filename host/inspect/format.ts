@@ -21,11 +21,16 @@ export function formatInspection(x: Inspection, opts: FormatOptions = {}): strin
   const t0 = earliest(x);
   const out: string[] = [];
   append(out, summary(x, t0, opts.title ?? 'netpoll snapshot'));
-  out.push('', ...descriptorTable(x, t0));
-  out.push('', ...freeListLines(x, opts.maxFreeList ?? 256));
-  out.push('', ...heapTable(x, t0));
-  out.push('', ...counterTable(x));
-  out.push('', ...violationLines(x));
+  out.push('');
+  append(out, descriptorTable(x, t0));
+  out.push('');
+  append(out, freeListLines(x, opts.maxFreeList ?? 256));
+  out.push('');
+  append(out, heapTable(x, t0));
+  out.push('');
+  append(out, counterTable(x));
+  out.push('');
+  append(out, violationLines(x));
   return out.join('\n') + '\n';
 }
 

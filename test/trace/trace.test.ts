@@ -329,3 +329,20 @@ describe('malformed traces', () => {
     expect(readTraceHeader(real)).toMatchObject({ version: 1, headerSize: 56, initialHash: expect.stringMatching(/^[0-9a-f]{64}$/) });
   });
 });
+
+describe('replay cost is bounded by the trace, not by its hash records', () => {
+  it('thousands of hash records: at most MAX_CHECKPOINTS + 1 are hashed, and the final one is always checked', async () => {
+    const { MAX_CHECKPOINTS } = await import('../../host/trace/replay.js');
+    const rec = new TraceRecorder();
+    const sim = SimPoller.create({ instrument: rec.instrument });
+    sim.open(5);
+    await sim.close();
+    for (let i = 0; i < 3000; i++) rec.hash();
+    const bytes = rec.finish();
+    const r = replayTrace(bytes);
+    expect(r.checkpoints.length).toBe(MAX_CHECKPOINTS + 1);
+    expect(r.checkpoints.every((c) => c.match)).toBe(true);
+    expect(r.checkpoints.at(-1)!.actual).toBe(rec.lastHash);
+    expect(r.hash).toBe(rec.lastHash);
+  });
+});
