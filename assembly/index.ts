@@ -25,7 +25,8 @@
 //   dropped by the tag check.
 //
 // Misuse that Go answers with a fatal throw returns a negative code here and
-// changes nothing (see host/core/abi.ts for the codes). The core never reads a
+// changes nothing (see host/core/abi.ts for the codes; running out of memory
+// while arming a timer is the one refusal that leaves the deadline stored). The core never reads a
 // clock, never allocates from a GC, and imports only env.abort: the same
 // calls produce the same bytes of memory.
 

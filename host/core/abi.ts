@@ -20,7 +20,11 @@ export const Code = {
   CLOSING: 1,
   TIMEOUT: 2,
   NOT_POLLABLE: 3,
-  /** A ready-list entry for a waiter that was woken without I/O and without an error: wait again. */
+  /**
+   * A ready-list entry for a waiter woken without I/O and without an error: wait again. Kept for
+   * Go's spurious-wake case; unreachable in correct use, since every ioready=false wake (deadline,
+   * unblock) publishes its error bit first.
+   */
   RETRY: 4,
   /** prepareWait: the word moved pdNil → pdWait; call commitWait next. */
   PREPARED: 5,
@@ -28,7 +32,7 @@ export const Code = {
   PARKED: 6,
 } as const;
 
-/** Misuse codes: negative; the call changed nothing. */
+/** Misuse codes: negative; the call changed nothing (except OUT_OF_MEMORY from setDeadline, see there). */
 export const Misuse = {
   /** Index out of range, descriptor free, or seq mismatch (the descriptor was freed / reused). */
   STALE_HANDLE: -1,
@@ -44,7 +48,11 @@ export const Misuse = {
   NOT_CLOSING: -6,
   /** close or reset while a waiter is parked. Go: "blocked read/write on closing polldesc". */
   WAITER_PRESENT: -7,
-  /** No room for another descriptor block or timer block (directory full or memory.grow failed). */
+  /**
+   * No room for another descriptor block or timer block (directory full or memory.grow failed).
+   * From setDeadline it means the deadline was stored but its timer could not be armed (the run
+   * flag stays clear, so the next setDeadline tries again); the other direction may have been re-armed.
+   */
   OUT_OF_MEMORY: -8,
 } as const;
 
