@@ -72,12 +72,16 @@ export class PollDesc {
   async wait(mode: WaitModeName, opts: WaitOptions = {}): Promise<void> {
     const m = waitMode(mode);
     const signal = opts.signal;
+    if (signal?.aborted) throw new AbortError(signal.reason);
     for (;;) {
-      // Every round: an abort can land while the waiter is woken but not yet resumed.
-      if (signal?.aborted) throw new AbortError(signal.reason);
       if (this.closed) throw this.fail(Misuse.STALE_HANDLE);
       const core = this.host.engine().core;
       let code = core.prepareWait(this.index, this.seq, m);
+      if (code === Code.PREPARED && signal?.aborted) {
+        // Aborted while woken but not yet resumed: an error or readiness (checked above) wins; parking again does not.
+        core.cancelWait(this.index, this.seq, m, 0);
+        throw new AbortError(signal.reason);
+      }
       if (code === Code.PREPARED) {
         code = await this.park(m, signal);
         if (code === Code.OK) return;
