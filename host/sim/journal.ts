@@ -6,23 +6,15 @@
 // precisely. For a compact file of the same calls, see host/trace.
 
 import { coreRegions, type CoreExports } from '../core/abi.js';
+import type { PollEvent, ReadyEntry } from '../model/types.js';
 
 export type JournalCall =
   | 'open' | 'seqOf' | 'abandon' | 'checkErr' | 'reset' | 'prepareWait' | 'commitWait' | 'cancelWait'
   | 'setDeadline' | 'unblock' | 'close' | 'netpoll' | 'nextDeadline';
 
-export interface JournalEvent {
-  events: number;
-  /** data hi half: descriptor index (0xffffffff for the host's own fds). */
-  index: number;
-  /** data lo half: fdseq (or the host sentinel's tag). */
-  tag: number;
-}
-
-export interface ReadyEntry {
-  token: number;
-  code: number;
-}
+/** A decoded epoll_event (index = data hi half, 0xffffffff for the host's own fds; tag = data lo half). */
+export type JournalEvent = PollEvent;
+export type { ReadyEntry };
 
 export interface JournalEntry {
   /** Position in the journal. */
