@@ -8,7 +8,7 @@ const args = parseArgs();
 const quick = args.quick;
 const REPS = Number(args.reps ?? 5);
 const SCALE = quick ? 0.25 : 1;
-const hasRef = existsSync(path.join(ROOT, 'build/host/model/reference.js'));
+const hasRef = existsSync(path.join(ROOT, 'build/model/test/model/reference.js'));
 const impls = ['core', ...(hasRef ? ['ref'] : [])];
 const worker = path.join(BENCH_DIR, 'core-ops', 'worker.mjs');
 
@@ -47,7 +47,7 @@ notes.push(
   'Both implementations are called through the same surface (the core\'s exports, host/core/abi.ts), in separate processes, each after a warm-up pass; medians of the repetitions.',
   'The epoll batch reaches the Wasm core as raw `struct epoll_event` bytes written into its event region (as epoll_wait would), and the reference model as an array of event objects; the woken tokens are read back from core memory / the returned array.',
   'park/ready includes staging the event; batch-128 times only the netpoll call and reading its ready list.',
-  ...(hasRef ? [] : ['The reference model (build/host/model/reference.js) was not built: only the core was measured.']),
+  ...(hasRef ? [] : ['The reference model (build/model/test/model/reference.js) was not built: only the core was measured.']),
 );
 
 writeResult(args.out, {

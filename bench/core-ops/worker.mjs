@@ -63,7 +63,7 @@ if (impl === 'core') {
   run = (n, now) => core.netpoll(n, LAYOUT.size, now);
   readToken = (i) => view()[(readyOffset >>> 2) + 2 * i];
 } else if (impl === 'ref') {
-  const { ReferenceCore } = await import('../../build/host/model/reference.js');
+  const { ReferenceCore } = await import('../../build/model/test/model/reference.js');
   core = new ReferenceCore();
   let ready = [];
   let staged = [];

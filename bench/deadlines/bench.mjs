@@ -15,7 +15,7 @@ const SIZES = args.n ? String(args.n).split(',').map(Number) : [100_000, 1_000_0
 const PATTERNS = args.patterns ? String(args.patterns).split(',') : ['fixed', 'random'];
 const opsFor = (n) => Number(args.ops ?? (quick ? 100_000 : Math.max(n, 200_000)));
 
-const hasRef = existsSync(path.join(ROOT, 'build/host/model/reference.js'));
+const hasRef = existsSync(path.join(ROOT, 'build/model/test/model/reference.js'));
 const impls = [
   { id: 'core', label: 'Wasm core (setDeadline export)' },
   hasRef && { id: 'ref', label: 'reference model (plain TS)' },
@@ -89,7 +89,7 @@ notes.push(
   'The cores are called through their exports exactly as the host calls them: `setDeadline(index, seq, mode, d: bigint, now: bigint)`, so each call includes creating two BigInts; no Poller, no epoll, no timerfd.',
   'Node\'s refresh() keeps the timer\'s original duration, so for the random pattern it is a slightly different (cheaper) operation; it is the exact equivalent for the fixed pattern.',
   `Operations per round: ${SIZES.map((n) => `${fmtNum(opsFor(n))} for N = ${fmtNum(n)}`).join(', ')}; ${REPS} timed rounds after one warm-up round, each (implementation, N, pattern) in a fresh process.`,
-  ...(hasRef ? [] : ['The reference model (build/host/model/reference.js) was not built, so it is missing from the tables.']),
+  ...(hasRef ? [] : ['The reference model (build/model/test/model/reference.js) was not built, so it is missing from the tables.']),
 );
 
 writeResult(args.out, {

@@ -157,7 +157,7 @@ if (impl === 'core') {
   const engine = new Engine(undefined, core);
   await runCore(core, { netpoll: (now) => core.netpoll(0, 12, now), liveTimers: () => engine.timers });
 } else if (impl === 'ref') {
-  const { ReferenceCore } = await import('../../build/host/model/reference.js');
+  const { ReferenceCore } = await import('../../build/model/test/model/reference.js');
   const core = new ReferenceCore();
   const netpoll = typeof core.netpollCode === 'function' ? (now) => core.netpollCode([], 12, now) : (now) => core.netpoll([], now).length;
   await runCore(core, { netpoll, liveTimers: () => core.counters().timers });

@@ -6,7 +6,7 @@
 // precisely. For a compact file of the same calls, see host/trace.
 
 import { coreRegions, type CoreExports } from '../core/abi.js';
-import type { PollEvent, ReadyEntry } from '../model/types.js';
+import type { PollEvent, ReadyEntry } from '../core/events.js';
 
 export type JournalCall =
   | 'open' | 'seqOf' | 'abandon' | 'checkErr' | 'reset' | 'prepareWait' | 'commitWait' | 'cancelWait'

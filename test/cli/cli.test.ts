@@ -1,4 +1,4 @@
-// The `netpoll` command as a user runs it: the compiled build/host/cli.js in a
+// The `netpoll` command as a user runs it: the compiled build/host/tools/cli.js in a
 // child process (run `npm run build` first; `npm test` does).
 
 import { describe, it, expect, beforeAll, afterAll } from 'vitest';
@@ -14,11 +14,11 @@ import { PollFD } from '../../host/pollfd.js';
 import { socketPair } from '../../host/sys/socket.js';
 import { decodeSnapshot } from '../../host/inspect/decode.js';
 import { TraceRecorder } from '../../host/trace/index.js';
-import { main } from '../../host/cli.js';
+import { main } from '../../host/tools/cli.js';
 import { smallSnapshot, descAddr, layoutEntries, setU32 } from '../inspect/support.js';
 
 const root = fileURLToPath(new URL('../..', import.meta.url));
-const cli = join(root, 'build/host/cli.js');
+const cli = join(root, 'build/host/tools/cli.js');
 const dir = mkdtempSync(join(tmpdir(), 'netpoll-cli-'));
 
 interface Run {
@@ -82,7 +82,7 @@ async function simSnapshot(): Promise<Uint8Array> {
 
 beforeAll(() => {
   if (!existsSync(cli)) throw new Error(`${cli} is missing: run \`npm run build\` first`);
-  if (statSync(cli).mtimeMs < statSync(join(root, 'host/cli.ts')).mtimeMs) throw new Error(`${cli} is older than host/cli.ts: run \`npm run build\``);
+  if (statSync(cli).mtimeMs < statSync(join(root, 'host/tools/cli.ts')).mtimeMs) throw new Error(`${cli} is older than host/tools/cli.ts: run \`npm run build\``);
 });
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 

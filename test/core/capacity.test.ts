@@ -6,9 +6,9 @@
 import { describe, expect, it } from 'vitest';
 import { Code, Mode } from '../../host/core/abi.js';
 import { loadCore } from '../../host/core/load.js';
-import { EPOLLIN, EPOLLOUT, READY_CAPACITY } from '../../host/model/constants.js';
-import { ReferenceCore } from '../../host/model/reference.js';
-import type { RawPollerCore } from '../../host/model/types.js';
+import { EPOLLIN, EPOLLOUT, READY_CAPACITY } from '../model/constants.js';
+import { ReferenceCore } from '../model/reference.js';
+import type { RawPollerCore } from '../model/types.js';
 import { assertSame } from './support/compare.js';
 import { WasmCore } from './support/wasm-core.js';
 

@@ -4,7 +4,7 @@
 
 import { beforeEach, describe, expect, it } from 'vitest';
 import { Code, Mode, TimerKind } from '../../host/core/abi.js';
-import { I64_MAX } from '../../host/model/constants.js';
+import { I64_MAX } from '../model/constants.js';
 import { openH, park, SUBJECTS, type Subject } from './support/subjects.js';
 
 const { R, W, RW } = Mode;

@@ -5,8 +5,8 @@
 
 import { describe, expect, it } from 'vitest';
 import { Code, Misuse, Mode } from '../../host/core/abi.js';
-import { EPOLLIN } from '../../host/model/constants.js';
-import type { PollEvent } from '../../host/model/types.js';
+import { EPOLLIN } from '../model/constants.js';
+import type { PollEvent } from '../model/types.js';
 import { closeH, type H, openH, park, sameBytes, SUBJECTS, type Subject } from './support/subjects.js';
 
 const { R, W, RW } = Mode;

@@ -1,5 +1,5 @@
 // Model-based property tests: random command sequences run on a fresh Wasm
-// core and on the reference model (host/model/reference.ts); after every
+// core and on the reference model (test/model/reference.ts); after every
 // command the two must agree on the result, the ready list, every descriptor
 // field, every counter, checkErr, nextDeadline, and the core's structural
 // invariants must hold (support/compare.ts).

@@ -3,7 +3,7 @@
 
 import { beforeEach, describe, expect, it } from 'vitest';
 import { Code, Info, Mode, Sema } from '../../host/core/abi.js';
-import { EPOLLERR } from '../../host/model/constants.js';
+import { EPOLLERR } from '../model/constants.js';
 import { closeH, ev, openH, SUBJECTS, type Subject } from './support/subjects.js';
 
 describe.each(SUBJECTS)('%s: pollCache', (_name, make) => {

@@ -4,8 +4,8 @@
 
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { Code, Info, Misuse, Mode } from '../../host/core/abi.js';
-import { EPOLLERR, EPOLLHUP, EPOLLIN, EPOLLOUT, EPOLLRDHUP, I64_MAX } from '../../host/model/constants.js';
-import type { ReadyEntry } from '../../host/model/types.js';
+import { EPOLLERR, EPOLLHUP, EPOLLIN, EPOLLOUT, EPOLLRDHUP, I64_MAX } from '../model/constants.js';
+import type { ReadyEntry } from '../model/types.js';
 import { closeH, ev, type H, openH, park, SUBJECTS, type Subject } from './support/subjects.js';
 
 const { R, W, RW } = Mode;

@@ -6,7 +6,7 @@
 
 import { beforeEach, describe, expect, it } from 'vitest';
 import { Code, Mode, Sema } from '../../host/core/abi.js';
-import { EPOLLIN } from '../../host/model/constants.js';
+import { EPOLLIN } from '../model/constants.js';
 import { ev, type H, openH, park, SUBJECTS, type Subject } from './support/subjects.js';
 
 type Old = 'nil' | 'ready' | 'wait' | 'waiter';

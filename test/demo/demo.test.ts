@@ -7,11 +7,11 @@ import { describe, it, expect } from 'vitest';
 import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { parseDemoArgs, DEFAULTS, UsageError } from '../../host/demo/options.js';
+import { parseDemoArgs, DEFAULTS, UsageError } from '../../host/tools/demo/options.js';
 
 const root = fileURLToPath(new URL('../..', import.meta.url));
-const cli = fileURLToPath(new URL('../../build/host/cli.js', import.meta.url));
-const demoModule = new URL('../../build/host/demo/index.js', import.meta.url).href;
+const cli = fileURLToPath(new URL('../../build/host/tools/cli.js', import.meta.url));
+const demoModule = new URL('../../build/host/tools/demo/index.js', import.meta.url).href;
 
 interface Run {
   code: number | null;

@@ -11,7 +11,7 @@ import { Poller, CoreInconsistencyError, decodeSnapshot } from '../../host/index
 import { socketPair } from '../../host/sys/socket.js';
 import { closeFd } from '../../host/sys/fd.js';
 
-const cli = fileURLToPath(new URL('../../build/host/cli.js', import.meta.url));
+const cli = fileURLToPath(new URL('../../build/host/tools/cli.js', import.meta.url));
 
 describe('post-mortem snapshots', () => {
   it('an inconsistency the core counted surfaces as CoreInconsistencyError naming a snapshot that inspect flags', async () => {

@@ -1,5 +1,5 @@
 // Round trip: random command sequences run on the Wasm core and on the
-// reference model (host/model/reference.ts) side by side; the core's memory,
+// reference model (test/model/reference.ts) side by side; the core's memory,
 // snapshotted and decoded by decodeSnapshot, must say what the model says —
 // every descriptor field, the free list in order, the heap's entries, the
 // counters — and have no violations.
@@ -8,7 +8,7 @@ import { describe, it, expect } from 'vitest';
 import fc from 'fast-check';
 import { loadCore } from '../../host/core/load.js';
 import type { CoreExports } from '../../host/core/abi.js';
-import { ReferenceCore } from '../../host/model/reference.js';
+import { ReferenceCore } from '../model/reference.js';
 import { decodeSnapshot } from '../../host/inspect/decode.js';
 import type { Inspection, SemaState } from '../../host/inspect/types.js';
 

@@ -41,7 +41,7 @@ describe('README', () => {
     expect(snippets.length).toBe(2);
     snippets.forEach((code, i) => run(code, `snippet-${i}`));
     expect(existsSync(join(dir, 'session.trace'))).toBe(true);
-    const replay = execFileSync(process.execPath, [join(root, 'build/host/cli.js'), 'replay', join(dir, 'session.trace')], { encoding: 'utf8' });
+    const replay = execFileSync(process.execPath, [join(root, 'build/host/tools/cli.js'), 'replay', join(dir, 'session.trace')], { encoding: 'utf8' });
     expect(replay).toMatch(/matches/);
   });
 });

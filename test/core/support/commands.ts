@@ -3,8 +3,8 @@
 // fast-check arbitraries that choose among them.
 
 import * as fc from 'fast-check';
-import { EPOLLERR, EPOLLHUP, EPOLLIN, EPOLLOUT, EPOLLRDHUP, HOST_SENTINEL, I64_MAX } from '../../../host/model/constants.js';
-import type { PollEvent } from '../../../host/model/types.js';
+import { EPOLLERR, EPOLLHUP, EPOLLIN, EPOLLOUT, EPOLLRDHUP, HOST_SENTINEL, I64_MAX } from '../../model/constants.js';
+import type { PollEvent } from '../../model/types.js';
 import { both, chain, clampTime, Cmd, pick, showSel, type Sel, waking, type World } from './world.js';
 
 const I64_MIN = -(1n << 63n);

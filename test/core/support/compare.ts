@@ -6,8 +6,8 @@
 // `violations` must be empty.
 
 import { decodeSnapshot } from '../../../host/inspect/decode.js';
-import type { ReferenceCore } from '../../../host/model/reference.js';
-import type { DescFields } from '../../../host/model/types.js';
+import type { ReferenceCore } from '../../model/reference.js';
+import type { DescFields } from '../../model/types.js';
 import { violations } from './invariants.js';
 import type { WasmCore } from './wasm-core.js';
 

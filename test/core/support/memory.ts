@@ -3,7 +3,7 @@
 // and the ready list. Offsets come from the layout table (layout.ts).
 
 import type { CoreExports } from '../../../host/core/abi.js';
-import type { Counters, DescFields, ReadyEntry } from '../../../host/model/types.js';
+import type { Counters, DescFields, ReadyEntry } from '../../model/types.js';
 import { entry, readLayoutTable } from './layout.js';
 
 /** A descriptor as stored, with the raw heap links and flags the model does not keep. */

@@ -3,8 +3,8 @@
 
 import { Code } from '../../../host/core/abi.js';
 import { loadCore } from '../../../host/core/load.js';
-import { ReferenceCore } from '../../../host/model/reference.js';
-import type { Counters, DescFields, PollEvent, RawPollerCore, TimerEntry } from '../../../host/model/types.js';
+import { ReferenceCore } from '../../model/reference.js';
+import type { Counters, DescFields, PollEvent, RawPollerCore, TimerEntry } from '../../model/types.js';
 import { violations } from './invariants.js';
 import { WasmCore } from './wasm-core.js';
 

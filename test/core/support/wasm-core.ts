@@ -4,7 +4,7 @@
 
 import type { CoreExports } from '../../../host/core/abi.js';
 import { loadCore } from '../../../host/core/load.js';
-import type { PollEvent, RawPollerCore, ReadyEntry } from '../../../host/model/types.js';
+import type { PollEvent, RawPollerCore, ReadyEntry } from '../../model/types.js';
 import { CoreReader } from './memory.js';
 
 export class WasmCore implements RawPollerCore {

@@ -5,9 +5,9 @@
 // subsequence that fast-check shrinks to still runs.
 
 import type * as fc from 'fast-check';
-import { I64_MAX } from '../../../host/model/constants.js';
-import { ReferenceCore } from '../../../host/model/reference.js';
-import type { RawPollerCore } from '../../../host/model/types.js';
+import { I64_MAX } from '../../model/constants.js';
+import { ReferenceCore } from '../../model/reference.js';
+import type { RawPollerCore } from '../../model/types.js';
 import { assertSame } from './compare.js';
 import type { WasmCore } from './wasm-core.js';
 

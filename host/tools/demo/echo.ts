@@ -12,13 +12,13 @@
 //   └──────┴──────┴────────────┴──────────────────────┘
 // kind 'E' echo at once, 'S' the server's slow path (reply after SLOW_REPLY_MS).
 
-import { PollFD } from '../pollfd.js';
-import type { Poller } from '../poller.js';
-import { ClosedError, DeadlineExceededError } from '../errors.js';
-import { unixListen, unixConnect } from '../sys/socket.js';
-import { closeFd } from '../sys/fd.js';
+import { PollFD } from '../../pollfd.js';
+import type { Poller } from '../../poller.js';
+import { ClosedError, DeadlineExceededError } from '../../errors.js';
+import { unixListen, unixConnect } from '../../sys/socket.js';
+import { closeFd } from '../../sys/fd.js';
 import type { DemoStats } from './stats.js';
-import { epochNowMs } from '../deadline.js';
+import { epochNowMs } from '../../deadline.js';
 
 export const TUNING = {
   /** Deadline for an ordinary echo: generous, so a miss means something is wrong. */

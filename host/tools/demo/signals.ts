@@ -5,11 +5,11 @@
 // set as the sockets.
 
 import { Worker } from 'node:worker_threads';
-import type { Poller } from '../poller.js';
-import type { PollDesc } from '../polldesc.js';
-import { ClosedError, DeadlineExceededError } from '../errors.js';
-import { eventFd, eventFdRead } from '../sys/event.js';
-import { closeFd } from '../sys/fd.js';
+import type { Poller } from '../../poller.js';
+import type { PollDesc } from '../../polldesc.js';
+import { ClosedError, DeadlineExceededError } from '../../errors.js';
+import { eventFd, eventFdRead } from '../../sys/event.js';
+import { closeFd } from '../../sys/fd.js';
 import type { DemoStats } from './stats.js';
 import type { WorkerInput, WorkerReport } from './worker.js';
 

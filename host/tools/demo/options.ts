@@ -1,6 +1,6 @@
 // Command-line options of `netpoll demo` (what `npm start` runs).
 
-import type { DriveMode } from '../poller.js';
+import type { DriveMode } from '../../poller.js';
 
 export interface DemoOptions {
   /** The poller's drive: 'uv' (Node's loop watches the epoll fd) or 'thread' (blocking epoll_wait on the threadpool). */

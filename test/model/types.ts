@@ -2,20 +2,10 @@
 // adapter around the Wasm core: the exports of host/core/abi.ts, with the
 // epoll batch and the ready list as plain arrays instead of core memory.
 
-import type { CoreExports } from '../core/abi.js';
+import type { CoreExports } from '../../host/core/abi.js';
 
-/** One raw epoll_event, decoded: data = index << 32 | tag. */
-export interface PollEvent {
-  events: number;
-  index: number;
-  tag: number;
-}
-
-/** A ready-list entry: the woken waiter's token and the code its wait returns. */
-export interface ReadyEntry {
-  token: number;
-  code: number;
-}
+import type { PollEvent, ReadyEntry } from '../../host/core/events.js';
+export type { PollEvent, ReadyEntry };
 
 /** The core's exports (abi.ts) minus memory and regions, with netpoll and the ready list as arrays. */
 export interface PollerCore

@@ -13,7 +13,7 @@
 // All integers that the core keeps as u32 wrap as u32 here (u32()); deadlines
 // and times are i64 (i64()).
 
-import { Code, Misuse, Mode, Sema, Info, TimerKind } from '../core/abi.js';
+import { Code, Misuse, Mode, Sema, Info, TimerKind } from '../../host/core/abi.js';
 import {
   DESC_BLOCKS_MAX, DESC_PER_BLOCK, EPOLLERR, EVENT_CAPACITY, HOST_SENTINEL, I64_MAX, READ_BITS, READY_CAPACITY,
   TIMERS_PER_BLOCK, WRITE_BITS,

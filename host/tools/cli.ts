@@ -183,8 +183,8 @@ async function inspect(args: readonly string[], io: IO): Promise<number> {
   const path = onePath(positionals, 'FILE');
   const bytes = readInput(path, 'snapshot', io);
   if (!bytes) return EXIT_UNREADABLE;
-  const { decodeSnapshot, SnapshotError } = await import('./inspect/decode.js');
-  const { formatInspection } = await import('./inspect/format.js');
+  const { decodeSnapshot, SnapshotError } = await import('../inspect/decode.js');
+  const { formatInspection } = await import('../inspect/format.js');
   let x;
   try {
     x = decodeSnapshot(bytes);
@@ -213,10 +213,10 @@ async function replay(args: readonly string[], io: IO): Promise<number> {
   const path = onePath(positionals, 'TRACE');
   const bytes = readInput(path, 'trace', io);
   if (!bytes) return EXIT_UNREADABLE;
-  const { replayTrace } = await import('./trace/replay.js');
-  const { TraceError } = await import('./trace/format.js');
-  const { SnapshotError } = await import('./inspect/decode.js');
-  const { formatInspection } = await import('./inspect/format.js');
+  const { replayTrace } = await import('../trace/replay.js');
+  const { TraceError } = await import('../trace/format.js');
+  const { SnapshotError } = await import('../inspect/decode.js');
+  const { formatInspection } = await import('../inspect/format.js');
   let r;
   try {
     r = replayTrace(bytes, { core });
@@ -304,7 +304,7 @@ async function demoUsage(): Promise<string> {
 async function demo(args: readonly string[], io: IO): Promise<number> {
   const mod = await loadDemo();
   if (!mod) {
-    io.err('netpoll: the demo is not available in this build (build/host/demo/index.js is missing); run `npm run build`\n');
+    io.err('netpoll: the demo is not available in this build (build/host/tools/demo/index.js is missing); run `npm run build`\n');
     return EXIT_INCONSISTENT;
   }
   return mod.runDemo(args);
@@ -313,7 +313,7 @@ async function demo(args: readonly string[], io: IO): Promise<number> {
 // ── entry ────────────────────────────────────────────────────────────────────
 
 function version(): string {
-  for (const rel of ['../package.json', '../../package.json']) {
+  for (const rel of ['../../package.json', '../../../package.json']) {
     try {
       const pkg = JSON.parse(readFileSync(new URL(rel, import.meta.url), 'utf8')) as { name?: string; version?: string };
       if (pkg.name === 'netpoll-wasm') return `netpoll-wasm ${pkg.version}`;

@@ -17,16 +17,16 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Poller } from '../poller.js';
-import type { Inspection } from '../inspect/types.js';
-import { socketPair } from '../sys/socket.js';
-import { readFd, writeFd, closeFd, WOULD_BLOCK } from '../sys/fd.js';
+import { Poller } from '../../poller.js';
+import type { Inspection } from '../../inspect/types.js';
+import { socketPair } from '../../sys/socket.js';
+import { readFd, writeFd, closeFd, WOULD_BLOCK } from '../../sys/fd.js';
 import { DEFAULTS, USAGE, UsageError, parseDemoArgs, type DemoOptions } from './options.js';
 import { DemoStats, fmtCount, fmtMs } from './stats.js';
 import { EchoServer, EchoClient, TUNING, type ClientControl } from './echo.js';
 import { EventFdSignals, SIGNAL_TUNING } from './signals.js';
 import { Progress, type Output } from './progress.js';
-import { formatInspection, ranges } from '../inspect/format.js';
+import { formatInspection, ranges } from '../../inspect/format.js';
 
 export { parseDemoArgs, USAGE, type DemoOptions } from './options.js';
 
