@@ -8,6 +8,7 @@
 
 import type { CoreExports } from './abi.js';
 import { Code } from './abi.js';
+import { EPOLL_STRIDE_ALIGNED } from './epoll-abi.js';
 import { loadCore, type CoreFlavor } from './load.js';
 import { Reader, readLayoutTable } from '../inspect/reader.js';
 
@@ -103,7 +104,7 @@ export class Engine {
 
   /** Copy events a blocking wait wrote into a private buffer into the event region. */
   writeEvents(src: Uint8Array): void {
-    this.eventsView(this.eventCapacity, 16).set(src);
+    this.eventsView(this.eventCapacity, EPOLL_STRIDE_ALIGNED).set(src);
   }
 
   /** A token for a new waiter: > 2, unique among live waiters, wrapping at 2^32. */

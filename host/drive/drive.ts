@@ -32,11 +32,8 @@ export interface Drive {
   close(): void;
 }
 
-/** epoll registration for every descriptor: edge-triggered, both directions, peer hang-up (Go's netpollopen). */
-export const REGISTER_EVENTS = (0x1 | 0x4 | 0x2000 | 0x80000000) >>> 0;
-
-/** Data hi half that marks the host's own fds; the core sets bit (lo & 31) of header.hostEvents for them. */
-export const HOST_SENTINEL = 0xffffffff;
+// The registration interest and the host-fd marker are epoll ABI facts of the core.
+export { REGISTER_EVENTS, HOST_SENTINEL } from '../core/epoll-abi.js';
 export const HOST_TIMERFD = 0;
 export const HOST_BREAK = 1;
 

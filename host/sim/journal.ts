@@ -7,6 +7,7 @@
 
 import { coreRegions, type CoreExports } from '../core/abi.js';
 import type { PollEvent, ReadyEntry } from '../core/events.js';
+import { batchBytes, decodeEvents, type EpollStride } from '../core/epoll-abi.js';
 
 export type JournalCall =
   | 'open' | 'seqOf' | 'abandon' | 'checkErr' | 'reset' | 'prepareWait' | 'commitWait' | 'cancelWait'
@@ -72,15 +73,9 @@ export class CoreJournal {
 }
 
 function readEvents(core: CoreExports, count: number, stride: number): JournalEvent[] {
-  if (count === 0 || count > core.eventCapacity() || (stride !== 12 && stride !== 16)) return [];
-  const view = new DataView(core.memory.buffer, core.eventsOffset(), count * stride);
-  const data = stride === 12 ? 4 : 8;
-  const out: JournalEvent[] = [];
-  for (let i = 0; i < count; i++) {
-    const at = i * stride;
-    out.push({ events: view.getUint32(at, true), tag: view.getUint32(at + data, true), index: view.getUint32(at + data + 4, true) });
-  }
-  return out;
+  const bytes = batchBytes(count, stride, core.eventCapacity());
+  if (bytes === 0) return [];
+  return decodeEvents(new DataView(core.memory.buffer, core.eventsOffset(), bytes), count, stride as EpollStride);
 }
 
 function readReady(core: CoreExports, n: number): ReadyEntry[] {

@@ -43,15 +43,12 @@ import type { PollDesc } from '../polldesc.js';
 import type { CoreExports } from '../core/abi.js';
 import type { CoreFlavor } from '../core/load.js';
 import type { Inspection } from '../inspect/types.js';
-import { HOST_SENTINEL } from '../drive/drive.js';
+import { HOST_SENTINEL, EPOLL_STRIDE_PACKED, isEpollStride, encodeEvents, type EpollStride } from '../core/epoll-abi.js';
 import { SimDrive, type Registration } from './drive.js';
 import { CoreJournal } from './journal.js';
 
-export const EPOLLIN = 0x1;
-export const EPOLLOUT = 0x4;
-export const EPOLLERR = 0x8;
-export const EPOLLHUP = 0x10;
-export const EPOLLRDHUP = 0x2000;
+import { EPOLLIN, EPOLLOUT, EPOLLERR, EPOLLHUP, EPOLLRDHUP } from '../core/epoll-abi.js';
+export { EPOLLIN, EPOLLOUT, EPOLLERR, EPOLLHUP, EPOLLRDHUP };
 
 /**
  * What an fd became:
@@ -100,7 +97,7 @@ export interface SimOptions {
   /** Events per batch (1 … 1024, default 128). */
   maxEvents?: number;
   /** epoll_event layout written into the core: 12 (x86_64, packed) or 16 (aarch64). Default 12. */
-  stride?: 12 | 16;
+  stride?: EpollStride;
   core?: CoreFlavor;
   /** Wrap the core's exports (e.g. a TraceRecorder's instrument). */
   instrument?: (core: CoreExports) => CoreExports;
@@ -118,7 +115,7 @@ export class SimPoller {
   readonly poller: Poller;
   readonly drive: SimDrive;
   readonly journal: CoreJournal | null;
-  readonly stride: 12 | 16;
+  readonly stride: EpollStride;
   private readonly queue: Queued[] = [];
   /** Events handed to the core so far. */
   delivered = 0;
@@ -126,8 +123,8 @@ export class SimPoller {
   batches = 0;
 
   private constructor(opts: SimOptions) {
-    const stride = opts.stride ?? 12;
-    if (stride !== 12 && stride !== 16) throw new RangeError(`stride must be 12 or 16, got ${stride}`);
+    const stride = opts.stride ?? EPOLL_STRIDE_PACKED;
+    if (!isEpollStride(stride)) throw new RangeError(`stride must be 12 or 16, got ${stride}`);
     this.stride = stride;
     const journal = opts.journal ? new CoreJournal() : null;
     this.journal = journal;
@@ -284,16 +281,7 @@ export class SimPoller {
   }
 
   private encode(batch: Queued[]): Uint8Array {
-    const s = this.stride;
-    const data = s === 12 ? 4 : 8;
-    const bytes = new Uint8Array(batch.length * s);
-    const view = new DataView(bytes.buffer);
-    batch.forEach((e, i) => {
-      view.setUint32(i * s, e.bits, true);
-      view.setUint32(i * s + data, e.lo, true);
-      view.setUint32(i * s + data + 4, e.hi, true);
-    });
-    return bytes;
+    return encodeEvents(batch.map((e) => ({ events: e.bits, index: e.hi, tag: e.lo })), this.stride);
   }
 
   // ── time ───────────────────────────────────────────────────────────────────

@@ -3,13 +3,9 @@
  * add/modify/delete an interest, wait into a caller-owned event buffer. What
  * the events mean is the core's business; this file only moves bytes.
  *
- * struct epoll_event { u32 events; u64 data; } — the layout is per arch:
- *
- *   x86_64: packed, 12 bytes         aarch64: natural alignment, 16 bytes
- *   +0  events   u32                 +0  events   u32
- *   +4  data     u64                 +4  (padding)
- *   +12 next event                   +8  data     u64
- *                                    +16 next event
+ * struct epoll_event { u32 events; u64 data; } — its per-arch layout (12
+ * bytes packed on x86_64, 16 on aarch64) and the event bits are stated once
+ * in host/core/epoll-abi.ts.
  *
  * The u64 `data` travels as two u32 halves so nobody needs a BigInt:
  * data = dataHi * 2^32 + dataLo, stored host-endian (lo word first on both
@@ -18,40 +14,19 @@
 import * as libc from './libc.js';
 import { ERRNO, SyscallError, throwErrno } from './errors.js';
 
-export const EPOLLIN = 0x1;
-export const EPOLLPRI = 0x2;
-export const EPOLLOUT = 0x4;
-export const EPOLLERR = 0x8;
-export const EPOLLHUP = 0x10;
-export const EPOLLRDHUP = 0x2000;
-export const EPOLLONESHOT = 0x40000000;
-/** Bit 31: kept unsigned here. `EPOLLIN | EPOLLET` in JS is negative; the wrappers apply `>>> 0`. */
-export const EPOLLET = 0x80000000 >>> 0;
+import { epollEventLayout } from '../core/epoll-abi.js';
+
+// The event bits and the per-arch layout are the core's ABI facts (host/core/epoll-abi.ts); re-exported for users of netpoll-wasm/sys.
+export {
+  EPOLLIN, EPOLLPRI, EPOLLOUT, EPOLLERR, EPOLLHUP, EPOLLRDHUP, EPOLLONESHOT, EPOLLET,
+  epollEventLayout, type EpollEventLayout,
+} from '../core/epoll-abi.js';
 export const EPOLL_CLOEXEC = libc.O_CLOEXEC;
 
 const EPOLL_CTL_ADD = 1;
 const EPOLL_CTL_DEL = 2;
 const EPOLL_CTL_MOD = 3;
 const CTL_NAMES = ['', 'EPOLL_CTL_ADD', 'EPOLL_CTL_DEL', 'EPOLL_CTL_MOD'];
-
-export interface EpollEventLayout {
-  /** Bytes per struct epoll_event: the stride of the event array. */
-  size: number;
-  /** Offset of `data` inside one event. */
-  dataOffset: number;
-}
-
-/** The struct epoll_event layout for a Node `process.arch`; throws for archs we have not checked. */
-export function epollEventLayout(arch: string = process.arch): EpollEventLayout {
-  switch (arch) {
-    case 'x64':
-      return { size: 12, dataOffset: 4 }; // __attribute__((packed)) on x86_64 only
-    case 'arm64':
-      return { size: 16, dataOffset: 8 };
-    default:
-      throw new Error(`netpoll-wasm: struct epoll_event layout is unknown for arch '${arch}' (supported: x64, arm64)`);
-  }
-}
 
 const LAYOUT = epollEventLayout();
 export const EPOLL_EVENT_SIZE = LAYOUT.size;

@@ -105,10 +105,8 @@ export interface TraceHeader {
   initialHash: string;
 }
 
-/** Whether the core reads `count` events of `stride` bytes (mirrors the netpoll export's argument check). */
-export function eventBytes(count: number, stride: number, capacity: number): number {
-  return count > 0 && count <= capacity && (stride === 12 || stride === 16) ? count * stride : 0;
-}
+/** How many event bytes the core reads for netpoll(count, stride) (mirrors the export's argument check). */
+export { batchBytes as eventBytes } from '../core/epoll-abi.js';
 
 export class TraceError extends Error {
   readonly code = 'ERR_NETPOLL_TRACE';

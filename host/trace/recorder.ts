@@ -17,6 +17,7 @@ import { createHash } from 'node:crypto';
 import { openSync, writeSync, closeSync } from 'node:fs';
 import { coreRegions, type CoreExports } from '../core/abi.js';
 import { loadCore, defaultFlavor, type CoreFlavor } from '../core/load.js';
+import { nativeStride } from '../core/epoll-abi.js';
 import { ByteWriter, Op, THREW, TRACE_HEADER_SIZE, TRACE_MAGIC, TRACE_VERSION, eventBytes, type CallName } from './format.js';
 
 export interface RecorderOptions {
@@ -189,7 +190,7 @@ export class TraceRecorder {
     const initialHash = memoryHash(mem);
     const flavor = this.opts.flavor ?? detectFlavor(initialHash);
     const layoutVersion = new DataView(core.memory.buffer).getUint32(core.headerOffset() + 4, true);
-    const stride = this.opts.stride ?? (process.arch === 'arm64' ? 16 : 12);
+    const stride = this.opts.stride ?? nativeStride();
     const w = this.w;
     w.u32(TRACE_MAGIC);
     w.u16(TRACE_VERSION);

@@ -14,6 +14,7 @@
 // and times are i64 (i64()).
 
 import { Code, Misuse, Mode, Sema, Info, TimerKind } from '../../host/core/abi.js';
+import { EPOLL_STRIDE_PACKED, isEpollStride } from '../../host/core/epoll-abi.js';
 import {
   DESC_BLOCKS_MAX, DESC_PER_BLOCK, EPOLLERR, EVENT_CAPACITY, HOST_SENTINEL, I64_MAX, READ_BITS, READY_CAPACITY,
   TIMERS_PER_BLOCK, WRITE_BITS,
@@ -414,7 +415,7 @@ export class ReferenceCore implements RawPollerCore {
   // ── netpoll (sections 3, 6) ────────────────────────────────────────────────
 
   netpoll(events: readonly PollEvent[], now: bigint): ReadyEntry[] {
-    const n = this.netpollCode(events, 12, now);
+    const n = this.netpollCode(events, EPOLL_STRIDE_PACKED, now);
     if (n < 0) throw new RangeError(`netpoll: batch refused (${n}): more than ${EVENT_CAPACITY} events`);
     return this.readyList();
   }
@@ -422,7 +423,7 @@ export class ReferenceCore implements RawPollerCore {
   /** The export's exact contract: validates count and stride, returns the ready-list length or BAD_ARGUMENT. */
   netpollCode(events: readonly PollEvent[], stride: number, now: bigint): number {
     const count = events.length;
-    if (count > EVENT_CAPACITY || (count > 0 && stride !== 12 && stride !== 16)) return Misuse.BAD_ARGUMENT;
+    if (count > EVENT_CAPACITY || (count > 0 && !isEpollStride(stride))) return Misuse.BAD_ARGUMENT;
     this.ready = [];
     let hostBits = 0;
     for (const ev of events) {

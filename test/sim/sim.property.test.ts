@@ -25,6 +25,7 @@ import { describe, it, expect } from 'vitest';
 import fc from 'fast-check';
 import { SimPoller, type JournalEntry } from '../../host/sim/index.js';
 import { Code } from '../../host/core/abi.js';
+import { READ_BITS, WRITE_BITS } from '../../host/core/epoll-abi.js';
 import { ClosedError, DeadlineExceededError, NotPollableError, AbortError } from '../../host/errors.js';
 import type { PollDesc } from '../../host/polldesc.js';
 
@@ -85,8 +86,6 @@ interface WaitRecord {
   outcome: 'ok' | Error | null;
 }
 
-const READ_BITS = 0x1 | 0x2000 | 0x10 | 0x8;
-const WRITE_BITS = 0x4 | 0x10 | 0x8;
 
 interface DirState {
   /** Absolute deadline (virtual ns) while armed. */

@@ -5,10 +5,10 @@
 import * as fc from 'fast-check';
 import { EPOLLERR, EPOLLHUP, EPOLLIN, EPOLLOUT, EPOLLRDHUP, HOST_SENTINEL, I64_MAX } from '../../model/constants.js';
 import type { PollEvent } from '../../model/types.js';
+import { EPOLLET, EPOLLPRI } from '../../../host/core/epoll-abi.js';
 import { both, chain, clampTime, Cmd, pick, showSel, type Sel, waking, type World } from './world.js';
 
 const I64_MIN = -(1n << 63n);
-const EPOLLPRI = 0x40, EPOLLET = 0x80000000;
 
 // ── choices resolved at run time ────────────────────────────────────────────
 

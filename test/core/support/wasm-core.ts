@@ -6,6 +6,10 @@ import type { CoreExports } from '../../../host/core/abi.js';
 import { loadCore } from '../../../host/core/load.js';
 import type { PollEvent, RawPollerCore, ReadyEntry } from '../../model/types.js';
 import { CoreReader } from './memory.js';
+import { encodeEvent, isEpollStride } from '../../../host/core/epoll-abi.js';
+
+/** What the 16-byte layout's padding word holds in every batch: the core must ignore it. */
+const PADDING = 0xa5a5a5a5;
 
 export class WasmCore implements RawPollerCore {
   readonly reader: CoreReader;
@@ -42,22 +46,15 @@ export class WasmCore implements RawPollerCore {
 
   /**
    * Write `events` at eventsOffset() as epoll_events of `stride` bytes
-   * (12: events u32, data at +4 — tag lo, index hi; 16: a pad word, data at +8)
+   * (host/core/epoll-abi.ts; the 16-byte layout's pad word is filled with PADDING)
    * and call netpoll(count, stride, now). A batch the core must refuse (too
    * many events, bad stride) is not written, only passed on.
    */
   netpollCode(events: readonly PollEvent[], stride: number, now: bigint): number {
     const count = events.length;
-    if (count <= this.x.eventCapacity() && (stride === 12 || stride === 16)) {
-      const dv = new DataView(this.x.memory.buffer);
-      const base = this.x.eventsOffset(), dataOff = stride === 12 ? 4 : 8;
-      events.forEach((ev, i) => {
-        const at = base + i * stride;
-        dv.setUint32(at, ev.events >>> 0, true);
-        if (stride === 16) dv.setUint32(at + 4, 0xa5a5a5a5, true); // padding the core must ignore
-        dv.setUint32(at + dataOff, ev.tag >>> 0, true);
-        dv.setUint32(at + dataOff + 4, ev.index >>> 0, true);
-      });
+    if (count <= this.x.eventCapacity() && isEpollStride(stride)) {
+      const dv = new DataView(this.x.memory.buffer, this.x.eventsOffset());
+      events.forEach((ev, i) => encodeEvent(dv, i, stride, ev, PADDING));
     }
     return this.x.netpoll(count, stride, now);
   }
