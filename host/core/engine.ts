@@ -10,7 +10,7 @@ import type { CoreExports } from './abi.js';
 import { Code } from './abi.js';
 import { EPOLL_STRIDE_ALIGNED } from './epoll-abi.js';
 import { loadCore, type CoreFlavor } from './load.js';
-import { Reader, readLayoutTable } from '../inspect/reader.js';
+import { Reader, readLayoutTable } from './layout.js';
 
 /** The header fields the host reads, by their names in the layout table. */
 const HEADER_FIELDS = ['inUse', 'waiters', 'timers', 'staleEvents', 'hostEvents', 'inconsistent', 'nextWhen'] as const;

@@ -3,11 +3,11 @@
 // invariants.ts. Unreadable input throws SnapshotError; readable input with
 // broken invariants comes back with `violations` filled in.
 
-import { Reader, LayoutTable, SnapshotError, readLayoutTable, SNAPSHOT_HEADER_BASE, SNAPSHOT_MAGIC, SUPPORTED_VERSIONS } from './reader.js';
+import { Reader, LayoutTable, SnapshotError, readLayoutTable, SNAPSHOT_HEADER_BASE, SNAPSHOT_MAGIC, SUPPORTED_VERSIONS } from '../core/layout.js';
 import type { Inspection, DescriptorView, TimerView, SemaState, Counters, LayoutView, TimerKindName } from './types.js';
 import { checkInvariants } from './invariants.js';
 
-export { SnapshotError } from './reader.js';
+export { SnapshotError } from '../core/layout.js';
 
 export function decodeSnapshot(bytes: Uint8Array): Inspection {
   if (!(bytes instanceof Uint8Array)) throw new SnapshotError('a snapshot must be a Uint8Array');

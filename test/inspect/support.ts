@@ -2,7 +2,7 @@
 
 import { loadCore } from '../../host/core/load.js';
 import type { CoreExports } from '../../host/core/abi.js';
-import { SNAPSHOT_HEADER_BASE } from '../../host/inspect/reader.js';
+import { SNAPSHOT_HEADER_BASE } from '../../host/core/layout.js';
 
 export const H = SNAPSHOT_HEADER_BASE;
 
