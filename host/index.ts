@@ -1,6 +1,12 @@
 // netpoll-wasm: Go's network poller for Node.js.
 
-export { Poller, type PollerOptions, type PollerStats, type DriveMode } from './poller.js';
+import { Poller } from './poller.js';
+import { writePostMortem } from './inspect/postmortem.js';
+
+// The public entry wires the default post-mortem writer (the core layers never import the tooling).
+Poller.defaultPostMortem ??= writePostMortem;
+
+export { Poller, type PollerOptions, type PollerStats, type DriveMode, type PostMortemWriter } from './poller.js';
 export { PollDesc, type WaitOptions, type WaitModeName, type DeadlineModeName } from './polldesc.js';
 export { PollFD, type PollFDOptions, type IoOptions, defaultPoller } from './pollfd.js';
 export {

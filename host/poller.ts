@@ -18,7 +18,6 @@ import { isSyscallError } from './sys/errors.js';
 import { PollDesc, type PollDescInternals } from './polldesc.js';
 import { decodeSnapshot } from './inspect/decode.js';
 import type { Inspection } from './inspect/types.js';
-import { writePostMortem } from './inspect/postmortem.js';
 import { epochNowMs } from './deadline.js';
 
 export type DriveMode = 'uv' | 'thread';
@@ -35,7 +34,17 @@ export interface PollerOptions {
    * gives the core passes through the wrapper (trace recording uses this).
    */
   instrument?: (core: CoreExports) => CoreExports;
+  /**
+   * Keeps the evidence when the core counts an inconsistency it should never
+   * reach: gets a copy of the core's memory, returns where it kept it (or
+   * null). Default: Poller.defaultPostMortem, which the package's entry points
+   * set to a writer of `netpoll inspect` files (host/inspect/postmortem.ts).
+   */
+  postMortem?: PostMortemWriter | null;
 }
+
+/** Stores a snapshot taken because of `reason`; returns its path, or null if it was not kept. */
+export type PostMortemWriter = (snapshot: Uint8Array, reason: string) => string | null;
 
 export interface PollerStats {
   descriptors: number;
@@ -63,9 +72,14 @@ export class Poller {
   private closed = false;
   private closing: Promise<void> | null = null;
   private inconsistentSeen = 0;
+  private readonly postMortem: PostMortemWriter | null;
 
-  private constructor(engine: Engine, makeDrive: DriveFactory, maxEvents: number) {
+  /** The post-mortem writer of pollers created without the postMortem option (set by host/index.ts and host/sim/index.ts). */
+  static defaultPostMortem: PostMortemWriter | null = null;
+
+  private constructor(engine: Engine, makeDrive: DriveFactory, maxEvents: number, postMortem: PostMortemWriter | null) {
     this.engine = engine;
+    this.postMortem = postMortem;
     const pump: Pump = {
       pump: (count, stride) => this.pump(count, stride),
       eventsView: (max, stride) => engine.eventsView(max, stride),
@@ -91,7 +105,8 @@ export class Poller {
       else throw new MisuseError('bad-argument', `unknown drive mode ${JSON.stringify(mode)} (use 'uv' or 'thread')`);
     }
     const core = loadCore(opts.core);
-    return new Poller(new Engine(opts.core, opts.instrument ? opts.instrument(core) : core), makeDrive, maxEvents);
+    const postMortem = opts.postMortem === undefined ? Poller.defaultPostMortem : opts.postMortem;
+    return new Poller(new Engine(opts.core, opts.instrument ? opts.instrument(core) : core), makeDrive, maxEvents, postMortem);
   }
 
   get driveMode(): Drive['kind'] {
@@ -197,7 +212,7 @@ export class Poller {
     this.drive.activity(e.waiters > 0 || e.timers > 0, this.referenced);
     if (e.inconsistent !== this.inconsistentSeen) {
       this.inconsistentSeen = e.inconsistent;
-      const path = writePostMortem(e.snapshot(), 'inconsistent-deadline');
+      const path = this.postMortem ? this.postMortem(e.snapshot(), 'inconsistent-deadline') : null;
       throw new CoreInconsistencyError('the core counted an inconsistent deadline firing', path);
     }
   }

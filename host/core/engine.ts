@@ -10,7 +10,7 @@ import type { CoreExports } from './abi.js';
 import { Code } from './abi.js';
 import { EPOLL_STRIDE_ALIGNED } from './epoll-abi.js';
 import { loadCore, type CoreFlavor } from './load.js';
-import { Reader, readLayoutTable } from './layout.js';
+import { readCoreLayout } from './layout.js';
 
 /** The header fields the host reads, by their names in the layout table. */
 const HEADER_FIELDS = ['inUse', 'waiters', 'timers', 'staleEvents', 'hostEvents', 'inconsistent', 'nextWhen'] as const;
@@ -39,7 +39,7 @@ export class Engine {
     this.readyOffset = this.core.readyOffset();
     this.refresh();
     // Word indices of the header fields, resolved once from the layout table the core wrote (as the decoder does).
-    const table = readLayoutTable(new Reader(new Uint8Array(this.buffer)), this.u32[(this.header + 12) >>> 2]!);
+    const table = readCoreLayout(new Uint8Array(this.buffer), this.header);
     this.at = Object.fromEntries(HEADER_FIELDS.map((f) => [f, (this.header + table.get('header', f)) >>> 2])) as Record<HeaderField, number>;
   }
 

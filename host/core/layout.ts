@@ -1,15 +1,39 @@
-// Bounds-checked reads of an untrusted snapshot, and its layout table.
+// The core's memory layout as the host reads it: bounds-checked reads of
+// core memory (live, or an untrusted snapshot) and the layout table.
 //
-// A snapshot is a copy of the core's linear memory. The only thing a decoder
-// is told from outside is where the header starts (SNAPSHOT_HEADER_BASE, the
-// format's anchor); magic, version, region addresses, record sizes and every
-// field offset are read from the header and the layout table stored in the
-// snapshot itself. Every read is checked against the snapshot's length, so a
-// truncated or forged file yields a SnapshotError, never a RangeError.
+// Only four facts are fixed (HEADER_BASE and the anchor words at its start:
+// magic, version, header size, layout-table address; assembly/layout.ts
+// H_MAGIC … H_LAYOUT_OFF). Every other header offset, region address, record
+// size and field offset is read by name from the layout table the core
+// writes into its own memory (assembly/layout_table.ts), so the engine, the
+// decoder, the trace tools and the tests never restate one. Every read is
+// checked against the memory's length, so a truncated or forged snapshot
+// yields a SnapshotError, never a RangeError.
 
 export const SNAPSHOT_HEADER_BASE = 0x10000;
 export const SNAPSHOT_MAGIC = 0x4d57504e; // "NPWM"
 export const SUPPORTED_VERSIONS: readonly number[] = [1];
+
+/** Offsets of the anchor words from the header's start: all a reader needs before it has the layout table. */
+export const HEADER_ANCHOR = {
+  magic: 0,
+  version: 4,
+  headerSize: 8,
+  layoutOffset: 12,
+  /** Bytes of the anchor: a memory shorter than header + this cannot hold a header. */
+  size: 16,
+} as const;
+
+/** The layout version word of a live core (its `header.version`). */
+export function layoutVersionOf(memory: WebAssembly.Memory, header: number): number {
+  return new DataView(memory.buffer).getUint32(header + HEADER_ANCHOR.version, true);
+}
+
+/** The layout table of memory whose header starts at `header` (a live core's headerOffset(), or SNAPSHOT_HEADER_BASE). */
+export function readCoreLayout(bytes: Uint8Array, header: number): LayoutTable {
+  const r = new Reader(bytes);
+  return readLayoutTable(r, r.u32(header + HEADER_ANCHOR.layoutOffset, 'layout table address'));
+}
 
 export class SnapshotError extends Error {
   readonly code = 'ERR_NETPOLL_SNAPSHOT';

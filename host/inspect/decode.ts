@@ -3,7 +3,7 @@
 // invariants.ts. Unreadable input throws SnapshotError; readable input with
 // broken invariants comes back with `violations` filled in.
 
-import { Reader, LayoutTable, SnapshotError, readLayoutTable, SNAPSHOT_HEADER_BASE, SNAPSHOT_MAGIC, SUPPORTED_VERSIONS } from '../core/layout.js';
+import { Reader, LayoutTable, SnapshotError, readCoreLayout, HEADER_ANCHOR, SNAPSHOT_HEADER_BASE, SNAPSHOT_MAGIC, SUPPORTED_VERSIONS } from '../core/layout.js';
 import type { Inspection, DescriptorView, TimerView, SemaState, Counters, LayoutView, TimerKindName } from './types.js';
 import { checkInvariants } from './invariants.js';
 
@@ -13,18 +13,18 @@ export function decodeSnapshot(bytes: Uint8Array): Inspection {
   if (!(bytes instanceof Uint8Array)) throw new SnapshotError('a snapshot must be a Uint8Array');
   const r = new Reader(bytes);
   const h = SNAPSHOT_HEADER_BASE;
-  if (bytes.byteLength < h + 16) {
+  if (bytes.byteLength < h + HEADER_ANCHOR.size) {
     throw new SnapshotError(`not a netpoll snapshot: ${bytes.byteLength} bytes is too short (the header starts at byte ${h})`);
   }
-  const magic = r.u32(h, 'header magic');
+  const magic = r.u32(h + HEADER_ANCHOR.magic, 'header magic');
   if (magic !== SNAPSHOT_MAGIC) {
     throw new SnapshotError(`not a netpoll snapshot: magic 0x${magic.toString(16).padStart(8, '0')} at byte ${h}, expected 0x${SNAPSHOT_MAGIC.toString(16)} ("NPWM")`);
   }
-  const version = r.u32(h + 4, 'header version');
+  const version = r.u32(h + HEADER_ANCHOR.version, 'header version');
   if (!SUPPORTED_VERSIONS.includes(version)) {
     throw new SnapshotError(`snapshot layout version ${version} is not supported (this decoder reads ${SUPPORTED_VERSIONS.join(', ')})`);
   }
-  const table = readLayoutTable(r, r.u32(h + 12, 'layout table address'));
+  const table = readCoreLayout(bytes, h);
   const hdr = (name: string): number => r.u32(h + table.get('header', name), `header.${name}`);
   const hdr64 = (name: string): bigint => r.i64(h + table.get('header', name), `header.${name}`);
 

@@ -9,3 +9,9 @@
 export { SimPoller, eventBits, type SimOptions, type SimEventKind, type Handle, EPOLLIN, EPOLLOUT, EPOLLERR, EPOLLHUP, EPOLLRDHUP } from './poller.js';
 export { SimDrive, DEFAULT_START_NS, DEFAULT_EPOCH_MS, type Registration, type SimClockOptions } from './drive.js';
 export { CoreJournal, type JournalEntry, type JournalEvent, type JournalCall, type ReadyEntry } from './journal.js';
+
+import { Poller } from '../poller.js';
+import { writePostMortem } from '../inspect/postmortem.js';
+
+// Like the main entry, this one wires the default post-mortem writer.
+Poller.defaultPostMortem ??= writePostMortem;

@@ -18,6 +18,7 @@ import { openSync, writeSync, closeSync } from 'node:fs';
 import { coreRegions, type CoreExports } from '../core/abi.js';
 import { loadCore, defaultFlavor, type CoreFlavor } from '../core/load.js';
 import { nativeStride } from '../core/epoll-abi.js';
+import { layoutVersionOf } from '../core/layout.js';
 import { ByteWriter, Op, THREW, TRACE_HEADER_SIZE, TRACE_MAGIC, TRACE_VERSION, eventBytes, type CallName } from './format.js';
 
 export interface RecorderOptions {
@@ -189,7 +190,7 @@ export class TraceRecorder {
     const mem = new Uint8Array(core.memory.buffer);
     const initialHash = memoryHash(mem);
     const flavor = this.opts.flavor ?? detectFlavor(initialHash);
-    const layoutVersion = new DataView(core.memory.buffer).getUint32(core.headerOffset() + 4, true);
+    const layoutVersion = layoutVersionOf(core.memory, core.headerOffset());
     const stride = this.opts.stride ?? nativeStride();
     const w = this.w;
     w.u32(TRACE_MAGIC);

@@ -13,6 +13,7 @@ import { loadCore, type CoreFlavor } from '../core/load.js';
 import { decodeSnapshot } from '../inspect/decode.js';
 import type { Inspection } from '../inspect/types.js';
 import { TraceError, type CallName, type TraceHeader } from './format.js';
+import { layoutVersionOf } from '../core/layout.js';
 import { summarizeTrace, traceRecords, type TraceSummary } from './reader.js';
 import { memoryHash } from './recorder.js';
 
@@ -137,7 +138,7 @@ export function replayTrace(bytes: Uint8Array, opts: ReplayOptions = {}): Replay
 }
 
 function checkCompatible(core: CoreExports, header: TraceHeader, flavor: CoreFlavor, overridden: boolean): void {
-  const layoutVersion = new DataView(core.memory.buffer).getUint32(core.headerOffset() + 4, true);
+  const layoutVersion = layoutVersionOf(core.memory, core.headerOffset());
   if (layoutVersion !== header.layoutVersion) {
     throw new TraceError(`the trace was recorded with core layout v${header.layoutVersion}; this core is v${layoutVersion}`);
   }

@@ -4,6 +4,7 @@ import { describe, it, expect } from 'vitest';
 import { loadCore } from '../../host/core/load.js';
 import { decodeSnapshot } from '../../host/inspect/decode.js';
 import { Info, Flag, Sema, TimerKind } from '../../host/core/abi.js';
+import { HEADER_ANCHOR, SNAPSHOT_HEADER_BASE } from '../../host/core/layout.js';
 
 describe('abi.ts constants', () => {
   it('equal the constants the core publishes in its layout table', () => {
@@ -20,5 +21,16 @@ describe('abi.ts constants', () => {
     expect(Flag).toEqual({ ALLOCATED: v('flagAllocated'), CLOSING: v('flagClosing'), RRUN: v('flagRrun'), WRUN: v('flagWrun') });
     expect(Sema).toEqual({ NIL: v('pdNil'), READY: v('pdReady'), WAIT: v('pdWait') });
     expect(TimerKind).toEqual({ R: v('kindR'), W: v('kindW'), RW: v('kindRW') });
+  });
+
+  it('the header anchor the host reads before it has the table is the one the table describes', () => {
+    const core = loadCore();
+    const t = decodeSnapshot(new Uint8Array(core.memory.buffer)).layout.table;
+    const h = t['header']!;
+    expect({ magic: h['magic']!.value, version: h['version']!.value, headerSize: h['headerSize']!.value, layoutOffset: h['layoutOffset']!.value })
+      .toEqual({ magic: HEADER_ANCHOR.magic, version: HEADER_ANCHOR.version, headerSize: HEADER_ANCHOR.headerSize, layoutOffset: HEADER_ANCHOR.layoutOffset });
+    for (const name of ['magic', 'version', 'headerSize', 'layoutOffset']) expect(h[name]!.value + h[name]!.size).toBeLessThanOrEqual(HEADER_ANCHOR.size);
+    expect(core.headerOffset()).toBe(SNAPSHOT_HEADER_BASE);
+    expect(t['region']!['headerBase']!.value).toBe(SNAPSHOT_HEADER_BASE);
   });
 });

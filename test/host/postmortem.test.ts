@@ -56,4 +56,32 @@ describe('post-mortem snapshots', () => {
       rmSync(dir, { recursive: true, force: true });
     }
   });
+
+  it('the writer is injected: a PollerOptions.postMortem gets the memory and the reason, null keeps nothing', async () => {
+    const seen: { bytes: number; reason: string }[] = [];
+    for (const postMortem of [(snap: Uint8Array, reason: string) => (seen.push({ bytes: snap.byteLength, reason }), '/kept/here'), null]) {
+      const poller = await Poller.create({ postMortem });
+      const [a, b] = socketPair('stream');
+      try {
+        const pd = poller.open(a);
+        const layout = poller.inspect().layout;
+        new DataView(poller.engine.core.memory.buffer).setUint32(layout.headerBase + layout.table['header']!['inconsistent']!.value, 1, true);
+        let caught: unknown;
+        try {
+          pd.setDeadline(Date.now() + 60_000, 'r');
+        } catch (err) {
+          caught = err;
+        }
+        expect(caught).toBeInstanceOf(CoreInconsistencyError);
+        expect((caught as CoreInconsistencyError).snapshotPath).toBe(postMortem ? '/kept/here' : null);
+        pd.close();
+      } finally {
+        await poller.close();
+        closeFd(a);
+        closeFd(b);
+      }
+    }
+    expect(seen).toEqual([{ bytes: expect.any(Number), reason: 'inconsistent-deadline' }]);
+    expect(seen[0]!.bytes).toBeGreaterThan(0);
+  });
 });
