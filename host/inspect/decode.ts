@@ -46,6 +46,8 @@ export function decodeSnapshot(bytes: Uint8Array): Inspection {
   const consts = constants(table);
   const descriptors = decodeDescriptors(r, table, geo, consts);
   const timers = decodeTimers(r, table, geo, consts, counters.timers);
+  const reservedDirty = dirtyReserved(r, table, geo);
+  const vacatedDirty = dirtyVacated(r, geo, counters.timers);
   const freeList = walkFreeList(descriptors, hdr('freeHead'));
   const layout: LayoutView = {
     magic,
@@ -66,7 +68,7 @@ export function decodeSnapshot(bytes: Uint8Array): Inspection {
     waiters: counters.waiters,
     violations: [],
   };
-  inspection.violations = checkInvariants(inspection, freeList);
+  inspection.violations = checkInvariants(inspection, { walk: freeList, reservedDirty, vacatedDirty });
   return inspection;
 }
 
@@ -260,6 +262,49 @@ function decodeTimers(r: Reader, t: LayoutTable, g: Geometry, c: Consts, length:
       kind: kindName(ref & mask, c) ?? (`?${ref & mask}` as TimerKindName),
       seq: r.u32(at + off.seq, 'timer.seq'),
     });
+  }
+  return out;
+}
+
+/** Reports are capped per rule; the scans stop a little past the cap. */
+const DIRTY_CAP = 32;
+
+/**
+ * Descriptors whose bytes outside every named field (the record's reserved
+ * word) are not zero. The named spans come from the layout table, so the
+ * reserved bytes are whatever the table does not describe.
+ */
+function dirtyReserved(r: Reader, t: LayoutTable, g: Geometry): number[] {
+  const named = new Uint8Array(g.descSize);
+  for (const [name, e] of Object.entries(t.groups['desc'] ?? {})) {
+    t.field('desc', name, e.size, g.descSize);
+    named.fill(1, e.value, e.value + e.size);
+  }
+  const gaps: number[] = [];
+  for (let i = 0; i < g.descSize; i++) if (!named[i]) gaps.push(i);
+  const out: number[] = [];
+  if (gaps.length === 0) return out;
+  for (let b = 0; b < g.descBlocks && out.length < DIRTY_CAP; b++) {
+    for (let k = 0; k < g.descPerBlock; k++) {
+      const at = g.descBase[b]! + k * g.descSize; // inside a block geometry() checked
+      if (gaps.some((i) => r.bytes[at + i] !== 0)) out.push(b * g.descPerBlock + k);
+    }
+  }
+  return out;
+}
+
+/** Heap slots in [length, capacity) whose record is not all zero (the core clears a slot it vacates). */
+function dirtyVacated(r: Reader, g: Geometry, length: number): number[] {
+  const out: number[] = [];
+  const capacity = g.timerBlocks * g.timerPerBlock;
+  for (let j = length; j < capacity && out.length < DIRTY_CAP; j++) {
+    const at = g.timerBase[Math.floor(j / g.timerPerBlock)]! + (j % g.timerPerBlock) * g.timerSize;
+    for (let i = 0; i < g.timerSize; i++) {
+      if (r.bytes[at + i] !== 0) {
+        out.push(j);
+        break;
+      }
+    }
   }
   return out;
 }

@@ -2,7 +2,7 @@
 
 import { loadCore } from '../../host/core/load.js';
 import type { CoreExports } from '../../host/core/abi.js';
-import { SNAPSHOT_HEADER_BASE } from '../../host/core/layout.js';
+import { HEADER_ANCHOR, SNAPSHOT_HEADER_BASE } from '../../host/core/layout.js';
 
 export const H = SNAPSHOT_HEADER_BASE;
 
@@ -62,7 +62,7 @@ export function setU32(bytes: Uint8Array, at: number, v: number): void {
 
 /** Where the layout table says things are: group.name → { value, size, at (address of the entry's value word) }. */
 export function layoutEntries(bytes: Uint8Array): Map<string, { value: number; size: number; at: number }> {
-  const table = u32(bytes, H + 12);
+  const table = u32(bytes, H + HEADER_ANCHOR.layoutOffset);
   const count = u32(bytes, table);
   const size = u32(bytes, table + 4);
   const out = new Map<string, { value: number; size: number; at: number }>();
@@ -93,10 +93,18 @@ export function descAddr(bytes: Uint8Array, index: number): number {
   return u32(bytes, dir + Math.floor(index / perBlock) * 4) + (index % perBlock) * size;
 }
 
+/** Address of heap slot `slot`'s record. */
+export function timerAddr(bytes: Uint8Array, slot: number): number {
+  const perBlock = u32(bytes, headerField(bytes, 'timerPerBlock'));
+  const size = u32(bytes, headerField(bytes, 'timerSize'));
+  const dir = u32(bytes, headerField(bytes, 'timerDirOffset'));
+  return u32(bytes, dir + Math.floor(slot / perBlock) * 4) + (slot % perBlock) * size;
+}
+
 /** Byte ranges worth mutating: header, layout table, directories' first entries, the blocks in use. */
 export function interestingRanges(bytes: Uint8Array): [number, number][] {
-  const r: [number, number][] = [[H, H + 256]];
-  const table = u32(bytes, H + 12);
+  const r: [number, number][] = [[H, H + u32(bytes, H + HEADER_ANCHOR.headerSize)]];
+  const table = u32(bytes, H + HEADER_ANCHOR.layoutOffset);
   r.push([table, table + 8 + u32(bytes, table) * u32(bytes, table + 4)]);
   const descDir = u32(bytes, headerField(bytes, 'descDirOffset'));
   const timerDir = u32(bytes, headerField(bytes, 'timerDirOffset'));
@@ -106,11 +114,11 @@ export function interestingRanges(bytes: Uint8Array): [number, number][] {
   r.push([timerDir, timerDir + Math.max(4, timerBlocks * 4)]);
   for (let b = 0; b < descBlocks; b++) {
     const base = u32(bytes, descDir + b * 4);
-    r.push([base, base + 64 * 64]);
+    r.push([base, base + u32(bytes, headerField(bytes, 'descPerBlock')) * u32(bytes, headerField(bytes, 'descSize'))]);
   }
   for (let b = 0; b < timerBlocks; b++) {
     const base = u32(bytes, timerDir + b * 4);
-    r.push([base, base + 256 * 16]);
+    r.push([base, base + u32(bytes, headerField(bytes, 'timerPerBlock')) * u32(bytes, headerField(bytes, 'timerSize'))]);
   }
   return r;
 }

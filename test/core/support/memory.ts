@@ -11,7 +11,6 @@ export interface RawDesc extends DescFields {
   flags: number;
   rslot: number;
   wslot: number;
-  reserved: number;
 }
 
 /** One heap slot, in array order. */
@@ -38,7 +37,7 @@ export class CoreReader {
     for (const n of ['descDirOffset', 'timerDirOffset', 'descSize', 'descPerBlock', 'timerSize', 'timerPerBlock',
       'descBlocks', 'timerBlocks', 'freeHead', 'inUse', 'waiters', 'timers', 'readyLength', 'staleEvents',
       'hostEvents', 'eventsSeen', 'wakeups', 'timersFired', 'inconsistent', 'nextWhen', 'readyOffset',
-      'readyCapacity', 'chunkBase', 'bump']) {
+      'readyCapacity', 'chunkBase', 'bump', 'headerSize']) {
       this.h[n] = entry(table, 'header', n);
     }
     for (const n of ['link', 'fd', 'fdseq', 'info', 'rg', 'wg', 'rseq', 'wseq', 'rd', 'wd', 'rslot', 'wslot', 'flags']) {
@@ -129,7 +128,6 @@ export class CoreReader {
       flags,
       rslot: this.u32(a + d.rslot),
       wslot: this.u32(a + d.wslot),
-      reserved: this.u32(a + this.geo.descSize - 4), // the last word of the record, not in the table
     };
   }
 
@@ -176,7 +174,7 @@ export class CoreReader {
   mutableRanges(): Array<[number, number]> {
     const g = this.geo;
     return [
-      [this.base, this.base + 256],
+      [this.base, this.base + this.hdr('headerSize')],
       [this.hdr('readyOffset'), this.hdr('readyOffset') + 8 * this.hdr('readyCapacity')],
       [g.descDir, g.descDir + 4 * (this.hdr('descBlocks') + 1)],
       [g.timerDir, g.timerDir + 4 * (this.hdr('timerBlocks') + 1)],

@@ -5,7 +5,7 @@ import { Code } from '../../../host/core/abi.js';
 import { loadCore } from '../../../host/core/load.js';
 import { ReferenceCore } from '../../model/reference.js';
 import type { Counters, DescFields, PollEvent, RawPollerCore, TimerEntry } from '../../model/types.js';
-import { violations } from './invariants.js';
+import { decodeSnapshot } from '../../../host/inspect/decode.js';
 import { WasmCore } from './wasm-core.js';
 
 export interface Subject {
@@ -40,7 +40,7 @@ function wasmSubject(): Subject {
       const flags = dv.getUint32(at, true) & ((1 << shift) - 1); // keep the flag bits, replace the seq bits
       dv.setUint32(at, (flags | ((fdseq & mask) << shift)) >>> 0, true);
     },
-    violations: () => violations(r),
+    violations: () => decodeSnapshot(new Uint8Array(core.x.memory.buffer)).violations.map((v) => `${v.rule}: ${v.message}`),
   };
 }
 
