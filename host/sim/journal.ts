@@ -5,13 +5,12 @@
 // which the promises the host hands out can only show later and less
 // precisely. For a compact file of the same calls, see host/trace.
 
-import { coreRegions, type CoreExports } from '../core/abi.js';
-import type { PollEvent, ReadyEntry } from '../core/events.js';
+import type { CoreExports } from '../core/abi.js';
+import { CORE_CALLS, intercept, type CoreCall } from '../core/intercept.js';
+import { decodeReadyList, type PollEvent, type ReadyEntry } from '../core/events.js';
 import { batchBytes, decodeEvents, type EpollStride } from '../core/epoll-abi.js';
 
-export type JournalCall =
-  | 'open' | 'seqOf' | 'abandon' | 'checkErr' | 'reset' | 'prepareWait' | 'commitWait' | 'cancelWait'
-  | 'setDeadline' | 'unblock' | 'close' | 'netpoll' | 'nextDeadline';
+export type JournalCall = CoreCall;
 
 /** A decoded epoll_event (index = data hi half, 0xffffffff for the host's own fds; tag = data lo half). */
 export type JournalEvent = PollEvent;
@@ -31,35 +30,24 @@ export interface JournalEntry {
   ready?: ReadyEntry[];
 }
 
-const CALLS: JournalCall[] = [
-  'open', 'seqOf', 'abandon', 'checkErr', 'reset', 'prepareWait', 'commitWait', 'cancelWait',
-  'setDeadline', 'unblock', 'close', 'netpoll', 'nextDeadline',
-];
-const WAKING = new Set<JournalCall>(['netpoll', 'setDeadline', 'unblock']);
-
 export class CoreJournal {
   readonly entries: JournalEntry[] = [];
 
   /** Wrap a core's exports; every call through the result is logged. */
   wrap(core: CoreExports): CoreExports {
-    const wrapped = { ...coreRegions(core) } as Record<string, unknown>;
-    const fns = core as unknown as Record<string, (...a: unknown[]) => number | bigint>;
-    for (const call of CALLS) {
-      wrapped[call] = (...args: (number | bigint)[]) => {
-        const entry: JournalEntry = { n: this.entries.length, call, args };
-        if (call === 'netpoll') entry.events = readEvents(core, Number(args[0]) >>> 0, Number(args[1]) >>> 0);
-        this.entries.push(entry);
-        try {
-          entry.result = fns[call]!.apply(core, args);
-        } catch (err) {
-          entry.threw = err;
-          throw err;
-        }
-        if (WAKING.has(call)) entry.ready = readReady(core, Number(entry.result));
-        return entry.result;
-      };
-    }
-    return wrapped as unknown as CoreExports;
+    return intercept(core, (call, args, invoke) => {
+      const entry: JournalEntry = { n: this.entries.length, call, args };
+      if (call === 'netpoll') entry.events = readEvents(core, Number(args[0]) >>> 0, Number(args[1]) >>> 0);
+      this.entries.push(entry);
+      try {
+        entry.result = invoke();
+      } catch (err) {
+        entry.threw = err;
+        throw err;
+      }
+      if (CORE_CALLS[call].wakes) entry.ready = readReady(core, Number(entry.result));
+      return entry.result;
+    });
   }
 
   clear(): void {
@@ -80,8 +68,5 @@ function readEvents(core: CoreExports, count: number, stride: number): JournalEv
 
 function readReady(core: CoreExports, n: number): ReadyEntry[] {
   if (!(n > 0)) return [];
-  const view = new DataView(core.memory.buffer, core.readyOffset(), Math.min(n, core.readyCapacity()) * 8);
-  const out: ReadyEntry[] = [];
-  for (let i = 0; i < n && i < core.readyCapacity(); i++) out.push({ token: view.getUint32(i * 8, true), code: view.getUint32(i * 8 + 4, true) });
-  return out;
+  return decodeReadyList(core.memory.buffer, core.readyOffset(), n, core.readyCapacity());
 }

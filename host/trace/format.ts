@@ -47,6 +47,8 @@
 //  127  end           number of records before it, u. Written by finish(); a file without it
 //                     was cut short (the recording did not finish).
 
+import { CORE_CALLS, type CoreCall } from '../core/intercept.js';
+
 export const TRACE_MAGIC = 0x5254504e; // "NPTR" little-endian
 export const TRACE_VERSION = 1;
 export const TRACE_HEADER_SIZE = 56;
@@ -70,22 +72,18 @@ export const Op = {
   end: 127,
 } as const;
 
+/** One op per core call (host/core/intercept.ts CORE_CALLS), plus the trace's own hash and end records. */
 export type CallName = Exclude<keyof typeof Op, 'hash' | 'end'>;
 export const THREW = 0x80;
 
-/** Number of plain i32 arguments of each call (setDeadline and netpoll have their own encodings). */
-export const I32_ARGS: Record<Exclude<CallName, 'setDeadline' | 'netpoll' | 'nextDeadline'>, number> = {
-  open: 1,
-  seqOf: 1,
-  abandon: 2,
-  checkErr: 3,
-  reset: 3,
-  prepareWait: 3,
-  commitWait: 4,
-  cancelWait: 4,
-  unblock: 2,
-  close: 2,
-};
+type I32Call = Exclude<CallName, 'setDeadline' | 'netpoll' | 'nextDeadline'>;
+/** Number of plain i32 arguments of each call (setDeadline and netpoll have their own encodings), from the core's export table. */
+export const I32_ARGS = Object.fromEntries(
+  (Object.keys(CORE_CALLS) as CoreCall[]).filter((c) => c !== 'setDeadline' && c !== 'netpoll' && c !== 'nextDeadline').map((c) => [c, CORE_CALLS[c].args.length]),
+) as Record<I32Call, number>;
+// The trace has an op for exactly the core's calls (checked by tsc).
+const opPerCall: [Exclude<CoreCall, CallName>, Exclude<CallName, CoreCall>] extends [never, never] ? true : false = true;
+void opPerCall;
 
 export const OP_NAMES: Record<number, CallName | 'hash' | 'end'> = Object.fromEntries(
   Object.entries(Op).map(([k, v]) => [v, k as CallName | 'hash' | 'end']),

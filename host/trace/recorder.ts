@@ -15,11 +15,12 @@
 
 import { createHash } from 'node:crypto';
 import { openSync, writeSync, closeSync } from 'node:fs';
-import { coreRegions, type CoreExports } from '../core/abi.js';
+import type { CoreExports } from '../core/abi.js';
+import { intercept, type CoreCall } from '../core/intercept.js';
 import { loadCore, defaultFlavor, type CoreFlavor } from '../core/load.js';
 import { nativeStride } from '../core/epoll-abi.js';
 import { layoutVersionOf } from '../core/layout.js';
-import { ByteWriter, Op, THREW, TRACE_HEADER_SIZE, TRACE_MAGIC, TRACE_VERSION, eventBytes, type CallName } from './format.js';
+import { ByteWriter, I32_ARGS, Op, THREW, TRACE_HEADER_SIZE, TRACE_MAGIC, TRACE_VERSION, eventBytes } from './format.js';
 
 export interface RecorderOptions {
   /** Which core build the poller runs; detected from the initial memory when omitted. */
@@ -94,96 +95,54 @@ export class TraceRecorder {
     if (this.core) throw new Error('TraceRecorder: one recorder records one core');
     this.core = core;
     this.writeHeader(core);
-    const w = this.w;
-    const i32s = (op: number, name: CallName, n: number) => (...args: unknown[]): number => {
-      const fn = (core as unknown as Record<string, (...a: unknown[]) => number>)[name]!;
-      let result: number;
+    return intercept(core, (call, args, invoke) => {
+      // The event region is the one input the core reads that is not an argument: copy what netpoll will read.
+      const events = call === 'netpoll' ? this.batch(core, args) : null;
+      let result: number | bigint;
       try {
-        result = fn.apply(core, args);
+        result = invoke();
       } catch (err) {
-        w.u8(op | THREW);
-        for (let i = 0; i < n; i++) w.s32(toI32(args[i]));
-        this.done();
+        this.record(call, args, events, true);
         throw err;
       }
-      w.u8(op);
-      for (let i = 0; i < n; i++) w.s32(toI32(args[i]));
-      w.s32(toI32(result));
-      this.done();
+      this.record(call, args, events, false, result);
       return result;
-    };
-    const wrapped: CoreExports = {
-      ...coreRegions(core),
-      open: i32s(Op.open, 'open', 1) as CoreExports['open'],
-      seqOf: i32s(Op.seqOf, 'seqOf', 1) as CoreExports['seqOf'],
-      abandon: i32s(Op.abandon, 'abandon', 2) as CoreExports['abandon'],
-      checkErr: i32s(Op.checkErr, 'checkErr', 3) as CoreExports['checkErr'],
-      reset: i32s(Op.reset, 'reset', 3) as CoreExports['reset'],
-      prepareWait: i32s(Op.prepareWait, 'prepareWait', 3) as CoreExports['prepareWait'],
-      commitWait: i32s(Op.commitWait, 'commitWait', 4) as CoreExports['commitWait'],
-      cancelWait: i32s(Op.cancelWait, 'cancelWait', 4) as CoreExports['cancelWait'],
-      unblock: i32s(Op.unblock, 'unblock', 2) as CoreExports['unblock'],
-      close: i32s(Op.close, 'close', 2) as CoreExports['close'],
-      setDeadline: (index, seq, mode, d, now) => {
-        const write = (threw: boolean, result?: number): void => {
-          w.u8(Op.setDeadline | (threw ? THREW : 0));
-          w.s32(toI32(index));
-          w.s32(toI32(seq));
-          w.s32(toI32(mode));
-          w.s64(toI64(d));
-          this.now(toI64(now));
-          if (!threw) w.s32(toI32(result));
-          this.done();
-        };
-        let result: number;
-        try {
-          result = core.setDeadline(index, seq, mode, d, now);
-        } catch (err) {
-          write(true);
-          throw err;
-        }
-        write(false, result);
-        return result;
-      },
-      netpoll: (count, stride, now) => {
-        const c = toU32(count), s = toU32(stride);
-        const n = eventBytes(c, s, core.eventCapacity());
-        const events = n > 0 ? new Uint8Array(core.memory.buffer, core.eventsOffset(), n).slice() : null;
-        const write = (threw: boolean, result?: number): void => {
-          w.u8(Op.netpoll | (threw ? THREW : 0));
-          w.uvar(c);
-          w.uvar(s);
-          this.now(toI64(now));
-          if (events) w.bytes(events);
-          if (!threw) w.s32(toI32(result));
-          this.done();
-        };
-        let result: number;
-        try {
-          result = core.netpoll(count, stride, now);
-        } catch (err) {
-          write(true);
-          throw err;
-        }
-        write(false, result);
-        return result;
-      },
-      nextDeadline: () => {
-        let result: bigint;
-        try {
-          result = core.nextDeadline();
-        } catch (err) {
-          w.u8(Op.nextDeadline | THREW);
-          this.done();
-          throw err;
-        }
-        w.u8(Op.nextDeadline);
-        w.s64(toI64(result));
-        this.done();
-        return result;
-      },
-    };
-    return wrapped;
+    });
+  }
+
+  private batch(core: CoreExports, args: readonly unknown[]): Uint8Array | null {
+    const n = eventBytes(toU32(args[0]), toU32(args[1]), core.eventCapacity());
+    return n > 0 ? new Uint8Array(core.memory.buffer, core.eventsOffset(), n).slice() : null;
+  }
+
+  /** One record: the op (with THREW if the call threw), its arguments in the call's encoding, then its result. */
+  private record(call: CoreCall, args: readonly unknown[], events: Uint8Array | null, threw: boolean, result?: number | bigint): void {
+    const w = this.w;
+    w.u8(Op[call] | (threw ? THREW : 0));
+    switch (call) {
+      case 'setDeadline':
+        w.s32(toI32(args[0]));
+        w.s32(toI32(args[1]));
+        w.s32(toI32(args[2]));
+        w.s64(toI64(args[3]));
+        this.now(toI64(args[4]));
+        if (!threw) w.s32(toI32(result));
+        break;
+      case 'netpoll':
+        w.uvar(toU32(args[0]));
+        w.uvar(toU32(args[1]));
+        this.now(toI64(args[2]));
+        if (events) w.bytes(events);
+        if (!threw) w.s32(toI32(result));
+        break;
+      case 'nextDeadline':
+        if (!threw) w.s64(toI64(result));
+        break;
+      default:
+        for (let i = 0; i < I32_ARGS[call]; i++) w.s32(toI32(args[i]));
+        if (!threw) w.s32(toI32(result));
+    }
+    this.done();
   }
 
   private writeHeader(core: CoreExports): void {

@@ -5,6 +5,7 @@ import { loadCore } from '../../host/core/load.js';
 import { decodeSnapshot } from '../../host/inspect/decode.js';
 import { Info, Flag, Sema, TimerKind } from '../../host/core/abi.js';
 import { HEADER_ANCHOR, SNAPSHOT_HEADER_BASE } from '../../host/core/layout.js';
+import { READY_ENTRY } from '../../host/core/events.js';
 
 describe('abi.ts constants', () => {
   it('equal the constants the core publishes in its layout table', () => {
@@ -32,5 +33,11 @@ describe('abi.ts constants', () => {
     for (const name of ['magic', 'version', 'headerSize', 'layoutOffset']) expect(h[name]!.value + h[name]!.size).toBeLessThanOrEqual(HEADER_ANCHOR.size);
     expect(core.headerOffset()).toBe(SNAPSHOT_HEADER_BASE);
     expect(t['region']!['headerBase']!.value).toBe(SNAPSHOT_HEADER_BASE);
+  });
+
+  it('the ready-entry layout the host decodes is the table\'s', () => {
+    const r = decodeSnapshot(new Uint8Array(loadCore().memory.buffer)).layout.table['ready']!;
+    expect({ token: r['token']!.value, code: r['code']!.value }).toEqual({ token: READY_ENTRY.token, code: READY_ENTRY.code });
+    expect(Math.max(...Object.values(r).map((e) => e.value + e.size))).toBe(READY_ENTRY.size);
   });
 });

@@ -5,6 +5,7 @@
 import type { CoreExports } from '../../../host/core/abi.js';
 import type { Counters, DescFields, ReadyEntry } from '../../model/types.js';
 import { entry, readLayoutTable } from './layout.js';
+import { decodeReadyList, READY_ENTRY } from '../../../host/core/events.js';
 
 /** A descriptor as stored, with the raw heap links and flags the model does not keep. */
 export interface RawDesc extends DescFields {
@@ -175,7 +176,7 @@ export class CoreReader {
     const g = this.geo;
     return [
       [this.base, this.base + this.hdr('headerSize')],
-      [this.hdr('readyOffset'), this.hdr('readyOffset') + 8 * this.hdr('readyCapacity')],
+      [this.hdr('readyOffset'), this.hdr('readyOffset') + READY_ENTRY.size * this.hdr('readyCapacity')],
       [g.descDir, g.descDir + 4 * (this.hdr('descBlocks') + 1)],
       [g.timerDir, g.timerDir + 4 * (this.hdr('timerBlocks') + 1)],
       [this.hdr('chunkBase'), this.hdr('bump')],
@@ -183,9 +184,6 @@ export class CoreReader {
   }
 
   ready(): ReadyEntry[] {
-    const at = this.hdr('readyOffset'), n = this.hdr('readyLength');
-    const out: ReadyEntry[] = [];
-    for (let i = 0; i < n; i++) out.push({ token: this.u32(at + 8 * i), code: this.u32(at + 8 * i + 4) });
-    return out;
+    return decodeReadyList(this.dv().buffer, this.hdr('readyOffset'), this.hdr('readyLength'), this.hdr('readyCapacity'));
   }
 }
