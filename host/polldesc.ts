@@ -7,32 +7,31 @@
 // commitWait) run back to back here; the core keeps them apart for tests.
 
 import type { Engine } from './core/engine.js';
+import type { Clock } from './drive/drive.js';
+import type { Registry } from './registry.js';
 import { Code, Misuse, Mode } from './core/abi.js';
 import { AbortError, ClosedError, MisuseError, errorForCode } from './errors.js';
-import { relativeNs, type Deadline } from './deadline.js';
+import { epochNowMs, relativeNs, type Deadline } from './deadline.js';
 import { isSyscallError } from './sys/errors.js';
 
 export type WaitModeName = 'r' | 'w';
 export type DeadlineModeName = 'r' | 'w' | 'rw';
 
-/** The Poller's side, as a PollDesc sees it. */
-export interface PollDescInternals {
-  engine(): Engine;
-  now(): bigint;
-  /** Wall-clock epoch ms for converting absolute deadlines. */
-  epochNowMs(): number;
-  /** Tell the drive about waiters / the earliest deadline after a change. */
-  settle(): void;
-  /** EPOLL_CTL_DEL and forget the descriptor. */
-  deregister(pd: PollDesc): void;
+/**
+ * What a PollDesc works with, handed down by its Poller: the engine (core
+ * calls, waiter tokens, dispatch; `engine.changed()` after a change to
+ * waiters or timers), the drive's clock, and the registry that owns its fd's
+ * epoll registration.
+ */
+export interface PollSite {
+  readonly engine: Engine;
+  readonly clock: Clock;
+  readonly registry: Registry<PollDesc>;
 }
 
 export interface WaitOptions {
   signal?: AbortSignal;
 }
-
-/** Not a core code: the wait was withdrawn through its AbortSignal. */
-const ABORTED = -1000;
 
 function waitMode(mode: unknown): 1 | 2 {
   if (mode === 'r') return Mode.R;
@@ -52,7 +51,7 @@ export class PollDesc {
 
   /** @internal */
   constructor(
-    private readonly host: PollDescInternals,
+    private readonly site: PollSite,
     readonly fd: number,
     /** @internal */ readonly index: number,
     /** @internal */ readonly seq: number,
@@ -75,7 +74,7 @@ export class PollDesc {
     if (signal?.aborted) throw new AbortError(signal.reason);
     for (;;) {
       if (this.closed) throw this.fail(Misuse.STALE_HANDLE);
-      const core = this.host.engine().core;
+      const core = this.site.engine.core;
       let code = core.prepareWait(this.index, this.seq, m);
       if (code === Code.PREPARED && signal?.aborted) {
         // Aborted while woken but not yet resumed: an error or readiness (checked above) wins; parking again does not.
@@ -83,9 +82,8 @@ export class PollDesc {
         throw new AbortError(signal.reason);
       }
       if (code === Code.PREPARED) {
-        code = await this.park(m, signal);
+        code = await this.park(m, signal); // rejects with AbortError if the signal withdrew the waiter
         if (code === Code.OK) return;
-        if (code === ABORTED) throw new AbortError(signal?.reason);
         if (code === Code.PARKED) throw new Error('netpoll: park returned PARKED');
         continue; // woken without I/O: go round, prepareWait re-checks the error first
       }
@@ -94,11 +92,12 @@ export class PollDesc {
     }
   }
 
-  /** commitWait, then the promise the ready list settles. Returns the wake code (or an immediate result). */
+  /** commitWait, then the promise the ready list settles. Returns the wake code (or an immediate result); an abort rejects. */
   private park(m: 1 | 2, signal: AbortSignal | undefined): Promise<number> | number {
-    const engine = this.host.engine();
+    const engine = this.site.engine;
     let wake!: (code: number) => void;
-    const woken = new Promise<number>((resolve) => (wake = resolve));
+    let withdraw!: (err: AbortError) => void;
+    const woken = new Promise<number>((resolve, reject) => ((wake = resolve), (withdraw = reject)));
     const token = engine.register(wake);
     const code = engine.core.commitWait(this.index, this.seq, m, token);
     if (code !== Code.PARKED) {
@@ -106,13 +105,13 @@ export class PollDesc {
       // OK (consumed a notification that arrived between the halves) or an error: return it as a wake code.
       return code === Code.OK ? Code.OK : code < 0 ? Promise.reject(this.fail(code)) : code;
     }
-    this.host.settle();
+    engine.changed();
     if (!signal) return woken;
     const onAbort = (): void => {
       if (engine.core.cancelWait(this.index, this.seq, m, token) !== Code.OK) return; // already woken
       engine.forget(token);
-      wake(ABORTED);
-      this.host.settle();
+      withdraw(new AbortError(signal.reason));
+      engine.changed();
     };
     signal.addEventListener('abort', onAbort, { once: true });
     return woken.finally(() => signal.removeEventListener('abort', onAbort));
@@ -120,24 +119,25 @@ export class PollDesc {
 
   /** pollReset: throws the pending error (closed, timeout, not pollable); drops a stale readiness notification. */
   reset(mode: WaitModeName): void {
-    const code = this.host.engine().core.reset(this.index, this.seq, waitMode(mode));
+    const code = this.site.engine.core.reset(this.index, this.seq, waitMode(mode));
     if (code !== Code.OK) throw this.fail(code);
   }
 
   /** Go's SetDeadline / SetReadDeadline / SetWriteDeadline: a Date, epoch ms, or null for none. */
   setDeadline(deadline: Deadline, mode: DeadlineModeName = 'rw'): void {
     const m = deadlineMode(mode);
-    const d = relativeNs(deadline, this.host.epochNowMs());
+    const clock = this.site.clock;
+    const d = relativeNs(deadline, clock.epochNowMs ? clock.epochNowMs() : epochNowMs());
     if (this.closed) throw this.fail(Misuse.STALE_HANDLE);
-    const engine = this.host.engine();
-    const n = engine.core.setDeadline(this.index, this.seq, m, d, this.host.now());
+    const engine = this.site.engine;
+    const n = engine.core.setDeadline(this.index, this.seq, m, d, clock.now());
     if (n < 0) {
       // OUT_OF_MEMORY leaves the deadline stored and may have re-armed the other timer: tell the drive.
-      if (n === Misuse.OUT_OF_MEMORY) this.host.settle();
+      if (n === Misuse.OUT_OF_MEMORY) engine.changed();
       throw this.fail(n);
     }
     engine.dispatch(n);
-    this.host.settle();
+    engine.changed();
   }
 
   /** pollUnblock: mark closing, wake every waiter with ClosedError, stop timers. MisuseError if already unblocked. */
@@ -149,12 +149,12 @@ export class PollDesc {
   /** @internal pollUnblock unless it already happened; false if it had. */
   unblockOnce(): boolean {
     if (this.closed) return false;
-    const engine = this.host.engine();
+    const engine = this.site.engine;
     const n = engine.core.unblock(this.index, this.seq);
     if (n === Misuse.ALREADY_CLOSING) return false;
     if (n < 0) throw this.fail(n);
     engine.dispatch(n);
-    this.host.settle();
+    engine.changed();
     return true;
   }
 
@@ -165,10 +165,10 @@ export class PollDesc {
    */
   close(): void {
     if (this.closed) return;
-    const engine = this.host.engine();
+    const engine = this.site.engine;
     this.unblockOnce();
     try {
-      this.host.deregister(this);
+      this.site.registry.release(this);
     } catch (err) {
       // The caller closed the fd first (EBADF) or it left the set already (ENOENT): nothing to remove.
       if (!isSyscallError(err, 'EBADF') && !isSyscallError(err, 'ENOENT')) throw err;
@@ -176,7 +176,7 @@ export class PollDesc {
       this.closed = true;
       const code = engine.core.close(this.index, this.seq);
       if (code !== Code.OK) throw errorForCode(code, `close fd ${this.fd}`)!;
-      this.host.settle();
+      engine.changed();
     }
   }
 }

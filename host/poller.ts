@@ -1,24 +1,26 @@
 // Poller: one core, one drive, the waiters' promises.
 //
 // Every core call that can wake waiters returns the ready-list length and is
-// followed by exactly one dispatch, which settles the woken waiters' promises;
-// then `settle()` tells the drive whether anything is left to wait for and
-// where the earliest deadline is. Waiter promises resolve with the ready-list
-// code; PollDesc.wait turns that into Go's pollWait loop.
+// followed by exactly one dispatch, which settles the woken waiters' promises.
+// A batch (pump) returns to the drive what it needs next: the host bits, the
+// earliest deadline, whether anything is left to wait for. Outside a batch,
+// a change to waiters or timers (the engine's onChange) makes `settle()` tell
+// the drive the same. Waiter promises resolve with the ready-list code;
+// PollDesc.wait turns that into Go's pollWait loop.
 
 import { Engine } from './core/engine.js';
 import { Code, Misuse } from './core/abi.js';
 import { loadCore, type CoreFlavor } from './core/load.js';
 import type { CoreExports } from './core/abi.js';
-import { type Drive, type Pump } from './drive/drive.js';
+import { type BatchResult, type Drive, type Pump } from './drive/drive.js';
 import { UvDrive } from './drive/uv.js';
 import { ThreadDrive } from './drive/thread.js';
 import { ClosedError, MisuseError, NotPollableError, errorForCode, CoreInconsistencyError } from './errors.js';
 import { isSyscallError } from './sys/errors.js';
-import { PollDesc, type PollDescInternals } from './polldesc.js';
+import { PollDesc, type PollSite } from './polldesc.js';
+import { Registry } from './registry.js';
 import { decodeSnapshot } from './inspect/decode.js';
 import type { Inspection } from './inspect/types.js';
-import { epochNowMs } from './deadline.js';
 
 export type DriveMode = 'uv' | 'thread';
 
@@ -59,15 +61,10 @@ export type DriveFactory = (pump: Pump, maxEvents: number) => Drive;
 export class Poller {
   /** @internal */ readonly engine: Engine;
   /** @internal */ readonly drive: Drive;
-  /**
-   * The open PollDesc of each fd number. epoll registrations belong to open
-   * files but EPOLL_CTL_DEL names an fd number: when a caller closed an fd and
-   * its number was reused and registered again, only the newer PollDesc may
-   * remove the registration.
-   */
-  private readonly byFd = new Map<number, PollDesc>();
-  /** Every open PollDesc, stale ones included: close() unblocks them all. */
-  private readonly live = new Set<PollDesc>();
+  /** Which PollDesc owns each fd's registration (shared with the PollDescs). */
+  private readonly registry: Registry<PollDesc>;
+  /** What a PollDesc may touch: the engine, the drive's clock, the registry. */
+  private readonly site: PollSite;
   private referenced = true;
   private closed = false;
   private closing: Promise<void> | null = null;
@@ -81,11 +78,14 @@ export class Poller {
     this.engine = engine;
     this.postMortem = postMortem;
     const pump: Pump = {
-      pump: (count, stride) => this.pump(count, stride),
+      pump: (count, stride, now) => this.pump(count, stride, now),
       eventsView: (max, stride) => engine.eventsView(max, stride),
       writeEvents: (src) => engine.writeEvents(src),
     };
     this.drive = makeDrive(pump, maxEvents);
+    this.registry = new Registry<PollDesc>(this.drive);
+    this.site = { engine, clock: this.drive, registry: this.registry };
+    engine.onChange = () => this.settle();
   }
 
   static async create(opts: PollerOptions = {}): Promise<Poller> {
@@ -130,10 +130,8 @@ export class Poller {
       if (isSyscallError(err, 'EBADF')) throw new MisuseError('bad-argument', `fd ${fd} is not an open file descriptor (EBADF)`);
       throw err;
     }
-    const pd = new PollDesc(this.internals, fd, index, seq);
-    // A PollDesc still mapped here belongs to an fd the caller closed before its number came back.
-    this.byFd.set(fd, pd);
-    this.live.add(pd);
+    const pd = new PollDesc(this.site, fd, index, seq);
+    this.registry.add(pd);
     return pd;
   }
 
@@ -170,8 +168,9 @@ export class Poller {
   close(): Promise<void> {
     if (this.closing) return this.closing;
     this.closing = (async () => {
-      for (const pd of [...this.live]) pd.close();
+      for (const pd of [...this.registry.live]) pd.close();
       this.closed = true;
+      this.registry.closed = true;
       this.drive.close();
     })();
     return this.closing;
@@ -185,10 +184,9 @@ export class Poller {
     if (this.closed || this.closing) throw new ClosedError('use of closed poller');
   }
 
-  /** Run the core on one epoll batch (and due timers), settle the woken. Returns the host-sentinel bits of the batch. */
-  private pump(count: number, stride: number): number {
+  /** Run the core on one epoll batch (and the timers due at `now`), settle the woken; tell the drive what is left. */
+  private pump(count: number, stride: number, now: bigint): BatchResult {
     const core = this.engine.core;
-    const now = this.drive.now();
     let hostBits = 0;
     for (;;) {
       const n = core.netpoll(count, stride, now);
@@ -200,11 +198,13 @@ export class Poller {
       if (next === 0n || next > now) break;
       count = 0;
     }
-    this.settle();
-    return hostBits;
+    // The exceptional path tells the drive itself, then throws the inconsistency.
+    if (this.engine.inconsistent !== this.inconsistentSeen) this.settle();
+    const e = this.engine;
+    return { hostBits, nextDeadline: e.nextWhen, active: e.waiters > 0 || e.timers > 0, ref: this.referenced };
   }
 
-  /** After anything that changed waiters or timers: tell the drive. */
+  /** After anything outside a batch that changed waiters or timers: tell the drive. */
   private settle(): void {
     if (this.closed) return;
     const e = this.engine;
@@ -216,20 +216,6 @@ export class Poller {
       throw new CoreInconsistencyError('the core counted an inconsistent deadline firing', path);
     }
   }
-
-  /** What a PollDesc may touch. */
-  private readonly internals: PollDescInternals = {
-    engine: () => this.engine,
-    now: () => this.drive.now(),
-    epochNowMs: () => (this.drive.epochNowMs ? this.drive.epochNowMs() : epochNowMs()),
-    settle: () => this.settle(),
-    deregister: (pd: PollDesc) => {
-      this.live.delete(pd);
-      if (this.byFd.get(pd.fd) !== pd) return; // the number was reused and registered anew: not ours to remove
-      this.byFd.delete(pd.fd);
-      if (!this.closed) this.drive.del(pd.fd);
-    },
-  };
 }
 
 export { Code, Misuse };

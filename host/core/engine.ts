@@ -9,12 +9,16 @@
 import type { CoreExports } from './abi.js';
 import { Code } from './abi.js';
 import { EPOLL_STRIDE_ALIGNED } from './epoll-abi.js';
+import { READY_ENTRY } from './events.js';
 import { loadCore, type CoreFlavor } from './load.js';
 import { readCoreLayout } from './layout.js';
 
 /** The header fields the host reads, by their names in the layout table. */
 const HEADER_FIELDS = ['inUse', 'waiters', 'timers', 'staleEvents', 'hostEvents', 'inconsistent', 'nextWhen'] as const;
 type HeaderField = (typeof HEADER_FIELDS)[number];
+
+// A ready-list entry in u32 words (host/core/events.ts READY_ENTRY).
+const READY_WORDS = READY_ENTRY.size >>> 2, TOKEN_WORD = READY_ENTRY.token >>> 2, CODE_WORD = READY_ENTRY.code >>> 2;
 
 /** Resolved with the ready-list code when the waiter is woken. */
 export type WakeFn = (code: number) => void;
@@ -121,6 +125,17 @@ export class Engine {
     this.wakers.delete(token);
   }
 
+  /**
+   * Called by whoever changed waiters or timers outside a batch (a park, an
+   * abort, setDeadline, unblock, close): the engine's owner (the Poller) then
+   * tells its drive where the earliest deadline is and whether anything waits.
+   */
+  onChange: () => void = () => {};
+
+  changed(): void {
+    this.onChange();
+  }
+
   /** Tokens registered and not yet woken or forgotten: equals the core's waiters count unless a token leaked. */
   get liveTokens(): number {
     return this.wakers.size;
@@ -135,12 +150,12 @@ export class Engine {
     if (n <= 0) return;
     const w = this.words();
     let at = this.readyOffset >>> 2;
-    for (let i = 0; i < n; i++, at += 2) {
-      const token = w[at]!;
+    for (let i = 0; i < n; i++, at += READY_WORDS) {
+      const token = w[at + TOKEN_WORD]!;
       const wake = this.wakers.get(token);
       if (wake === undefined) continue;
       this.wakers.delete(token);
-      wake(w[at + 1]!);
+      wake(w[at + CODE_WORD]!);
     }
   }
 

@@ -1,14 +1,28 @@
 // What a Poller needs from whatever feeds it events: the OS (uv, thread) or a
 // simulation. A drive owns the epoll set (or its stand-in) and the clock
-// source for deadlines, and calls `Pump.pump` with each batch.
+// source for deadlines, and calls `Pump.pump` with each batch. Data flows one
+// way per batch: the drive hands the batch and its clock reading down, the
+// Poller runs the core and settles the woken, and the result tells the drive
+// what to do next (afterBatch); the Poller does not call the drive meanwhile.
+
+/** What a batch leaves for the drive to act on. */
+export interface BatchResult {
+  /** The host-sentinel bits the core saw in the batch (1 << HOST_TIMERFD, 1 << HOST_BREAK). */
+  hostBits: number;
+  /** The core's earliest deadline after the batch (absolute ns, 0n = none): where the drive's timer goes. */
+  nextDeadline: bigint;
+  /** Waiters or timers remain. */
+  active: boolean;
+  /** The user wants the process kept alive while active (Poller.ref / unref). */
+  ref: boolean;
+}
 
 export interface Pump {
   /**
    * `count` events of `stride` bytes are in the core's event region: run the
-   * core on them (and on due timers). Returns the host-sentinel bits the core
-   * saw in the batch (1 << HOST_TIMERFD, 1 << HOST_BREAK).
+   * core on them (and on the timers due at `now`, the drive's clock).
    */
-  pump(count: number, stride: number): number;
+  pump(count: number, stride: number, now: bigint): BatchResult;
   /** The events view for a synchronous wait to write into (see Engine.eventsView). */
   eventsView(maxEvents: number, stride: number): Uint8Array;
   /** Copy events a blocking wait wrote elsewhere into the event region. */
@@ -31,6 +45,16 @@ export interface Drive {
   activity(active: boolean, ref: boolean): void;
   close(): void;
 }
+
+/** Act on a batch's result: re-arm the timer, take or drop the keep-alive. Returns the host bits. */
+export function afterBatch(drive: Pick<Drive, 'deadline' | 'activity'>, b: BatchResult): number {
+  drive.deadline(b.nextDeadline);
+  drive.activity(b.active, b.ref);
+  return b.hostBits;
+}
+
+/** The clock a PollDesc measures deadlines with: the drive's. */
+export type Clock = Pick<Drive, 'now' | 'epochNowMs'>;
 
 // The registration interest and the host-fd marker are epoll ABI facts of the core.
 export { REGISTER_EVENTS, HOST_SENTINEL } from '../core/epoll-abi.js';

@@ -20,7 +20,7 @@
 
 import { epollWaitAsync, EPOLL_EVENT_SIZE, EPOLLIN } from '../sys/epoll.js';
 import { eventFd, eventFdWrite, eventFdRead } from '../sys/event.js';
-import { type Drive, type Pump, HOST_BREAK, waitMs } from './drive.js';
+import { type Drive, type Pump, HOST_BREAK, afterBatch, waitMs } from './drive.js';
 import { EpollDrive } from './epoll-drive.js';
 
 export class ThreadDrive extends EpollDrive implements Drive {
@@ -88,7 +88,7 @@ export class ThreadDrive extends EpollDrive implements Drive {
         const n = await epollWaitAsync(this.epfd, this.buf, this.maxEvents, waitMs(delay));
         if (this.closed) break;
         this.pumpTo.writeEvents(this.buf.subarray(0, n * EPOLL_EVENT_SIZE));
-        const hostBits = this.pumpTo.pump(n, EPOLL_EVENT_SIZE);
+        const hostBits = afterBatch(this, this.pumpTo.pump(n, EPOLL_EVENT_SIZE, this.now()));
         if (hostBits & (1 << HOST_BREAK)) {
           eventFdRead(this.hostFd);
           this.wakeSent = false;

@@ -12,7 +12,7 @@
 import koffi from 'koffi';
 import { epollWaitInto, EPOLL_EVENT_SIZE, EPOLLIN, EPOLLET } from '../sys/epoll.js';
 import { timerFd, timerFdSetAbsolute } from '../sys/event.js';
-import { type Drive, type Pump, HOST_TIMERFD } from './drive.js';
+import { type Drive, type Pump, HOST_TIMERFD, afterBatch } from './drive.js';
 import { EpollDrive } from './epoll-drive.js';
 
 export class UvDrive extends EpollDrive implements Drive {
@@ -35,7 +35,7 @@ export class UvDrive extends EpollDrive implements Drive {
     if (this.closed) return;
     for (;;) {
       const n = epollWaitInto(this.epfd, this.pumpTo.eventsView(this.maxEvents, EPOLL_EVENT_SIZE), this.maxEvents, 0);
-      this.pumpTo.pump(n, EPOLL_EVENT_SIZE);
+      afterBatch(this, this.pumpTo.pump(n, EPOLL_EVENT_SIZE, this.now()));
       if (n < this.maxEvents || this.closed) break;
     }
   }

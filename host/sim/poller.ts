@@ -44,6 +44,7 @@ import type { CoreExports } from '../core/abi.js';
 import type { CoreFlavor } from '../core/load.js';
 import type { Inspection } from '../inspect/types.js';
 import { HOST_SENTINEL, EPOLL_STRIDE_PACKED, isEpollStride, encodeEvents, type EpollStride } from '../core/epoll-abi.js';
+import { afterBatch } from '../drive/drive.js';
 import { SimDrive, type Registration } from './drive.js';
 import { CoreJournal } from './journal.js';
 
@@ -246,7 +247,7 @@ export class SimPoller {
       if (batch.length === 0 && !this.timerDue()) break;
       if (batch.length > 0) pump.writeEvents(this.encode(batch));
       this.batches++;
-      pump.pump(batch.length, this.stride);
+      afterBatch(this.drive, pump.pump(batch.length, this.stride, this.drive.now()));
       sent += batch.length;
     } while (this.queue.length > 0);
     this.delivered += sent;
