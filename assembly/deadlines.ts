@@ -17,8 +17,9 @@ import {
   FLAG_RRUN, FLAG_WRUN, TIMER_KIND_BITS, TIMER_KIND_MASK, KIND_R, KIND_W, KIND_RW,
 } from "./layout";
 import { descAddr, publishInfo, isClosing } from "./descriptors";
-import { MODE_R, MODE_W, unblockMode } from "./semaphores";
-import { timerSet, timerStop, nextWhen, popMin, poppedRef, poppedSeq } from "./timers";
+import { unblockMode } from "./semaphores";
+import { MODE_R, MODE_W } from "./codes";
+import { timerSet, timerStop, nextWhen, popMin } from "./timers";
 import { readyRoom } from "./ready";
 
 const I64_MAX: i64 = 0x7fffffffffffffff;
@@ -57,15 +58,17 @@ export function setDeadline(index: u32, pd: usize, d: i64, mode: u32, now: i64):
   const rd = load<i64>(pd + D_RD), wd = load<i64>(pd + D_WD);
   publishInfo(pd); // waiters see the expiry bits before any unblock below
   const combo = rd > 0 && rd == wd;
-  armFailed = false;
+  // A timer that cannot be armed (no heap block to be had) stays out of the heap with its
+  // run flag clear, so the next setDeadline tries again; the deadline itself stays stored.
+  let armed = true;
 
   const rref = (index << TIMER_KIND_BITS) | (combo ? KIND_RW : KIND_R);
   if (!flag(pd, FLAG_RRUN)) {
-    if (rd > 0) setFlag(pd, FLAG_RRUN, arm(rref, pd + D_RSLOT, rd, load<u32>(pd + D_RSEQ)));
+    if (rd > 0 && !arm(pd, FLAG_RRUN, rref, pd + D_RSLOT, rd, load<u32>(pd + D_RSEQ))) armed = false;
   } else if (rd != rd0 || combo != combo0) {
     const seq = bump(pd + D_RSEQ); // invalidate firings of the old arming
     if (rd > 0) {
-      setFlag(pd, FLAG_RRUN, arm(rref, pd + D_RSLOT, rd, seq));
+      if (!arm(pd, FLAG_RRUN, rref, pd + D_RSLOT, rd, seq)) armed = false;
     } else {
       timerStop(pd + D_RSLOT);
       setFlag(pd, FLAG_RRUN, false);
@@ -74,11 +77,11 @@ export function setDeadline(index: u32, pd: usize, d: i64, mode: u32, now: i64):
 
   const wref = (index << TIMER_KIND_BITS) | KIND_W;
   if (!flag(pd, FLAG_WRUN)) {
-    if (wd > 0 && !combo) setFlag(pd, FLAG_WRUN, arm(wref, pd + D_WSLOT, wd, load<u32>(pd + D_WSEQ)));
+    if (wd > 0 && !combo && !arm(pd, FLAG_WRUN, wref, pd + D_WSLOT, wd, load<u32>(pd + D_WSEQ))) armed = false;
   } else if (wd != wd0 || combo != combo0) {
     const seq = bump(pd + D_WSEQ);
     if (wd > 0 && !combo) {
-      setFlag(pd, FLAG_WRUN, arm(wref, pd + D_WSLOT, wd, seq));
+      if (!arm(pd, FLAG_WRUN, wref, pd + D_WSLOT, wd, seq)) armed = false;
     } else {
       timerStop(pd + D_WSLOT);
       setFlag(pd, FLAG_WRUN, false);
@@ -87,20 +90,14 @@ export function setDeadline(index: u32, pd: usize, d: i64, mode: u32, now: i64):
 
   if (rd < 0) unblockMode(pd, MODE_R, false);
   if (wd < 0) unblockMode(pd, MODE_W, false);
-  return !armFailed;
+  return armed; // false: the host reports OUT_OF_MEMORY
 }
 
-let armFailed = false;
-
-/**
- * timerSet, or — when no heap block can be had — leave the timer out of the
- * heap and report "not running", so the next setDeadline tries again. The
- * deadline itself stays stored; the host reports OUT_OF_MEMORY.
- */
-function arm(ref: u32, slotField: usize, when: i64, seq: u32): bool {
-  if (timerSet(ref, slotField, when, seq)) return true;
-  armFailed = true;
-  return false;
+/** Put a direction's timer in the heap; its run flag says whether that worked (false: no heap block could be had). */
+function arm(pd: usize, runFlag: u32, ref: u32, slotField: usize, when: i64, seq: u32): bool {
+  const ok = timerSet(ref, slotField, when, seq);
+  setFlag(pd, runFlag, ok);
+  return ok;
 }
 
 /** pollUnblock's timer half: stop both timers (rseq / wseq were already bumped). */
@@ -155,8 +152,8 @@ export function fireDue(now: i64): void {
   while (true) {
     const when = nextWhen();
     if (when == 0 || when > now || readyRoom() < 2) break;
-    popMin();
+    const popped = popMin();
     store<u32>(HEADER_BASE + H_TIMERS_FIRED, load<u32>(HEADER_BASE + H_TIMERS_FIRED) + 1);
-    fire(poppedRef, poppedSeq);
+    fire(<u32>popped, <u32>(popped >>> 32));
   }
 }

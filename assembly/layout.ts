@@ -219,6 +219,11 @@ export const R_CODE: u32 = 4;
 //  aarch64 (16 bytes):        │ events u32 │ pad u32 │ data u64 at +8 │
 // data = index << 32 | fdseq. A hi half of HOST_SENTINEL marks the host's own fds.
 
+export const EPOLL_STRIDE_PACKED: u32 = 12; // x86_64
+export const EPOLL_STRIDE_ALIGNED: u32 = 16; // aarch64
+export const EPOLL_DATA_PACKED: u32 = 4;
+export const EPOLL_DATA_ALIGNED: u32 = 8;
+
 export const EPOLLIN: u32 = 0x1;
 export const EPOLLOUT: u32 = 0x4;
 export const EPOLLERR: u32 = 0x8;
@@ -227,3 +232,22 @@ export const EPOLLRDHUP: u32 = 0x2000;
 export const EV_READ_BITS: u32 = EPOLLIN | EPOLLRDHUP | EPOLLHUP | EPOLLERR;
 export const EV_WRITE_BITS: u32 = EPOLLOUT | EPOLLHUP | EPOLLERR;
 export const HOST_SENTINEL: u32 = 0xffffffff;
+
+// ╒════════════════════ Static checks ════════════════════╕
+// Evaluated by the compiler (every operand is a constant): a field or a
+// header word that does not fit its record fails the build, not a test.
+
+// @ts-ignore: ERROR is a compile-time builtin
+if (H_NEXT_WHEN + 8 > HEADER_SIZE) ERROR("the header's fields overrun HEADER_SIZE");
+// @ts-ignore
+if (D_FLAGS + 4 > D_RESERVED || D_RESERVED + 4 > DESC_SIZE) ERROR("descriptor fields overrun DESC_SIZE");
+// @ts-ignore
+if (D_RD % 8 != 0 || D_WD % 8 != 0 || DESC_SIZE % 8 != 0) ERROR("descriptor i64 fields must be 8-byte aligned");
+// @ts-ignore
+if (T_SEQ + 4 > TIMER_SIZE || T_WHEN % 8 != 0 || TIMER_SIZE % 8 != 0) ERROR("timer entry fields overrun TIMER_SIZE");
+// @ts-ignore
+if (R_CODE + 4 > READY_ENTRY_SIZE) ERROR("ready entry fields overrun READY_ENTRY_SIZE");
+// @ts-ignore
+if (EPOLL_STRIDE_ALIGNED > EVENT_MAX_STRIDE || EPOLL_DATA_ALIGNED + 8 > EPOLL_STRIDE_ALIGNED || EPOLL_DATA_PACKED + 8 > EPOLL_STRIDE_PACKED) ERROR("epoll_event layouts overrun the event region's stride");
+// @ts-ignore
+if ((1 << DESC_BLOCK_SHIFT) * DESC_SIZE != 4096 || (1 << TIMER_BLOCK_SHIFT) * TIMER_SIZE != 4096) ERROR("blocks are one 4 KiB page");

@@ -12,11 +12,13 @@
 // Groups: "header" (offset from HEADER_BASE, size in bytes), "region"
 // (absolute address or count), "desc" (field offset in a descriptor record),
 // "timer" (field offset in a heap entry), "ready" (field offset in a ready
-// entry), "const" (a value; size 0). A decoder finds everything by name, so
+// entry), "const" (a value; size 0), "code" (a result code of the exports,
+// as u32: misuse codes are negative i32; size 0). A decoder finds everything by name, so
 // fields may be added without breaking it; a change of meaning bumps
 // LAYOUT_VERSION.
 
 import * as L from "./layout";
+import * as C from "./codes";
 
 let count: u32 = 0;
 
@@ -113,6 +115,35 @@ export function writeLayoutTable(): void {
   entry("const", "kindR", L.KIND_R, 0);
   entry("const", "kindW", L.KIND_W, 0);
   entry("const", "kindRW", L.KIND_RW, 0);
+  entry("const", "modeR", C.MODE_R, 0);
+  entry("const", "modeW", C.MODE_W, 0);
+  entry("const", "modeRW", C.MODE_RW, 0);
+  entry("const", "epollIn", L.EPOLLIN, 0);
+  entry("const", "epollOut", L.EPOLLOUT, 0);
+  entry("const", "epollErr", L.EPOLLERR, 0);
+  entry("const", "epollHup", L.EPOLLHUP, 0);
+  entry("const", "epollRdhup", L.EPOLLRDHUP, 0);
+  entry("const", "hostSentinel", L.HOST_SENTINEL, 0);
+  entry("const", "stridePacked", L.EPOLL_STRIDE_PACKED, 0);
+  entry("const", "strideAligned", L.EPOLL_STRIDE_ALIGNED, 0);
+  entry("const", "dataPacked", L.EPOLL_DATA_PACKED, 0);
+  entry("const", "dataAligned", L.EPOLL_DATA_ALIGNED, 0);
+
+  entry("code", "ok", <u32>C.OK, 0);
+  entry("code", "closing", <u32>C.ERR_CLOSING, 0);
+  entry("code", "timeout", <u32>C.ERR_TIMEOUT, 0);
+  entry("code", "notPollable", <u32>C.ERR_NOT_POLLABLE, 0);
+  entry("code", "retry", <u32>C.RETRY, 0);
+  entry("code", "prepared", <u32>C.PREPARED, 0);
+  entry("code", "parked", <u32>C.PARKED, 0);
+  entry("code", "staleHandle", <u32>C.STALE_HANDLE, 0);
+  entry("code", "doubleWait", <u32>C.DOUBLE_WAIT, 0);
+  entry("code", "badToken", <u32>C.BAD_TOKEN, 0);
+  entry("code", "badArgument", <u32>C.BAD_ARGUMENT, 0);
+  entry("code", "alreadyClosing", <u32>C.ALREADY_CLOSING, 0);
+  entry("code", "notClosing", <u32>C.NOT_CLOSING, 0);
+  entry("code", "waiterPresent", <u32>C.WAITER_PRESENT, 0);
+  entry("code", "outOfMemory", <u32>C.OUT_OF_MEMORY, 0);
 
   store<u32>(L.LAYOUT_BASE, count);
   store<u32>(L.LAYOUT_BASE + 4, L.LAYOUT_ENTRY_SIZE);

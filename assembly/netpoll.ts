@@ -9,13 +9,15 @@
 import {
   HEADER_BASE, H_STALE_EVENTS, H_HOST_EVENTS, H_EVENTS_SEEN, EVENTS_BASE,
   EV_READ_BITS, EV_WRITE_BITS, EPOLLERR, HOST_SENTINEL, D_FDSEQ, D_FLAGS, FLAG_ALLOCATED,
+  EPOLL_STRIDE_PACKED, EPOLL_DATA_PACKED, EPOLL_DATA_ALIGNED,
 } from "./layout";
 import { descAddr, descCount, setEventErr } from "./descriptors";
-import { MODE_R, MODE_W, unblockMode } from "./semaphores";
+import { unblockMode } from "./semaphores";
+import { MODE_R, MODE_W } from "./codes";
 
 export function processEvents(count: u32, stride: u32): void {
   // x86_64 packs epoll_event (data at +4); aarch64 aligns data to +8.
-  const dataOff: u32 = stride == 12 ? 4 : 8;
+  const dataOff: u32 = stride == EPOLL_STRIDE_PACKED ? EPOLL_DATA_PACKED : EPOLL_DATA_ALIGNED;
   let hostBits: u32 = 0;
   let stale: u32 = 0;
   for (let i: u32 = 0; i < count; i++) {

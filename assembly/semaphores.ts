@@ -27,26 +27,9 @@ import {
   PD_NIL, PD_READY, PD_WAIT,
 } from "./layout";
 import { readyPush } from "./ready";
-
-export const MODE_R: u32 = 1;
-export const MODE_W: u32 = 2;
-
-export const OK: i32 = 0;
-export const ERR_CLOSING: i32 = 1;
-export const ERR_TIMEOUT: i32 = 2;
-export const ERR_NOT_POLLABLE: i32 = 3;
-export const RETRY: i32 = 4;
-export const PREPARED: i32 = 5;
-export const PARKED: i32 = 6;
-
-export const STALE_HANDLE: i32 = -1;
-export const DOUBLE_WAIT: i32 = -2;
-export const BAD_TOKEN: i32 = -3;
-export const BAD_ARGUMENT: i32 = -4;
-export const ALREADY_CLOSING: i32 = -5;
-export const NOT_CLOSING: i32 = -6;
-export const WAITER_PRESENT: i32 = -7;
-export const OUT_OF_MEMORY: i32 = -8;
+import {
+  MODE_R, OK, ERR_CLOSING, ERR_TIMEOUT, ERR_NOT_POLLABLE, RETRY, PREPARED, PARKED, DOUBLE_WAIT, BAD_ARGUMENT, WAITER_PRESENT,
+} from "./codes";
 
 // @ts-ignore: decorator
 @inline export function wordAddr(pd: usize, mode: u32): usize {
@@ -134,6 +117,16 @@ export function unblockMode(pd: usize, mode: u32, ioready: bool): void {
   }
   readyPush(old, <u32>code);
   addWaiters(-1);
+}
+
+/** pollReset: the pending error, else drop a stale pdReady (word → pdNil); WAITER_PRESENT if one is parked or preparing. */
+export function reset(pd: usize, mode: u32): i32 {
+  const err = checkErr(pd, mode);
+  if (err != OK) return err;
+  const w = wordAddr(pd, mode);
+  if (load<u32>(w) >= PD_WAIT) return WAITER_PRESENT;
+  store<u32>(w, PD_NIL);
+  return OK;
 }
 
 /** Does either word hold a parked or preparing waiter? */

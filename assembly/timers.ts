@@ -156,14 +156,12 @@ function removeAt(j: u32): void {
   return load<i64>(HEADER_BASE + H_NEXT_WHEN);
 }
 
-/** Pop the root (the caller checked it is due); returns its address's contents via the out fields. */
-export let poppedRef: u32 = 0;
-export let poppedSeq: u32 = 0;
-
-export function popMin(): void {
+/** Pop the root (the caller checked it is due). Returns its seq << 32 | ref. */
+export function popMin(): u64 {
   const a = slotAddr(0);
-  poppedRef = load<u32>(a + T_REF);
-  poppedSeq = load<u32>(a + T_SEQ);
-  store<u32>(backLink(poppedRef), 0);
+  const ref = load<u32>(a + T_REF);
+  const seq = load<u32>(a + T_SEQ);
+  store<u32>(backLink(ref), 0);
   removeAt(0);
+  return (<u64>seq << 32) | <u64>ref;
 }

@@ -14,7 +14,7 @@
 // how many entries they wrote. The list lives in core memory at
 // `readyOffset()`; entry i is two u32: token at +8i, code at +8i+4.
 
-/** Result codes. 0..3 are Go's pollNoError / pollErrClosing / pollErrTimeout / pollErrNotPollable. */
+/** Result codes (assembly/codes.ts; the layout table's "code" group, held equal by test/core/abi-constants.test.ts). 0..3 are Go's pollNoError / pollErrClosing / pollErrTimeout / pollErrNotPollable. */
 export const Code = {
   OK: 0,
   CLOSING: 1,
