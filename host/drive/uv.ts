@@ -1,6 +1,6 @@
 // The default drive: Node's own event loop watches the epoll fd.
 //
-// koffi.node.poll puts the epoll fd in libuv's loop; when it is readable we
+// koffi.node.poll (host/sys/uv-poll.ts) puts the epoll fd in libuv's loop; when it is readable we
 // drain it with non-blocking epoll_wait straight into the core's event region
 // (synchronous, so memory.grow cannot detach the view under the syscall) and
 // run the core once per batch. Deadlines: one timerfd in CLOCK_MONOTONIC
@@ -9,7 +9,7 @@
 // changes. The libuv handle is referenced only while there is something to
 // wait for and the user has not unref'd the poller.
 
-import koffi from 'koffi';
+import { pollReadable, type PollHandle } from '../sys/uv-poll.js';
 import { epollWaitInto, EPOLL_EVENT_SIZE, EPOLLIN, EPOLLET } from '../sys/epoll.js';
 import { timerFd, timerFdSetAbsolute } from '../sys/event.js';
 import { type Drive, type Pump, HOST_TIMERFD, afterBatch } from './drive.js';
@@ -17,7 +17,7 @@ import { EpollDrive } from './epoll-drive.js';
 
 export class UvDrive extends EpollDrive implements Drive {
   readonly kind = 'uv' as const;
-  private readonly handle: ReturnType<typeof koffi.node.poll>;
+  private readonly handle: PollHandle;
   private armed = 0n;
   private referenced = true;
   private closed = false;
@@ -25,7 +25,7 @@ export class UvDrive extends EpollDrive implements Drive {
   constructor(private readonly pumpTo: Pump, private readonly maxEvents: number) {
     // Edge-triggered and never read: re-arming a timerfd resets it.
     super(timerFd, (EPOLLIN | EPOLLET) >>> 0, HOST_TIMERFD);
-    this.handle = koffi.node.poll(this.epfd, { readable: true }, () => this.drain());
+    this.handle = pollReadable(this.epfd, () => this.drain());
     this.handle.unref();
     this.referenced = false;
   }

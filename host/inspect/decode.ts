@@ -1,5 +1,5 @@
 // decodeSnapshot: core memory → Inspection, driven only by the layout stored
-// in the snapshot (see reader.ts), followed by the structural checks of
+// in the snapshot (see host/core/layout.ts), followed by the structural checks of
 // invariants.ts. Unreadable input throws SnapshotError; readable input with
 // broken invariants comes back with `violations` filled in.
 

@@ -74,7 +74,11 @@ export function epollMod(epfd: number, fd: number, events: number, dataHi: numbe
   return ctl(EPOLL_CTL_MOD, epfd, fd, events, dataHi, dataLo);
 }
 
-/** EPOLL_CTL_DEL. Must happen before close(2) of `fd` (spec §6), or a dup of it keeps the registration alive. */
+/**
+ * EPOLL_CTL_DEL. Must happen before close(2) of `fd`: a registration belongs to
+ * the open file, not to the number, so after close a dup of the fd would keep
+ * it alive (and its events coming) with no way left to remove it.
+ */
 export function epollDel(epfd: number, fd: number): 0 {
   if (libc.epoll_ctl(epfd, EPOLL_CTL_DEL, fd, null) < 0) throwErrno('epoll_ctl', { fd, info: `EPOLL_CTL_DEL on epfd ${epfd}` });
   return 0;
@@ -129,7 +133,7 @@ const inFlight = new Set<Buffer>();
  *   with timeout -1 stall every fs.readFile — and keeps the event loop alive
  *   (not unref-able) until it returns. Closing `epfd` does not wake it (it
  *   runs to its timeout): write to an eventfd registered in the set instead
- *   (spec §6, netpollBreak).
+ *   (Go's netpollBreak).
  */
 export function epollWaitAsync(epfd: number, buf: Buffer, maxEvents: number, timeoutMs: number): Promise<number> {
   return new Promise<number>((resolve, reject) => {

@@ -29,8 +29,8 @@ export function eventFd(initval = 0, opts: { semaphore?: boolean } = {}): number
 
 /**
  * Adds `value` to the counter. Returns false on EAGAIN: the counter would pass
- * 2^64-2, which for a wake-up fd means it is already readable (spec §6,
- * netpollBreak). Throws on anything else (2^64-1 itself is EINVAL).
+ * 2^64-2, which for a wake-up fd means it is already readable (all a
+ * netpollBreak-style wake-up needs). Throws on anything else (2^64-1 itself is EINVAL).
  */
 export function eventFdWrite(fd: number, value: bigint | number = 1): boolean {
   const v = typeof value === 'bigint' ? value : Number.isSafeInteger(value) ? BigInt(value) : -1n;

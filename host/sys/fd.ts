@@ -2,7 +2,7 @@
  * Plain descriptors: read/write/close, O_NONBLOCK, pipes.
  *
  * Every I/O wrapper has the same three-way result, which is what Go's
- * internal/poll loops need (spec §7):
+ * internal/poll loops need (try the I/O; on EAGAIN wait for readiness and retry):
  *   n >= 0        bytes transferred (0 from read = EOF on a stream)
  *   WOULD_BLOCK   EAGAIN/EWOULDBLOCK: wait for readiness, then retry
  *   throws        SyscallError for anything else

@@ -1,6 +1,8 @@
 /**
- * The OS layer: everything in the host that makes a system call. The
- * portable part of the host imports from here and never from koffi.
+ * The OS layer: everything in the host that makes a system call or touches
+ * koffi lives in host/sys; nothing outside it imports koffi (the layering
+ * test, test/architecture/layers.test.ts, checks it). This file is the
+ * public `netpoll-wasm/sys` entry.
  */
 export * from './errors.js';
 export * from './fd.js';

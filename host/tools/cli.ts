@@ -329,7 +329,7 @@ const stdio: IO = {
   err: (text) => void process.stderr.write(text),
 };
 
-/** Whether this module is the program (node build/host/cli.js, npx netpoll through a bin link), not imported by a test. */
+/** Whether this module is the program (node build/host/tools/cli.js, npx netpoll through a bin link), not imported by a test. */
 function isMain(): boolean {
   const script = process.argv[1];
   if (script === undefined) return false;

@@ -1,4 +1,4 @@
-// Spec §8, accept: scenarios 7, 8, 9, 21
+// Go netpoller scenarios (numbered as in test/go/README.md), accept: scenarios 7, 8, 9, 21
 // (Go's net/timeout_test.go: TestAcceptTimeout, TestAcceptTimeoutMustReturn,
 // TestAcceptTimeoutMustNotReturn; net_test.go: TestListenerClose).
 

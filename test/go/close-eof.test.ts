@@ -1,4 +1,4 @@
-// Spec §8, close and EOF: scenarios 19, 20, 23, 27, 30, 31, 32, 35, 37, 42
+// Go netpoller scenarios (numbered as in test/go/README.md), close and EOF: scenarios 19, 20, 23, 27, 30, 31, 32, 35, 37, 42
 // (Go's net/net_test.go: TestCloseRead / TestCloseUnblocksRead (issue 17695),
 // TestZeroByteRead (issue 15735); os/timeout_test.go; internal/poll
 // TestFDMutex-style close while operations are queued; runtime issue 60782).

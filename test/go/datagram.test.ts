@@ -1,4 +1,4 @@
-// Spec §8, datagram and seqpacket sockets: scenarios 17, 22, 24
+// Go netpoller scenarios (numbered as in test/go/README.md), datagram and seqpacket sockets: scenarios 17, 22, 24
 // (Go's net/timeout_test.go TestReadFromTimeout / TestWriteToTimeout,
 // net_test.go TestPacketConnClose, TestReadTimeoutUnblocksRead on UDP).
 // Each runs over AF_UNIX SOCK_DGRAM and SOCK_SEQPACKET socketpairs.

@@ -1,4 +1,4 @@
-// Spec §8, deadline races: scenarios 13, 14, 15, 28, 38, 39, 40, 41, 43, 44, 45
+// Go netpoller scenarios (numbered as in test/go/README.md), deadline races: scenarios 13, 14, 15, 28, 38, 39, 40, 41, 43, 44, 45
 // (Go's net/timeout_test.go: TestReadWriteProlongedTimeout,
 // TestReadWriteDeadlineRace, TestConcurrentSetDeadline, TestDeadlineRace /
 // TestVariousDeadlines buffers, TestReadWriteDeadline; x/net/nettest

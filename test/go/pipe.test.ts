@@ -1,4 +1,4 @@
-// Spec §8, pipes and files: scenarios 25, 26
+// Go netpoller scenarios (numbered as in test/go/README.md), pipes and files: scenarios 25, 26
 // (Go's os/timeout_test.go: TestNonpollableDeadline, TestReadTimeout,
 // TestReadTimeoutFluctuation, TestWriteTimeout, TestWriteTimeoutFluctuation on
 // os.Pipe; os/pipe_test.go).

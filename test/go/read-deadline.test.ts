@@ -1,4 +1,4 @@
-// Spec §8, read deadlines: scenarios 1, 2, 3, 10, 12, 16, 18, 29
+// Go netpoller scenarios (numbered as in test/go/README.md), read deadlines: scenarios 1, 2, 3, 10, 12, 16, 18, 29
 // (Go's net/timeout_test.go: TestReadTimeout, TestReadTimeoutMustNotReturn,
 // TestReadTimeoutFluctuation, TestVariousDeadlines, TestReadWriteProlongedTimeout…).
 

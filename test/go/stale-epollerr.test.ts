@@ -1,4 +1,4 @@
-// Spec §8, stale events, EPOLLERR and the poll break: scenarios 33, 34, 36
+// Go netpoller scenarios (numbered as in test/go/README.md), stale events, EPOLLERR and the poll break: scenarios 33, 34, 36
 // (Go issues 59545 / 60133: a stale EPOLLERR from a closed fd must not mark the
 // descriptor that reuses its number; 30817 / 30840: eventErr only for
 // EPOLLERR alone and only for reads; 65443: the eventfd break).

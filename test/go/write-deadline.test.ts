@@ -1,4 +1,4 @@
-// Spec §8, write deadlines: scenarios 4, 5, 6, 11
+// Go netpoller scenarios (numbered as in test/go/README.md), write deadlines: scenarios 4, 5, 6, 11
 // (Go's net/timeout_test.go: TestWriteTimeout, TestWriteTimeoutMustNotReturn,
 // TestWriteTimeoutFluctuation / TestVariousDeadlines for writes).
 

@@ -1,6 +1,6 @@
 // Misuse of the API gets a typed error with a clear message, changes nothing,
-// and the poller keeps working (DESIGN.md, quality bar; spec §2 "Here:" —
-// Go's fatal throws become recoverable errors).
+// and the poller keeps working: where Go's runtime throws (a fatal error for
+// the whole process), this poller refuses the call and stays as it was.
 
 import { describe, it, expect } from 'vitest';
 import { mkdtempSync, openSync, closeSync, rmSync } from 'node:fs';

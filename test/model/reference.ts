@@ -3,8 +3,7 @@
 // surface and the same result codes as the Wasm core's exports
 // (host/core/abi.ts), and the same documented "Here:" choices
 // (assembly/index.ts, assembly/semaphores.ts), so the two can be run side by
-// side and compared field by field. Section numbers refer to
-// shared/spec/go-netpoller.md.
+// side and compared field by field.
 //
 // Differences from the core that are representation only: descriptors are
 // objects, the free list is an array, timers are an unordered list sorted on
