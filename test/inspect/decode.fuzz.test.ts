@@ -8,6 +8,7 @@ import fc from 'fast-check';
 import { decodeSnapshot, SnapshotError } from '../../host/inspect/decode.js';
 import type { Inspection } from '../../host/inspect/types.js';
 import { smallSnapshot, bigSnapshot, freshSnapshot, interestingRanges, layoutEntries, setU32, u32, H } from './support.js';
+import { HEADER_ANCHOR as A, SNAPSHOT_MAGIC } from '../../host/core/layout.js';
 
 const SNAPSHOTS = [smallSnapshot(), bigSnapshot(), freshSnapshot()];
 const RANGES = SNAPSHOTS.map(interestingRanges);
@@ -55,11 +56,11 @@ describe('decodeSnapshot fuzz', () => {
     fc.assert(
       fc.property(fc.uint8Array({ maxLength: 256 }), fc.nat(H + 4096), fc.boolean(), (tail, extra, validHead) => {
         // Mostly random; half of them with a valid magic and version so the decoder gets past the first check.
-        const bytes = new Uint8Array(H + 16 + extra);
+        const bytes = new Uint8Array(H + A.size + extra);
         for (let i = 0; i < bytes.length; i += tail.length || 1) bytes.set(tail.subarray(0, Math.min(tail.length, bytes.length - i)), i);
         if (validHead) {
-          setU32(bytes, H, 0x4d57504e);
-          setU32(bytes, H + 4, 1);
+          setU32(bytes, H + A.magic, SNAPSHOT_MAGIC);
+          setU32(bytes, H + A.version, 1);
         }
         decodeChecked(bytes);
         decodeChecked(tail);
@@ -119,7 +120,7 @@ describe('decodeSnapshot fuzz', () => {
       }
       const dir = u32(bytes, H + entries.get('header.descDirOffset')!.value);
       const tdir = u32(bytes, H + entries.get('header.timerDirOffset')!.value);
-      t.push(dir, dir + 4, tdir, tdir + 4, H + 12, u32(bytes, H + 12), u32(bytes, H + 12) + 4);
+      t.push(dir, dir + 4, tdir, tdir + 4, H + A.layoutOffset, u32(bytes, H + A.layoutOffset), u32(bytes, H + A.layoutOffset) + 4);
       return t;
     });
     const edge = fc.oneof(

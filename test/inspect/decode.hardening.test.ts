@@ -4,6 +4,7 @@
 import { describe, it, expect } from 'vitest';
 import { decodeSnapshot, SnapshotError } from '../../host/inspect/decode.js';
 import { smallSnapshot, bigSnapshot, layoutEntries, headerField, descAddr, setU32, u32, H } from './support.js';
+import { HEADER_ANCHOR as A } from '../../host/core/layout.js';
 
 const base = smallSnapshot();
 const fresh = (): Uint8Array => base.slice();
@@ -25,7 +26,7 @@ describe('decodeSnapshot: unreadable input is a SnapshotError', () => {
   it('not bytes, empty, too short', () => {
     expect(snapshotError('hello')).toMatch(/must be a Uint8Array/);
     expect(snapshotError(new Uint8Array(0))).toMatch(/0 bytes is too short \(the header starts at byte 65536\)/);
-    expect(snapshotError(new Uint8Array(H + 8))).toMatch(/too short/);
+    expect(snapshotError(new Uint8Array(H + A.size / 2))).toMatch(/too short/);
   });
 
   it('wrong magic, unknown version', () => {
@@ -33,12 +34,12 @@ describe('decodeSnapshot: unreadable input is a SnapshotError', () => {
     b[H] = 0x58;
     expect(snapshotError(b)).toMatch(/not a netpoll snapshot: magic 0x4d575058 at byte 65536, expected 0x4d57504e \("NPWM"\)/);
     const c = fresh();
-    setU32(c, H + 4, 2);
+    setU32(c, H + A.version, 2);
     expect(snapshotError(c)).toMatch(/layout version 2 is not supported \(this decoder reads 1\)/);
   });
 
   it('truncated inside the layout table, the directories, a block', () => {
-    const table = u32(base, H + 12);
+    const table = u32(base, H + A.layoutOffset);
     expect(snapshotError(base.subarray(0, table + 100))).toMatch(/layout table .* lies outside the \d+-byte snapshot/);
     const dir = u32(base, headerField(base, 'descDirOffset'));
     expect(snapshotError(base.subarray(0, dir + 2))).toMatch(/descriptor directory .* outside/);
@@ -48,7 +49,7 @@ describe('decodeSnapshot: unreadable input is a SnapshotError', () => {
 
   it('offsets out of range: the layout table address, a directory entry, a header field offset', () => {
     const a = fresh();
-    setU32(a, H + 12, 0xfffffff0);
+    setU32(a, H + A.layoutOffset, 0xfffffff0);
     expect(snapshotError(a)).toMatch(/layout table count at byte 4294967280/);
     const b = fresh();
     setU32(b, u32(b, headerField(b, 'descDirOffset')), 0x7ffffff0);
@@ -70,7 +71,7 @@ describe('decodeSnapshot: unreadable input is a SnapshotError', () => {
     setU32(c, headerField(c, 'timers'), 100_000);
     expect(snapshotError(c)).toMatch(/header\.timers 100000 exceeds the heap capacity 256/);
     const d = fresh();
-    setU32(d, u32(d, H + 12), 1_000_000);
+    setU32(d, u32(d, H + A.layoutOffset), 1_000_000);
     expect(snapshotError(d)).toMatch(/layout table claims 1000000 entries/);
   });
 
