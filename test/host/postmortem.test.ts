@@ -7,11 +7,29 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { spawnSync } from 'node:child_process';
-import { Poller, CoreInconsistencyError, decodeSnapshot } from '../../host/index.js';
+import { Poller, CoreInconsistencyError, decodeSnapshot, type PollDesc } from '../../host/index.js';
 import { socketPair } from '../../host/sys/socket.js';
 import { closeFd } from '../../host/sys/fd.js';
 
 const cli = fileURLToPath(new URL('../../build/host/tools/cli.js', import.meta.url));
+
+/**
+ * Forge the header's inconsistency counter (found by name in the layout
+ * table), then make a call that settles: returns the CoreInconsistencyError it throws.
+ */
+function forgeInconsistency(poller: Poller, pd: PollDesc): CoreInconsistencyError {
+  const layout = poller.inspect().layout;
+  const at = layout.headerBase + layout.table['header']!['inconsistent']!.value;
+  new DataView(poller.engine.core.memory.buffer).setUint32(at, 1, true);
+  let caught: unknown;
+  try {
+    pd.setDeadline(Date.now() + 60_000, 'r');
+  } catch (err) {
+    caught = err;
+  }
+  expect(caught).toBeInstanceOf(CoreInconsistencyError);
+  return caught as CoreInconsistencyError;
+}
 
 describe('post-mortem snapshots', () => {
   it('an inconsistency the core counted surfaces as CoreInconsistencyError naming a snapshot that inspect flags', async () => {
@@ -21,18 +39,7 @@ describe('post-mortem snapshots', () => {
     const [a, b] = socketPair('stream');
     try {
       const pd = poller.open(a);
-      // Forge the header's inconsistency counter, found by name in the layout table.
-      const layout = poller.inspect().layout;
-      const at = layout.headerBase + layout.table['header']!['inconsistent']!.value;
-      new DataView(poller.engine.core.memory.buffer).setUint32(at, 1, true);
-
-      let caught: unknown;
-      try {
-        pd.setDeadline(Date.now() + 60_000, 'r');
-      } catch (err) {
-        caught = err;
-      }
-      expect(caught).toBeInstanceOf(CoreInconsistencyError);
+      const caught = forgeInconsistency(poller, pd);
       const path = (caught as CoreInconsistencyError).snapshotPath!;
       expect(path.startsWith(dir)).toBe(true);
       expect(existsSync(path)).toBe(true);
@@ -64,16 +71,8 @@ describe('post-mortem snapshots', () => {
       const [a, b] = socketPair('stream');
       try {
         const pd = poller.open(a);
-        const layout = poller.inspect().layout;
-        new DataView(poller.engine.core.memory.buffer).setUint32(layout.headerBase + layout.table['header']!['inconsistent']!.value, 1, true);
-        let caught: unknown;
-        try {
-          pd.setDeadline(Date.now() + 60_000, 'r');
-        } catch (err) {
-          caught = err;
-        }
-        expect(caught).toBeInstanceOf(CoreInconsistencyError);
-        expect((caught as CoreInconsistencyError).snapshotPath).toBe(postMortem ? '/kept/here' : null);
+        const caught = forgeInconsistency(poller, pd);
+        expect(caught.snapshotPath).toBe(postMortem ? '/kept/here' : null);
         pd.close();
       } finally {
         await poller.close();
