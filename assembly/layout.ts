@@ -240,9 +240,17 @@ export const HOST_SENTINEL: u32 = 0xffffffff;
 // @ts-ignore: ERROR is a compile-time builtin
 if (H_NEXT_WHEN + 8 > HEADER_SIZE) ERROR("the header's fields overrun HEADER_SIZE");
 // @ts-ignore
+if (D_LINK + 4 > D_FD || D_FD + 4 > D_FDSEQ || D_FDSEQ + 4 > D_INFO || D_INFO + 4 > D_RG || D_RG + 4 > D_WG || D_WG + 4 > D_RSEQ) ERROR("descriptor fields overlap");
+// @ts-ignore
+if (D_RSEQ + 4 > D_WSEQ || D_WSEQ + 4 > D_RD || D_RD + 8 > D_WD || D_WD + 8 > D_RSLOT || D_RSLOT + 4 > D_WSLOT || D_WSLOT + 4 > D_FLAGS) ERROR("descriptor fields overlap");
+// @ts-ignore
 if (D_FLAGS + 4 > D_RESERVED || D_RESERVED + 4 > DESC_SIZE) ERROR("descriptor fields overrun DESC_SIZE");
 // @ts-ignore
 if (D_RD % 8 != 0 || D_WD % 8 != 0 || DESC_SIZE % 8 != 0) ERROR("descriptor i64 fields must be 8-byte aligned");
+// @ts-ignore
+if (T_WHEN + 8 > T_REF || T_REF + 4 > T_SEQ) ERROR("timer entry fields overlap");
+// @ts-ignore
+if (H_INCONSISTENT + 4 > H_NEXT_WHEN || H_NEXT_WHEN % 8 != 0) ERROR("header fields overlap, or nextWhen is not 8-byte aligned");
 // @ts-ignore
 if (T_SEQ + 4 > TIMER_SIZE || T_WHEN % 8 != 0 || TIMER_SIZE % 8 != 0) ERROR("timer entry fields overrun TIMER_SIZE");
 // @ts-ignore
