@@ -17,6 +17,7 @@ import { createHash } from 'node:crypto';
 import { openSync, writeSync, closeSync } from 'node:fs';
 import { coreRegions, type CoreExports } from '../core/abi.js';
 import { loadCore, defaultFlavor, type CoreFlavor } from '../core/load.js';
+import type { WasmMemory } from '../core/wasm.js';
 import { ByteWriter, Op, THREW, TRACE_HEADER_SIZE, TRACE_MAGIC, TRACE_VERSION, eventBytes, type CallName } from './format.js';
 
 export interface RecorderOptions {
@@ -29,7 +30,7 @@ export interface RecorderOptions {
 }
 
 /** sha256 of the whole memory, hex. */
-export function memoryHash(memory: WebAssembly.Memory | Uint8Array): string {
+export function memoryHash(memory: WasmMemory | Uint8Array): string {
   const bytes = memory instanceof Uint8Array ? memory : new Uint8Array(memory.buffer);
   return createHash('sha256').update(bytes).digest('hex');
 }
