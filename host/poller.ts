@@ -20,6 +20,7 @@ import { decodeSnapshot } from './inspect/decode.js';
 import type { Inspection } from './inspect/types.js';
 import { writePostMortem } from './inspect/postmortem.js';
 import { epochNowMs } from './deadline.js';
+import { inspect as nodeInspect, type InspectOptions } from 'node:util';
 
 export type DriveMode = 'uv' | 'thread';
 
@@ -187,6 +188,36 @@ export class Poller {
     }
     this.settle();
     return hostBits;
+  }
+
+  // ── Node conventions ──────────────────────────────────────────────
+
+  /** `await using poller = await Poller.create()`: close() when the scope ends. */
+  [Symbol.asyncDispose](): Promise<void> {
+    return this.close();
+  }
+
+  /** util.inspect: drive, state, counters, the open descriptors' fds (no engine internals). */
+  [nodeInspect.custom](depth: number, options: InspectOptions, inspectFn: typeof nodeInspect = nodeInspect): string {
+    const state = this.closed ? 'closed' : this.closing ? 'closing' : 'open';
+    const view = this.closed
+      ? { drive: this.drive.kind, state }
+      : { drive: this.drive.kind, state, ref: this.referenced, ...this.stats, nextDeadline: this.nextDeadlineDate(), fds: this.someFds(100) };
+    return `Poller ${inspectFn(view, { ...options, depth: 1 })}`;
+  }
+
+  /** The first `max` registered fd numbers (util.inspect shows no more). */
+  private someFds(max: number): number[] {
+    const out: number[] = [];
+    for (const fd of this.byFd.keys()) if (out.push(fd) >= max) break;
+    return out;
+  }
+
+  /** The earliest armed deadline as a wall-clock Date, or null. */
+  private nextDeadlineDate(): Date | null {
+    const next = this.engine.nextWhen;
+    if (next === 0n) return null;
+    return new Date(this.internals.epochNowMs() + Number(next - this.drive.now()) / 1e6);
   }
 
   /** After anything that changed waiters or timers: tell the drive. */

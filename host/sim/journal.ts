@@ -6,15 +6,24 @@
 // precisely. For a compact file of the same calls, see host/trace.
 
 import { coreRegions, type CoreExports } from '../core/abi.js';
-import type { PollEvent, ReadyEntry } from '../model/types.js';
 
 export type JournalCall =
   | 'open' | 'seqOf' | 'abandon' | 'checkErr' | 'reset' | 'prepareWait' | 'commitWait' | 'cancelWait'
   | 'setDeadline' | 'unblock' | 'close' | 'netpoll' | 'nextDeadline';
 
+// Declared here, not imported from the reference model: the model is the test oracle and is not shipped.
 /** A decoded epoll_event (index = data hi half, 0xffffffff for the host's own fds; tag = data lo half). */
-export type JournalEvent = PollEvent;
-export type { ReadyEntry };
+export interface JournalEvent {
+  events: number;
+  index: number;
+  tag: number;
+}
+
+/** A ready-list entry: the woken waiter's token and the code its wait returns. */
+export interface ReadyEntry {
+  token: number;
+  code: number;
+}
 
 export interface JournalEntry {
   /** Position in the journal. */
