@@ -61,7 +61,8 @@ export function instantiate(module: WasmModule): Record<string, unknown> {
   };
   const { exports } = new wasm.Instance(module, { env: { abort } });
   memory = exports.memory as WasmMemory;
-  return exports;
+  // A plain object: an instance's exports object is frozen, and wrappers (trace recording, test probes) proxy or extend it.
+  return { ...exports };
 }
 
 /** A fresh core instance. `debug` has the core's internal asserts compiled in. */

@@ -34,6 +34,13 @@ describe('core loader', () => {
     expect(readAsString(memory, 12)).toMatch(/bad string at 12/);
   });
 
+  it('hands out an ordinary object: wrappers may proxy or replace exports (an instance\'s own exports are frozen)', () => {
+    const core = loadCore('release');
+    const wrapped = new Proxy(core, { get: (t, k) => (k === 'seqOf' ? () => 42 : Reflect.get(t, k)) });
+    expect(wrapped.seqOf(0)).toBe(42);
+    expect(Object.isFrozen(core)).toBe(false);
+  });
+
   it('loads the core through the same instantiation', () => {
     const core = loadCore('debug');
     expect(core.memory.buffer.byteLength).toBeGreaterThan(65536);
