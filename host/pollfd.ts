@@ -305,6 +305,7 @@ export class PollFD {
 
   /** A stream.Duplex over this fd (see host/stream.ts): backpressure, 'drain', destroy() closes the PollFD. One per PollFD. */
   stream(opts?: PollFDStreamOptions): PollFDStream {
+    if (this.closing) throw this.closedError();
     return new PollFDStream(this, opts);
   }
 

@@ -15,7 +15,10 @@
 // full buffer means the kernel cut the message.
 //
 // Ends: a read of 0 ends the readable side (EOF on a stream; an empty
-// message in message mode, the same rule as PollFD's async iterator).
+// message in message mode, the same rule as PollFD's async iterator). The
+// adapter has no rule of its own for ttys: where PollFD.read reports a pty
+// master's EIO (slave closed) as EOF, the stream ends; any error PollFD.read
+// does throw destroys the stream with it.
 // `end()` shuts the socket's write direction (shutdown(SHUT_WR)), so the peer
 // reads EOF while this side keeps reading; on a non-socket (pipe, tty) it
 // does nothing by itself. A pipe end opened for one direction gets a
@@ -77,6 +80,8 @@ export class PollFDStream extends Duplex {
   /** True when each chunk is one message. */
   readonly messageMode: boolean;
   private readonly readSize: number;
+  /** Message-oriented socket in message mode: a read that fills readSize + 1 bytes means the kernel cut the message. */
+  private readonly detectTruncation: boolean;
   private reading = false;
   private wanted = false;
   private buf: Buffer;
@@ -104,7 +109,8 @@ export class PollFDStream extends Duplex {
     streamed.add(pollFD);
     this.messageMode = messageMode;
     this.readSize = readSize;
-    this.buf = Buffer.allocUnsafe(readSize + (messageMode ? 1 : 0));
+    this.detectTruncation = messageMode && kind !== null && kind !== 'stream';
+    this.buf = Buffer.allocUnsafe(readSize + (this.detectTruncation ? 1 : 0));
   }
 
   override _read(): void {
@@ -138,7 +144,7 @@ export class PollFDStream extends Duplex {
         this.push(null);
         return;
       }
-      if (this.messageMode && n > this.readSize) throw new MessageTooLongError(this.readSize);
+      if (this.detectTruncation && n > this.readSize) throw new MessageTooLongError(this.readSize);
       let chunk: Buffer;
       if (n * 2 >= this.buf.length) {
         // Most of the buffer: hand it over and take a fresh one (no copy).

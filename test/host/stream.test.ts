@@ -10,7 +10,7 @@ import { Readable, Writable } from 'node:stream';
 import { once } from 'node:events';
 import { pipeline } from 'node:stream/promises';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { Poller, PollFD, DeadlineExceededError, MessageTooLongError, MisuseError, type PollFDStream } from '../../host/index.js';
+import { Poller, PollFD, ClosedError, DeadlineExceededError, MessageTooLongError, MisuseError, type PollFDStream } from '../../host/index.js';
 import { socketPair } from '../../host/sys/socket.js';
 import { pipe } from '../../host/sys/fd.js';
 
@@ -67,7 +67,9 @@ describe('pollfd.stream(): bulk transfer', () => {
     expect(sa.messageMode).toBe(false);
     const src = source(64 * MiB, 200_000); // not a multiple of any buffer size
     const sink = hashSink();
+    const t0 = performance.now();
     await Promise.all([pipeline(src.readable, sa), pipeline(sb, sink.writable)]);
+    if (process.env.NETPOLL_REPORT) console.log(`socketpair: 64 MiB in ${(performance.now() - t0).toFixed(0)} ms`);
     expect(sink.bytes()).toBe(64 * MiB);
     expect(sink.digest()).toBe(src.digest());
     // sa's writable side finished (SHUT_WR: sb saw EOF), its readable side is still open.
@@ -116,7 +118,7 @@ describe('pollfd.stream(): backpressure', () => {
         consumed += c.length;
         maxInFlight = Math.max(maxInFlight, produced - consumed);
         maxReadable = Math.max(maxReadable, sb.readableLength);
-        setTimeout(cb, 2); // ≤ 32 MiB/s at the very most, far below what the producer offers
+        setTimeout(cb, 5); // ≤ 13 MiB/s at the very most, far below what the producer offers
       },
     });
     const sending = pipeline(Readable.from(producer()), sa).catch(() => undefined);
@@ -134,13 +136,13 @@ describe('pollfd.stream(): backpressure', () => {
     sa.destroy();
     sb.destroy();
     await Promise.all([sending, receiving]);
+    if (process.env.NETPOLL_REPORT) console.log(`slow consumer: produced ${produced} B, consumed ${consumed} B, max in flight ${maxInFlight} B, max readableLength ${maxReadable} B, peak heap+arrayBuffers growth ${peak} B`);
     expect(consumed).toBeGreaterThan(0);
     // Without backpressure the producer would be hundreds of MiB ahead; with it, only the kernel's
     // socket buffers (a few hundred KiB) and the streams' high-water marks sit between the two.
     expect(maxInFlight).toBeLessThan(8 * MiB);
     expect(maxReadable).toBeLessThanOrEqual(64 * 1024 + 65536);
     expect(peak).toBeLessThan(48 * MiB); // generous: GC timing, not a leak
-    expect(produced).toBeLessThan(64 * MiB);
   });
 
   it("write() returns false past the writable high-water mark and 'drain' follows once the peer reads", async () => {
@@ -214,6 +216,23 @@ describe('pollfd.stream(): message mode', () => {
     let text = '';
     for await (const s of sb) text += s;
     expect(text).toBe('abcd');
+
+    const [c, d] = await open(socketPair('stream'));
+    const sd = d.stream({ objectMode: true, readSize: 1000 });
+    expect(sd.readableObjectMode).toBe(true);
+    await c.write(Buffer.alloc(5000, 9)); // more than readSize on a byte stream: several chunks, no MessageTooLongError
+    await c.close();
+    const sizes: number[] = [];
+    for await (const chunk of sd) sizes.push((chunk as Buffer).length);
+    expect(sizes.reduce((x, y) => x + y, 0)).toBe(5000);
+    expect(Math.max(...sizes)).toBeLessThanOrEqual(1000);
+  });
+
+  it('stream() on a closed PollFD is a ClosedError', async () => {
+    const [a, b] = await open(socketPair('stream'));
+    await a.close();
+    expect(() => a.stream()).toThrow(ClosedError);
+    await b.close();
   });
 });
 
