@@ -60,8 +60,9 @@ function hashSink(): { writable: Writable; digest: () => string; bytes: () => nu
 }
 
 describe('pollfd.stream(): bulk transfer', () => {
-  it('pipeline() moves 64 MiB through a socketpair intact (sha256), end() shuts the write side', async () => {
-    const [a, b] = await open(socketPair('stream'));
+  it.each(['uv', 'thread'] as const)('pipeline() moves 64 MiB through a socketpair intact (sha256), end() shuts the write side (%s drive)', async (drive) => {
+    const own = await Poller.create({ drive });
+    const [a, b] = await Promise.all(socketPair('stream').map((fd) => PollFD.open(fd, { poller: own })));
     const sa = a.stream();
     const sb = b.stream();
     expect(sa.messageMode).toBe(false);
@@ -69,7 +70,7 @@ describe('pollfd.stream(): bulk transfer', () => {
     const sink = hashSink();
     const t0 = performance.now();
     await Promise.all([pipeline(src.readable, sa), pipeline(sb, sink.writable)]);
-    if (process.env.NETPOLL_REPORT) console.log(`socketpair: 64 MiB in ${(performance.now() - t0).toFixed(0)} ms`);
+    if (process.env.NETPOLL_REPORT) console.log(`socketpair (${drive}): 64 MiB in ${(performance.now() - t0).toFixed(0)} ms`);
     expect(sink.bytes()).toBe(64 * MiB);
     expect(sink.digest()).toBe(src.digest());
     // sa's writable side finished (SHUT_WR: sb saw EOF), its readable side is still open.
@@ -78,6 +79,7 @@ describe('pollfd.stream(): bulk transfer', () => {
     sb.destroy();
     await Promise.all([once(sa, 'close'), once(sb, 'close')]);
     expect(fdOpen(a.fd) || fdOpen(b.fd)).toBe(false);
+    await own.close();
   });
 
   it('pipeline() moves 64 MiB through a pipe; one-sided streams close their fds when done', async () => {
