@@ -8,7 +8,8 @@ Poller.defaultPostMortem ??= writePostMortem;
 
 export { Poller, type PollerOptions, type PollerStats, type DriveMode, type PostMortemWriter } from './poller.js';
 export { PollDesc, type WaitOptions, type WaitModeName, type DeadlineModeName } from './polldesc.js';
-export { PollFD, type PollFDOptions, type IoOptions, defaultPoller } from './pollfd.js';
+export { PollFD, type PollFDOptions, type IoOptions, type ChunksOptions, defaultPoller } from './pollfd.js';
+export { PollFDStream, MessageTooLongError, type PollFDStreamOptions } from './stream.js';
 export {
   DeadlineExceededError,
   ClosedError,

@@ -13,6 +13,8 @@ import { Code, Misuse, Mode } from './core/abi.js';
 import { AbortError, ClosedError, MisuseError, errorForCode } from './errors.js';
 import { epochNowMs, relativeNs, type Deadline } from './deadline.js';
 import { isSyscallError } from './sys/errors.js';
+import { inspect, type InspectOptions } from 'node:util';
+import { readLiveDescriptor, type LiveDescriptor } from './core/live.js';
 
 export type WaitModeName = 'r' | 'w';
 export type DeadlineModeName = 'r' | 'w' | 'rw';
@@ -179,4 +181,36 @@ export class PollDesc {
       engine.changed();
     }
   }
+
+  // ── Node conventions ──────────────────────────────────────────────
+
+  /** `using pd = poller.open(fd)`: close() when the scope ends (the fd stays open, as with close()). */
+  [Symbol.dispose](): void {
+    this.close();
+  }
+
+  /** @internal What util.inspect shows, read from the core's memory (no core call): null once closed. */
+  live(): LiveDescriptor | null {
+    if (this.closed) return null;
+    return readLiveDescriptor(this.site.engine.core, this.index, this.seq, this.site.clock.now(), this.site.clock.epochNowMs ? this.site.clock.epochNowMs() : epochNowMs());
+  }
+
+  /** util.inspect: fd, state, deadlines, the directions with a parked wait. */
+  [inspect.custom](depth: number, options: InspectOptions, inspectFn: typeof inspect = inspect): string {
+    return `PollDesc ${inspectFn(liveView(this.fd, this.live()), { ...options, depth: 1 })}`;
+  }
+}
+
+/** The plain object util.inspect shows for a descriptor (deadlines as Dates). */
+export function liveView(fd: number, live: LiveDescriptor | null): Record<string, unknown> {
+  if (!live || live.state === 'free') return { fd, state: 'closed' };
+  const when = (d: number | 'expired' | null): Date | 'expired' | null => (typeof d === 'number' ? new Date(d) : d);
+  return {
+    fd,
+    state: live.state,
+    readDeadline: when(live.readDeadline),
+    writeDeadline: when(live.writeDeadline),
+    waiting: live.waiting,
+    ready: live.ready,
+  };
 }

@@ -21,6 +21,8 @@ import { PollDesc, type PollSite } from './polldesc.js';
 import { Registry } from './registry.js';
 import { decodeSnapshot } from './inspect/decode.js';
 import type { Inspection } from './inspect/types.js';
+import { epochNowMs } from './deadline.js';
+import { inspect as nodeInspect, type InspectOptions } from 'node:util';
 
 export type DriveMode = 'uv' | 'thread';
 
@@ -202,6 +204,36 @@ export class Poller {
     if (this.engine.inconsistent !== this.inconsistentSeen) this.settle();
     const e = this.engine;
     return { hostBits, nextDeadline: e.nextWhen, active: e.waiters > 0 || e.timers > 0, ref: this.referenced };
+  }
+
+  // ── Node conventions ──────────────────────────────────────────────
+
+  /** `await using poller = await Poller.create()`: close() when the scope ends. */
+  [Symbol.asyncDispose](): Promise<void> {
+    return this.close();
+  }
+
+  /** util.inspect: drive, state, counters, the open descriptors' fds (no engine internals). */
+  [nodeInspect.custom](depth: number, options: InspectOptions, inspectFn: typeof nodeInspect = nodeInspect): string {
+    const state = this.closed ? 'closed' : this.closing ? 'closing' : 'open';
+    const view = this.closed
+      ? { drive: this.drive.kind, state }
+      : { drive: this.drive.kind, state, ref: this.referenced, ...this.stats, nextDeadline: this.nextDeadlineDate(), fds: this.someFds(100) };
+    return `Poller ${inspectFn(view, { ...options, depth: 1 })}`;
+  }
+
+  /** The first `max` registered fd numbers (util.inspect shows no more). */
+  private someFds(max: number): number[] {
+    const out: number[] = [];
+    for (const pd of this.registry.live) if (out.push(pd.fd) >= max) break;
+    return out;
+  }
+
+  /** The earliest armed deadline as a wall-clock Date, or null. */
+  private nextDeadlineDate(): Date | null {
+    const next = this.engine.nextWhen;
+    if (next === 0n) return null;
+    return new Date((this.drive.epochNowMs ? this.drive.epochNowMs() : epochNowMs()) + Number(next - this.drive.now()) / 1e6);
   }
 
   /** After anything outside a batch that changed waiters or timers: tell the drive. */

@@ -15,6 +15,9 @@ import type { Deadline } from './deadline.js';
 import { AbortError, ClosedError, DeadlineExceededError, MisuseError } from './errors.js';
 import { readFd, writeFd, closeFd, setNonBlocking, WOULD_BLOCK } from './sys/fd.js';
 import { acceptFd } from './sys/socket.js';
+import { inspect, type InspectOptions } from 'node:util';
+import { PollFDStream, type PollFDStreamOptions } from './stream.js';
+import { liveView } from './polldesc.js';
 
 export interface PollFDOptions {
   /** The poller to register with; by default a shared one, created on first use. */
@@ -261,16 +264,71 @@ export class PollFD {
    * Chunks as they arrive, until a read returns 0 (EOF on a stream). Each
    * chunk is a Buffer of its own, sized to what was read. On a datagram or
    * SOCK_SEQPACKET socket an empty message also reads as 0 and ends the
-   * iteration: use read() there if empty messages matter.
+   * iteration: use read() there if empty messages matter. Leaving the loop
+   * early (break, return, throw) closes the PollFD, as with a Node Readable;
+   * `chunks({ destroyOnReturn: false })` keeps it open.
    */
-  async *[Symbol.asyncIterator](): AsyncIterator<Uint8Array> {
-    const buf = Buffer.allocUnsafe(65536);
-    for (;;) {
-      const n = await this.read(buf);
-      if (n === 0) return;
-      yield Buffer.from(buf.subarray(0, n));
+  [Symbol.asyncIterator](): AsyncGenerator<Buffer, void, undefined> {
+    return this.chunks();
+  }
+
+  // ── Node conventions: streams, disposal, inspection ───────────────
+
+  /**
+   * The chunks iterator with options: `signal` aborts a pending read (the
+   * iterator throws AbortError and, being an early exit, closes the PollFD);
+   * `destroyOnReturn: false` leaves the PollFD open after an early exit (Node's
+   * `readable.iterator({ destroyOnReturn })`); `size` is the read size (default 65536).
+   * Reaching EOF never closes it: the write direction may still be in use.
+   */
+  chunks(opts: ChunksOptions = {}): AsyncGenerator<Buffer, void, undefined> {
+    const size = opts.size ?? 65536;
+    if (!Number.isInteger(size) || size < 1 || size > 1 << 30) throw new MisuseError('bad-argument', `chunks(): size must be an integer in 1 … 2^30, got ${size}`);
+    return this.chunkLoop(Buffer.allocUnsafe(size), opts.signal, opts.destroyOnReturn ?? true);
+  }
+
+  private async *chunkLoop(buf: Buffer, signal: AbortSignal | undefined, destroyOnReturn: boolean): AsyncGenerator<Buffer, void, undefined> {
+    let ended = false;
+    try {
+      for (;;) {
+        const n = await this.read(buf, { signal });
+        if (n === 0) {
+          ended = true;
+          return;
+        }
+        yield Buffer.from(buf.subarray(0, n));
+      }
+    } finally {
+      if (!ended && destroyOnReturn) await this.close();
     }
   }
+
+  /** A stream.Duplex over this fd (see host/stream.ts): backpressure, 'drain', destroy() closes the PollFD. One per PollFD. */
+  stream(opts?: PollFDStreamOptions): PollFDStream {
+    if (this.closing) throw this.closedError();
+    return new PollFDStream(this, opts);
+  }
+
+  /** `await using fd = await PollFD.open(n)`: close() when the scope ends. */
+  [Symbol.asyncDispose](): Promise<void> {
+    return this.close();
+  }
+
+  /** util.inspect: fd, state, deadlines, parked waits and operations in flight (no locks, closures or engine). */
+  [inspect.custom](depth: number, options: InspectOptions, inspectFn: typeof inspect = inspect): string {
+    const view = liveView(this.fd, this.closed && this.inflight === 0 ? null : this.pd.live());
+    if (this.closing && view.state !== 'closed') view.state = 'closing';
+    view.operations = this.inflight;
+    return `PollFD ${inspectFn(view, { ...options, depth: 1 })}`;
+  }
+}
+
+export interface ChunksOptions {
+  signal?: AbortSignal;
+  /** Close the PollFD when the loop is left before EOF (default true, like Node's readable.iterator()). */
+  destroyOnReturn?: boolean;
+  /** Bytes per read (default 65536). */
+  size?: number;
 }
 
 export { DeadlineExceededError, MisuseError };

@@ -14,6 +14,8 @@
 // how many entries they wrote. The list lives in core memory at
 // `readyOffset()`; entry i is two u32: token at +8i, code at +8i+4.
 
+import type { WasmMemory } from './wasm.js';
+
 /** Result codes (assembly/codes.ts; the layout table's "code" group, held equal by test/core/abi-constants.test.ts). 0..3 are Go's pollNoError / pollErrClosing / pollErrTimeout / pollErrNotPollable. */
 export const Code = {
   OK: 0,
@@ -82,7 +84,7 @@ export const Flag = { ALLOCATED: 0x1, CLOSING: 0x2, RRUN: 0x4, WRUN: 0x8 } as co
 
 /** The raw exports of build/netpoll.wasm. */
 export interface CoreExports {
-  readonly memory: WebAssembly.Memory;
+  readonly memory: WasmMemory;
 
   /** Address of the fixed header (magic, version, region offsets, counters). */
   headerOffset(): number;

@@ -10,6 +10,8 @@
 // checked against the memory's length, so a truncated or forged snapshot
 // yields a SnapshotError, never a RangeError.
 
+import type { WasmMemory } from './wasm.js';
+
 export const SNAPSHOT_HEADER_BASE = 0x10000;
 export const SNAPSHOT_MAGIC = 0x4d57504e; // "NPWM"
 export const SUPPORTED_VERSIONS: readonly number[] = [1];
@@ -25,7 +27,7 @@ export const HEADER_ANCHOR = {
 } as const;
 
 /** The layout version word of a live core (its `header.version`). */
-export function layoutVersionOf(memory: WebAssembly.Memory, header: number): number {
+export function layoutVersionOf(memory: WasmMemory, header: number): number {
   return new DataView(memory.buffer).getUint32(header + HEADER_ANCHOR.version, true);
 }
 

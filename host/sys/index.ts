@@ -11,3 +11,4 @@ export * from './event.js';
 export * from './epoll.js';
 export * from './limits.js';
 export * from './time.js';
+export * from './describe.js';

@@ -21,6 +21,7 @@ import { loadCore, defaultFlavor, type CoreFlavor } from '../core/load.js';
 import { nativeStride } from '../core/epoll-abi.js';
 import { layoutVersionOf } from '../core/layout.js';
 import { ByteWriter, I32_ARGS, Op, THREW, TRACE_HEADER_SIZE, TRACE_MAGIC, TRACE_VERSION, eventBytes } from './format.js';
+import type { WasmMemory } from '../core/wasm.js';
 
 export interface RecorderOptions {
   /** Which core build the poller runs; detected from the initial memory when omitted. */
@@ -32,7 +33,7 @@ export interface RecorderOptions {
 }
 
 /** sha256 of the whole memory, hex. */
-export function memoryHash(memory: WebAssembly.Memory | Uint8Array): string {
+export function memoryHash(memory: WasmMemory | Uint8Array): string {
   const bytes = memory instanceof Uint8Array ? memory : new Uint8Array(memory.buffer);
   return createHash('sha256').update(bytes).digest('hex');
 }

@@ -8,6 +8,8 @@ import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { parseDemoArgs, DEFAULTS, UsageError } from '../../host/tools/demo/options.js';
+import { Latencies } from '../../host/tools/demo/stats.js';
+import { Progress } from '../../host/tools/demo/progress.js';
 
 const root = fileURLToPath(new URL('../..', import.meta.url));
 const cli = fileURLToPath(new URL('../../build/host/tools/cli.js', import.meta.url));
@@ -111,5 +113,51 @@ describe('parseDemoArgs', () => {
     for (const bad of [['--seconds'], ['--seconds', '0'], ['--seconds', 'x'], ['--clients', '0'], ['--clients', '2.5'], ['--clients', '65'], ['--drive', 'epoll'], ['--verbose'], ['--quiet=yes']]) {
       expect(() => parseDemoArgs(bad), bad.join(' ')).toThrow(UsageError);
     }
+  });
+});
+
+describe('demo building blocks on Node facilities', () => {
+  it('parseDemoArgs (util.parseArgs): short flags, repeated options, stray positionals', () => {
+    expect(parseDemoArgs(['-q'])).toEqual({ ...DEFAULTS, quiet: true });
+    expect(parseDemoArgs(['-h'])).toBe('help');
+    expect(parseDemoArgs(['--clients', '2', '--clients', '5'])).toEqual({ ...DEFAULTS, clients: 5 });
+    expect(() => parseDemoArgs(['demo', 'extra'])).toThrow(/unknown argument "extra"/);
+    expect(() => parseDemoArgs(['--seconds'])).toThrow(UsageError);
+    expect(() => parseDemoArgs(['--verbose'])).toThrow(/^unknown option "--verbose"$/);
+  });
+
+  it('Latencies (perf_hooks histograms): percentiles within 3 significant figures of the exact ones, and windows', () => {
+    const lat = new Latencies();
+    expect(lat.percentiles([50])).toEqual([NaN]);
+    const samples = Array.from({ length: 10_000 }, (_, i) => 0.01 + ((i * 7919) % 10_000) / 1000); // 0.01 … 10 ms, shuffled
+    for (const ms of samples) lat.add(ms);
+    const sorted = [...samples].sort((a, b) => a - b);
+    const exact = (p: number): number => sorted[Math.ceil((p / 100) * sorted.length) - 1]!;
+    const [p50, p99, max] = lat.percentiles([50, 99, 100]);
+    expect(Math.abs(p50! - exact(50)) / exact(50)).toBeLessThan(2e-3);
+    expect(Math.abs(p99! - exact(99)) / exact(99)).toBeLessThan(2e-3);
+    expect(Math.abs(max! - sorted.at(-1)!) / sorted.at(-1)!).toBeLessThan(2e-3);
+    expect(lat.count).toBe(10_000);
+    expect(lat.takeRecent(50)).toBeCloseTo(p50!, 6);
+    expect(lat.takeRecent(50)).toBeNaN(); // nothing since the window was taken
+    lat.add(42);
+    expect(lat.takeRecent(50)).toBeCloseTo(42, 1);
+  });
+
+  it('Progress on a terminal rewrites one line with readline.cursorTo/clearLine and never wraps', () => {
+    const writes: string[] = [];
+    const out = { isTTY: true, columns: 30, write: (s: string) => writes.push(s) };
+    const p = new Progress(out, () => ['  1.0s/8s', 'echoed 1,234 (5,000/s)', 'timeouts 3 of 4 slow'], true);
+    p.start();
+    p.stop();
+    const text = writes.join('');
+    const lines = text.split('\x1b[1G').filter(Boolean); // cursorTo(0) = CSI 1 G
+    expect(lines.length).toBeGreaterThanOrEqual(2);
+    for (const l of lines) {
+      const visible = l.replace(/\x1b\[[0-9]*K/g, '').replace(/\n$/, '');
+      expect(visible.length).toBeLessThanOrEqual(29);
+      expect(l).toContain('\x1b[0K'); // clearLine(dir 1): erase to the right
+    }
+    expect(text.endsWith('\n')).toBe(true);
   });
 });

@@ -111,7 +111,6 @@ async function demo(opts: DemoOptions, io: DemoIO): Promise<number> {
 
     // The progress line's rate and p50 are over the last half second or so.
     let lastEchoed = 0;
-    let lastSample = 0;
     let lastAt = runStart;
     let rate = 0;
     let liveP50 = NaN;
@@ -121,9 +120,8 @@ async function demo(opts: DemoOptions, io: DemoIO): Promise<number> {
         const now = performance.now();
         if (now - lastAt >= 500 || lastEchoed === 0) {
           rate = ((stats.echoed - lastEchoed) * 1000) / Math.max(1, now - lastAt);
-          [liveP50] = stats.rtt.percentiles([50], lastSample);
+          liveP50 = stats.rtt.takeRecent(50);
           lastEchoed = stats.echoed;
-          lastSample = stats.rtt.count;
           lastAt = now;
         }
         const s = p.stats;

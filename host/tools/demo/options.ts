@@ -1,5 +1,6 @@
 // Command-line options of `netpoll demo` (what `npm start` runs).
 
+import { parseArgs } from 'node:util';
 import type { DriveMode } from '../../poller.js';
 
 export interface DemoOptions {
@@ -34,59 +35,49 @@ export class UsageError extends Error {
   }
 }
 
+/** parseArgs' description of the options; values are checked below, after parsing. */
+const SPEC = {
+  drive: { type: 'string' },
+  seconds: { type: 'string' },
+  clients: { type: 'string' },
+  quiet: { type: 'boolean', short: 'q' },
+  help: { type: 'boolean', short: 'h' },
+} as const;
+
 /** 'help' for --help / -h; otherwise the options. Throws UsageError on anything it does not understand. */
 export function parseDemoArgs(argv: readonly string[]): DemoOptions | 'help' {
-  const opts: DemoOptions = { ...DEFAULTS };
-  const args = [...argv];
-  if (args[0] === 'demo') args.shift(); // `netpoll demo …`: the subcommand may still be in argv
-  for (let i = 0; i < args.length; i++) {
-    let arg = args[i];
-    let value: string | undefined;
-    const eq = arg.indexOf('=');
-    if (arg.startsWith('--') && eq > 0) {
-      value = arg.slice(eq + 1);
-      arg = arg.slice(0, eq);
+  const args = argv[0] === 'demo' ? argv.slice(1) : [...argv]; // `netpoll demo …`: the subcommand may still be in argv
+  let values: { drive?: string; seconds?: string; clients?: string; quiet?: boolean; help?: boolean };
+  let positionals: string[];
+  try {
+    ({ values, positionals } = parseArgs({ args, options: SPEC, strict: true, allowPositionals: true }));
+  } catch (err) {
+    // Unknown option, missing value, a value given to --quiet. parseArgs' hint about positionals does not apply here.
+    const e = err as Error & { code?: string };
+    const name = /'([^']+)'/.exec(e.message)?.[1];
+    throw new UsageError(e.code === 'ERR_PARSE_ARGS_UNKNOWN_OPTION' && name ? `unknown option ${JSON.stringify(name)}` : e.message);
+  }
+  if (positionals.length > 0) throw new UsageError(`unknown argument ${JSON.stringify(positionals[0])}`);
+  if (values.help) return 'help';
+  const opts: DemoOptions = { ...DEFAULTS, quiet: values.quiet ?? DEFAULTS.quiet };
+  if (values.drive !== undefined) {
+    const v = values.drive;
+    if (v !== 'uv' && v !== 'thread') throw new UsageError(`--drive must be 'uv' or 'thread', got ${JSON.stringify(v)}`);
+    opts.drive = v;
+  }
+  if (values.seconds !== undefined) {
+    const v = values.seconds;
+    const n = Number(v);
+    if (v.trim() === '' || !Number.isFinite(n) || n < 0.5 || n > 600) {
+      throw new UsageError(`--seconds must be a number from 0.5 to 600, got ${JSON.stringify(v)}`);
     }
-    const next = (): string => {
-      if (value !== undefined) return value;
-      const v = args[++i];
-      if (v === undefined) throw new UsageError(`${arg} needs a value`);
-      return v;
-    };
-    switch (arg) {
-      case '-h':
-      case '--help':
-        return 'help';
-      case '--quiet':
-      case '-q':
-        if (value !== undefined) throw new UsageError('--quiet takes no value');
-        opts.quiet = true;
-        break;
-      case '--drive': {
-        const v = next();
-        if (v !== 'uv' && v !== 'thread') throw new UsageError(`--drive must be 'uv' or 'thread', got ${JSON.stringify(v)}`);
-        opts.drive = v;
-        break;
-      }
-      case '--seconds': {
-        const v = next();
-        const n = Number(v);
-        if (v.trim() === '' || !Number.isFinite(n) || n < 0.5 || n > 600) {
-          throw new UsageError(`--seconds must be a number from 0.5 to 600, got ${JSON.stringify(v)}`);
-        }
-        opts.seconds = n;
-        break;
-      }
-      case '--clients': {
-        const v = next();
-        const n = Number(v);
-        if (!/^\d+$/.test(v) || n < 1 || n > 64) throw new UsageError(`--clients must be an integer from 1 to 64, got ${JSON.stringify(v)}`);
-        opts.clients = n;
-        break;
-      }
-      default:
-        throw new UsageError(`unknown argument ${JSON.stringify(args[i])}`);
-    }
+    opts.seconds = n;
+  }
+  if (values.clients !== undefined) {
+    const v = values.clients;
+    const n = Number(v);
+    if (!/^\d+$/.test(v) || n < 1 || n > 64) throw new UsageError(`--clients must be an integer from 1 to 64, got ${JSON.stringify(v)}`);
+    opts.clients = n;
   }
   return opts;
 }

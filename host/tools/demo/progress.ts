@@ -1,7 +1,9 @@
 // The live one-line progress display. On a terminal the line is rewritten in
-// place (\r, erase to end of line) ten times a second, dropping its trailing
+// place (readline.cursorTo column 0, readline.clearLine to its right) ten times a second, dropping its trailing
 // fields to fit the terminal width so it never wraps; anywhere else (a pipe, a CI log) a full line is
 // printed about once a second, so logs stay readable.
+
+import { clearLine, cursorTo } from 'node:readline';
 
 export interface Output {
   write(s: string): unknown;
@@ -36,7 +38,10 @@ export class Progress {
         line = fields.join('  ');
       }
       if (line.length > width) line = line.slice(0, width - 1) + '…';
-      this.out.write(`\r${line}\x1b[K`);
+      const tty = this.out as NodeJS.WritableStream; // readline's helpers only call write()
+      cursorTo(tty, 0);
+      tty.write(line);
+      clearLine(tty, 1);
       this.shown = true;
     } else {
       this.out.write(`${fields.join('  ')}\n`);

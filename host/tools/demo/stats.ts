@@ -1,30 +1,42 @@
 // What the demo counts, and the few numbers it derives from the counts.
 
-/** Round-trip or wake-up latencies, in milliseconds. */
+import { createHistogram, type RecordableHistogram } from 'node:perf_hooks';
+
+/**
+ * Round-trip or wake-up latencies, in milliseconds, kept in perf_hooks
+ * histograms (recorded as integer nanoseconds, 3 significant figures): one
+ * over the whole run and one over the window since the last takeRecent().
+ */
 export class Latencies {
-  private samples = new Float64Array(4096);
-  private n = 0;
+  private readonly all: RecordableHistogram = createHistogram();
+  private readonly window: RecordableHistogram = createHistogram();
 
   add(ms: number): void {
-    if (this.n === this.samples.length) {
-      const bigger = new Float64Array(this.samples.length * 2);
-      bigger.set(this.samples);
-      this.samples = bigger;
-    }
-    this.samples[this.n++] = ms;
+    const ns = Math.max(1, Math.round(ms * 1e6)); // a histogram records integers ≥ 1
+    this.all.record(ns);
+    this.window.record(ns);
   }
 
   get count(): number {
-    return this.n;
+    return this.all.count;
   }
 
-  /** Nearest-rank percentiles (p in 0 … 100) over the samples from `from` on (default: all); NaN when none. */
-  percentiles(ps: readonly number[], from = 0): number[] {
-    const n = this.n - from;
-    if (n <= 0) return ps.map(() => NaN);
-    const sorted = this.samples.slice(from, this.n).sort();
-    return ps.map((p) => sorted[Math.min(n - 1, Math.max(0, Math.ceil((p / 100) * n) - 1))]);
+  /** Percentiles (p in 0 … 100; 100 is the maximum) over the whole run, in ms; NaN when there are no samples. */
+  percentiles(ps: readonly number[]): number[] {
+    return ps.map((p) => pick(this.all, p));
   }
+
+  /** The p-th percentile since the last call (NaN when nothing arrived meanwhile), then start a new window. */
+  takeRecent(p: number): number {
+    const v = pick(this.window, p);
+    this.window.reset();
+    return v;
+  }
+}
+
+function pick(h: RecordableHistogram, p: number): number {
+  if (h.count === 0) return NaN;
+  return (p >= 100 ? h.max : p <= 0 ? h.min : h.percentile(p)) / 1e6;
 }
 
 /** Everything the summary reports. Plain counters, written by the server, clients and eventfd reader. */
