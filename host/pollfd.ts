@@ -15,6 +15,7 @@ import type { Deadline } from './deadline.js';
 import { AbortError, ClosedError, DeadlineExceededError, MisuseError } from './errors.js';
 import { readFd, writeFd, closeFd, setNonBlocking, WOULD_BLOCK } from './sys/fd.js';
 import { acceptFd } from './sys/socket.js';
+import { isPtyHangup } from './sys/pty.js';
 
 export interface PollFDOptions {
   /** The poller to register with; by default a shared one, created on first use. */
@@ -165,6 +166,9 @@ export class PollFD {
         if (n !== WOULD_BLOCK) return n;
         await this.pd.wait('r', opts);
       }
+    } catch (err) {
+      if (isPtyHangup(err, this.fd)) return 0; // a pty master whose slave closed: EOF, as serialport and node-pty report it
+      throw err;
     } finally {
       this.leave(lock);
     }

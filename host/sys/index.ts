@@ -9,3 +9,5 @@ export * from './event.js';
 export * from './epoll.js';
 export * from './limits.js';
 export * from './time.js';
+export * from './pty.js';
+export * from './termios.js';
