@@ -11,3 +11,5 @@ export * from './limits.js';
 export * from './time.js';
 export * from './pty.js';
 export * from './termios.js';
+export * from './truncated.js';
+export * from './inotify.js';
