@@ -86,3 +86,4 @@ export const inet_pton = lib.func('int inet_pton(int af, const char *src, void *
 export const inet_ntop = lib.func('void *inet_ntop(int af, void *src, void *dst, uint32_t size)') as Fn<
   (af: number, src: Mem, dst: Mem, size: number) => unknown
 >;
+
