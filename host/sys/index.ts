@@ -16,3 +16,5 @@ export * from './inotify.js';
 export * from './sockaddr.js';
 export * from './generic-socket.js';
 export * from './msg.js';
+export * from './netlink.js';
+export * from './rtnetlink.js';
