@@ -10,21 +10,7 @@ import * as libc from './libc.js';
 import * as more from './libc-fds.js';
 import { ERRNO, SyscallError, throwErrno } from './errors.js';
 import { assertBytes } from './io.js';
-import { SOCKADDR_STORAGE_SIZE } from './sockaddr.js';
-
-export const SOCK_STREAM = 1;
-export const SOCK_DGRAM = 2;
-export const SOCK_RAW = 3;
-export const SOCK_SEQPACKET = 5;
-
-export const SOL_SOCKET = 1;
-export const SO_REUSEADDR = 2;
-export const SO_TYPE = 3;
-export const SO_ERROR = 4;
-export const SO_BROADCAST = 6;
-export const SO_SNDBUF = 7;
-export const SO_RCVBUF = 8;
-export const SO_PASSCRED = 16;
+import { SOCKADDR_STORAGE_SIZE } from './socket-abi.js';
 
 function checkInt(v: number, what: string): void {
   if (!Number.isInteger(v) || v < -0x8000_0000 || v > 0x7fff_ffff) throw new RangeError(`${what} must be an int, got ${v}`);

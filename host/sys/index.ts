@@ -13,6 +13,7 @@ export * from './pty.js';
 export * from './termios.js';
 export * from './truncated.js';
 export * from './inotify.js';
+export * from './socket-abi.js';
 export * from './sockaddr.js';
 export * from './generic-socket.js';
 export * from './msg.js';

@@ -24,8 +24,7 @@ import * as more from './libc-fds.js';
 import { LITTLE_ENDIAN, errno as lastErrno } from './libc.js';
 import { ERRNO, SyscallError } from './errors.js';
 import { WOULD_BLOCK, assertBytes } from './io.js';
-import { SOCKADDR_STORAGE_SIZE } from './sockaddr.js';
-import { SOL_SOCKET } from './generic-socket.js';
+import { MSG_CMSG_CLOEXEC, MSG_DONTWAIT, MSG_NOSIGNAL, SCM_RIGHTS, SOCKADDR_STORAGE_SIZE, SOL_SOCKET } from './socket-abi.js';
 import { TruncatedRecordError } from './truncated.js';
 
 export { WOULD_BLOCK };
@@ -34,16 +33,6 @@ const MSGHDR_SIZE = 56;
 const IOVEC_SIZE = 16;
 const CMSG_HDR = 16;
 const CMSG_ALIGN_TO = 8;
-export const SCM_RIGHTS = 1;
-export const SCM_CREDENTIALS = 2;
-/** recvmsg: the datagram was longer than the buffer (the rest is gone). */
-export const MSG_TRUNC = 0x20;
-/** recvmsg: the control buffer was too small; some control data (and descriptors) were dropped. */
-export const MSG_CTRUNC = 0x8;
-const MSG_DONTWAIT = 0x40;
-const MSG_NOSIGNAL = 0x4000;
-/** Received descriptors are close-on-exec, like every descriptor this library creates. */
-const MSG_CMSG_CLOEXEC = 0x40000000;
 /** The most descriptors one SCM_RIGHTS message may carry (the kernel's SCM_MAX_FD). */
 export const SCM_MAX_FD = 253;
 

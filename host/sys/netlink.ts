@@ -18,8 +18,9 @@
  */
 import { LITTLE_ENDIAN } from './libc.js';
 import { closeFd } from './fd.js';
-import { SOCK_RAW, bind, socket } from './generic-socket.js';
-import { AF_NETLINK, sockaddrNetlink } from './sockaddr.js';
+import { bind, socket } from './generic-socket.js';
+import { sockaddrNetlink } from './sockaddr.js';
+import { AF_NETLINK, SOCK_RAW } from './socket-abi.js';
 import { TruncatedRecordError } from './truncated.js';
 
 // Protocols (the third argument of socket(AF_NETLINK, …)).

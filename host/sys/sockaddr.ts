@@ -18,21 +18,11 @@ import * as libc from './libc-fds.js';
 import { LITTLE_ENDIAN } from './libc.js';
 import { throwErrno } from './errors.js';
 import { sockaddrUn } from './socket.js';
-
-export const AF_UNSPEC = 0;
-export const AF_UNIX = 1;
-export const AF_INET = 2;
-export const AF_INET6 = 10;
-export const AF_NETLINK = 16;
-export const AF_PACKET = 17;
-export const AF_CAN = 29;
-/** sizeof(struct sockaddr_storage): room for any address the kernel returns. */
-export const SOCKADDR_STORAGE_SIZE = 128;
+import { AF_INET, AF_INET6, AF_NETLINK, AF_UNIX, AF_UNSPEC, SOCKADDR_STORAGE_SIZE, SUN_PATH_OFFSET } from './socket-abi.js';
 
 const SIZE_IN = 16;
 const SIZE_IN6 = 28;
 const SIZE_NL = 12;
-const SUN_PATH_OFFSET = 2;
 
 export type SockAddr =
   | { family: 'unix'; /** '' for an unnamed socket; a leading '\0' marks the abstract namespace. */ path: string }

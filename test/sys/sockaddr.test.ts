@@ -8,12 +8,12 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { isCloseOnExec, isNonBlocking } from '../../host/sys/fd.js';
 import {
-  SOCK_DGRAM, SOCK_SEQPACKET, SOCK_STREAM, SOL_SOCKET, SO_RCVBUF, SO_TYPE,
   bind, connect, getPeerName, getSockName, getSockOptBytes, getSockOptInt, listen, setSockOpt, socket,
 } from '../../host/sys/generic-socket.js';
+import { decodeSockaddr, sockaddrInet, sockaddrInet6, sockaddrNetlink, sockaddrUnix } from '../../host/sys/sockaddr.js';
 import {
-  AF_INET, AF_INET6, AF_NETLINK, AF_UNIX, decodeSockaddr, sockaddrInet, sockaddrInet6, sockaddrNetlink, sockaddrUnix,
-} from '../../host/sys/sockaddr.js';
+  AF_INET, AF_INET6, AF_NETLINK, AF_UNIX, SOCK_DGRAM, SOCK_RAW, SOCK_SEQPACKET, SOCK_STREAM, SOL_SOCKET, SO_RCVBUF, SO_TYPE,
+} from '../../host/sys/socket-abi.js';
 import { acceptFd } from '../../host/sys/socket.js';
 import { useFdTracker, useTempDir } from './helpers.js';
 
@@ -56,7 +56,7 @@ describe('sockaddr builders and decodeSockaddr', () => {
 
   it('AF_NETLINK: 12 bytes; the kernel assigns a pid on bind', () => {
     expect(decodeSockaddr(sockaddrNetlink(5, 1))).toEqual({ family: 'netlink', pid: 5, groups: 1 });
-    const fd = fds.track(socket(AF_NETLINK, 3 /* SOCK_RAW */, 0));
+    const fd = fds.track(socket(AF_NETLINK, SOCK_RAW, 0));
     bind(fd, sockaddrNetlink());
     const got = decodeSockaddr(getSockName(fd)) as { family: string; pid: number };
     expect(got.family).toBe('netlink');
