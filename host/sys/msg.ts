@@ -63,7 +63,7 @@ export interface RecvMsgResult {
 export interface RecvMsgOptions {
   /** Control buffer size in bytes; default room for 32 descriptors (cmsgSpace(4 * 32)). */
   controlSize?: number;
-  /** Extra MSG_* flags (MSG_PEEK, …); MSG_DONTWAIT and MSG_CMSG_CLOEXEC are always added. */
+  /** Extra MSG_* flags (MSG_PEEK, …); MSG_DONTWAIT is always added, and MSG_CMSG_CLOEXEC with a control buffer. */
   flags?: number;
 }
 
@@ -111,6 +111,11 @@ function call(syscall: 'recvmsg' | 'sendmsg', fd: number, flags: number): number
     if (n >= 0) return n;
     const errno = lastErrno();
     if (errno === ERRNO.EINTR) continue;
+    if (errno === ERRNO.EINVAL && (flags & MSG_CMSG_CLOEXEC) !== 0) {
+      // Some families (AF_PACKET) refuse the flag. Only AF_UNIX passes descriptors, and it accepts it: drop it.
+      flags &= ~MSG_CMSG_CLOEXEC;
+      continue;
+    }
     if (errno === ERRNO.EAGAIN) return WOULD_BLOCK;
     throw new SyscallError(syscall, errno, { fd });
   }
@@ -153,7 +158,8 @@ export function recvMsgFd(fd: number, buf: Uint8Array, opts: RecvMsgOptions = {}
   if (controlScratch.byteLength < size) controlScratch = new Uint8Array(new ArrayBuffer(size));
   const control = controlScratch.subarray(0, size);
   fillHeader(buf, name, size > 0 ? control : null);
-  const n = call('recvmsg', fd, (opts.flags ?? 0) | MSG_DONTWAIT | MSG_CMSG_CLOEXEC);
+  // Without a control buffer no descriptor can arrive, so MSG_CMSG_CLOEXEC is only asked for with one.
+  const n = call('recvmsg', fd, (opts.flags ?? 0) | MSG_DONTWAIT | (size > 0 ? MSG_CMSG_CLOEXEC : 0));
   if (n === WOULD_BLOCK) return WOULD_BLOCK;
   const nameLen = Math.min(hdrView.getUint32(8, LITTLE_ENDIAN), name.byteLength);
   const controlLen = Math.min(Number(hdrView.getBigUint64(40, LITTLE_ENDIAN)), size);
