@@ -18,6 +18,10 @@ import { acceptFd } from './sys/socket.js';
 import { inspect, type InspectOptions } from 'node:util';
 import { PollFDStream, type PollFDStreamOptions } from './stream.js';
 import { liveView } from './polldesc.js';
+import { isPtyHangup } from './sys/pty.js';
+import { type RecvMsgOptions, type RecvMsgResult, type SendMsgOptions, recvMsgFd, sendMsgFd } from './sys/msg.js';
+import { assertBytes } from './sys/io.js';
+import { untilDone } from './io-loop.js';
 
 export interface PollFDOptions {
   /** The poller to register with; by default a shared one, created on first use. */
@@ -168,6 +172,9 @@ export class PollFD {
         if (n !== WOULD_BLOCK) return n;
         await this.pd.wait('r', opts);
       }
+    } catch (err) {
+      if (isPtyHangup(err, this.fd)) return 0; // a pty master whose slave closed: EOF, as serialport and node-pty report it
+      throw err;
     } finally {
       this.leave(lock);
     }
@@ -237,6 +244,52 @@ export class PollFD {
   private deadline(d: Deadline, mode: 'r' | 'w' | 'rw'): void {
     if (this.closing) throw new ClosedError(`use of closed file (fd ${this.fd})`);
     this.pd.setDeadline(d, mode);
+  }
+
+  // --- Messages: datagrams with their addresses, ancillary data (sys/msg.ts). ---
+  // Same locks and deadlines as read/write; the loop is io-loop.ts/untilDone.
+
+  /**
+   * Receive one message into buf: `n` bytes (a longer datagram is cut to
+   * buf, with MSG_TRUNC in `flags`), the sender's address bytes
+   * (decodeSockaddr), descriptors passed with SCM_RIGHTS (now ours to close)
+   * and any other control messages.
+   */
+  async recvMsg(buf: Uint8Array, opts: IoOptions & RecvMsgOptions = {}): Promise<RecvMsgResult> {
+    assertBytes(buf, 'recvMsg');
+    return this.messageOp('r', opts, () => recvMsgFd(this.fd, buf, opts));
+  }
+
+  /**
+   * Send buf as one message with sendmsg(2), optionally to an address and
+   * with descriptors or control messages: the count sent. A datagram goes
+   * whole or fails (EMSGSIZE); on a stream socket the count may be short.
+   */
+  async sendMsg(buf: Uint8Array, opts: IoOptions & SendMsgOptions = {}): Promise<number> {
+    assertBytes(buf, 'sendMsg');
+    return this.messageOp('w', opts, () => sendMsgFd(this.fd, buf, opts));
+  }
+
+  /** Receive one datagram: its length in buf and the sender's address bytes (null if the socket gives none). */
+  async recvFrom(buf: Uint8Array, opts: IoOptions = {}): Promise<{ n: number; addr: Uint8Array | null }> {
+    const { n, addr } = await this.recvMsg(buf, { signal: opts.signal, controlSize: 0 });
+    return { n, addr };
+  }
+
+  /** Send buf as one datagram to `addr` (address bytes, e.g. sockaddrUnix(path)). */
+  sendTo(buf: Uint8Array, addr: Uint8Array, opts: IoOptions = {}): Promise<number> {
+    return this.sendMsg(buf, { signal: opts.signal, to: addr });
+  }
+
+  private async messageOp<T>(mode: 'r' | 'w', opts: IoOptions, attempt: () => T | typeof WOULD_BLOCK): Promise<T> {
+    const lock = mode === 'r' ? this.readLock : this.writeLock;
+    const queued = this.enter(lock, opts.signal);
+    if (queued) await queued;
+    try {
+      return await untilDone(this.pd, mode, { signal: opts.signal }, attempt);
+    } finally {
+      this.leave(lock);
+    }
   }
 
   /** Close: blocked operations fail with ClosedError; resolves once the fd is closed. Idempotent. */

@@ -38,7 +38,8 @@ function loadLibc(): ReturnType<typeof koffi.load> {
   }
 }
 
-const lib = loadLibc();
+/** The loaded libc; libc-fds.ts declares its bindings on the same handle. */
+export const lib = loadLibc();
 
 /** Memory handed to a syscall by address (see the header). `null` is NULL. */
 export type Mem = ArrayBufferView | ArrayBuffer | null;

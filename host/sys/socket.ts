@@ -8,16 +8,13 @@ import * as libc from './libc.js';
 import { ERRNO, SyscallError, throwErrno } from './errors.js';
 import { closeFd } from './fd.js';
 import { EINTR_RETRY, WOULD_BLOCK, assertBytes, ioResult } from './io.js';
+import {
+  AF_UNIX, MSG_DONTWAIT, MSG_NOSIGNAL, SOCK_DGRAM, SOCK_SEQPACKET, SOCK_STREAM, SOL_SOCKET, SO_ERROR, SUN_PATH_OFFSET,
+} from './socket-abi.js';
 
-const AF_UNIX = 1;
-const SOL_SOCKET = 1;
-const SO_ERROR = 4;
-const MSG_DONTWAIT = 0x40;
-/** Without it a send on a socket whose peer is gone raises SIGPIPE; with it, EPIPE is just an error. */
-const MSG_NOSIGNAL = 0x4000;
 
 export type SocketType = 'stream' | 'dgram' | 'seqpacket';
-const SOCK_TYPE: Record<SocketType, number> = { stream: 1, dgram: 2, seqpacket: 5 };
+const SOCK_TYPE: Record<SocketType, number> = { stream: SOCK_STREAM, dgram: SOCK_DGRAM, seqpacket: SOCK_SEQPACKET };
 
 /** 'r' = SHUT_RD, 'w' = SHUT_WR, 'rw' = SHUT_RDWR. */
 export type ShutdownHow = 'r' | 'w' | 'rw';
@@ -62,7 +59,6 @@ export function sendFd(fd: number, buf: Uint8Array, flags = 0): number {
  * most 107 bytes (UTF-8). A path starting with '\0' is Linux's abstract
  * namespace: no terminator, up to 108 bytes, nothing on disk to clean up.
  */
-const SUN_PATH_OFFSET = 2;
 const SUN_PATH_SIZE = 108;
 
 export interface SockaddrUn {

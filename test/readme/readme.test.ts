@@ -4,7 +4,7 @@ import { readFileSync, writeFileSync, mkdtempSync, rmSync, existsSync } from 'no
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
-import { execFileSync } from 'node:child_process';
+import { execFileSync, spawn } from 'node:child_process';
 
 const root = fileURLToPath(new URL('../..', import.meta.url));
 const readme = readFileSync(join(root, 'README.md'), 'utf8');
@@ -45,3 +45,89 @@ describe('README', () => {
     expect(replay).toMatch(/matches/);
   });
 });
+
+// The netpoll-wasm/sys recipes (ptys, inotify, netlink, datagrams and SCM_RIGHTS).
+describe('README: the fds users have', () => {
+  const only = (marker: string): string => {
+    const found = blocks(marker);
+    expect(found).toHaveLength(1);
+    return found[0]!;
+  };
+
+  it('the pty recipe reads a child\'s output through raw mode, speed and window size, and ends at EOF', () => {
+    const lines = run(only('readme-sys-pty'), 'sys-pty').trim().split('\n');
+    expect(lines[0]).toMatch(/^24 80 \| 115200 \| \/dev\/pts\/\d+$/);
+    expect(lines[1]).toBe('true');
+  });
+
+  it('the inotify recipe sees create, both halves of the rename and delete', () => {
+    expect(run(only('readme-sys-inotify'), 'sys-inotify').trim().split('\n')).toEqual([
+      'create a.txt false',
+      'moved-from a.txt true',
+      'moved-to b.txt true',
+      'delete b.txt false',
+    ]);
+  });
+
+  it('the datagram recipe gets the sender\'s address, a deadline and a passed descriptor', () => {
+    const lines = run(only('readme-sys-dgram'), 'sys-dgram').trim().split('\n');
+    expect(lines).toHaveLength(4);
+    expect(lines[0]).toMatch(/^ping from @recipe-\d+-client$/);
+    expect(lines.slice(1)).toEqual(['pong', 'ETIMEDOUT', 'written through a passed fd']);
+  });
+
+  const netnsSkip =
+    process.getuid?.() !== 0
+      ? 'needs root (CAP_NET_ADMIN) to create a network namespace'
+      : (() => {
+          try {
+            execFileSync('ip', ['-V'], { stdio: 'ignore' });
+            return null;
+          } catch {
+            return 'iproute2 (`ip`) is not installed';
+          }
+        })();
+
+  it.skipIf(netnsSkip !== null)(
+    `the netlink recipe, run in a new network namespace, sees a veth link created, up, down and deleted${netnsSkip ? ` (skipped: ${netnsSkip})` : ''}`,
+    async () => {
+      const ns = `netpoll-readme-${process.pid}`;
+      const file = join(dir, 'sys-netlink.mjs');
+      writeFileSync(file, only('readme-sys-netlink'));
+      execFileSync('ip', ['netns', 'add', ns]);
+      try {
+        const ip = (...args: string[]): void => void execFileSync('ip', ['-n', ns, ...args], { stdio: 'pipe' });
+        const child = spawn('ip', ['netns', 'exec', ns, process.execPath, file], { cwd: dir, stdio: ['ignore', 'pipe', 'inherit'] });
+        let out = '';
+        const exited = new Promise<number | null>((resolve) => child.once('exit', resolve));
+        await new Promise<void>((resolve, reject) => {
+          child.stdout.on('data', (d: Buffer) => {
+            out += d.toString();
+            if (out.includes('watching\n')) resolve();
+          });
+          child.once('exit', () => reject(new Error(`the recipe exited before watching: ${out}`)));
+        });
+        ip('link', 'add', 'np0', 'type', 'veth', 'peer', 'name', 'np1');
+        ip('link', 'set', 'np1', 'up');
+        ip('link', 'set', 'np0', 'up');
+        await until(() => out.includes('new np0 up up'));
+        ip('link', 'set', 'np0', 'down');
+        await until(() => /new np0 up up[\s\S]*new np0 down down/.test(out));
+        ip('link', 'del', 'np0');
+        expect(await Promise.race([exited, sleep(10_000).then(() => 'timeout')])).toBe(0);
+        const np0 = out.split('\n').filter((l) => l.includes(' np0 '));
+        expect(np0[0]).toBe('new np0 down down');
+        expect(np0).toContain('new np0 up up');
+        expect(np0.indexOf('new np0 up up')).toBeLessThan(np0.lastIndexOf('new np0 down down'));
+        expect(np0.at(-1)).toBe('del np0 down down');
+      } finally {
+        execFileSync('ip', ['netns', 'del', ns], { stdio: 'ignore' });
+      }
+    },
+  );
+});
+
+const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
+async function until(cond: () => boolean, ms = 10_000): Promise<void> {
+  for (const t0 = Date.now(); !cond(); await sleep(10)) if (Date.now() - t0 > ms) throw new Error('timed out waiting for the recipe');
+}

@@ -1,0 +1,80 @@
+/**
+ * NETLINK_ROUTE link messages: RTM_NEWLINK / RTM_DELLINK as they arrive on
+ * an RTMGRP_LINK socket or answer an RTM_GETLINK dump (<linux/rtnetlink.h>,
+ * <linux/if_link.h>).
+ *
+ *   struct ifinfomsg (16): +0 ifi_family u8  +1 pad u8  +2 ifi_type u16
+ *                          +4 ifi_index i32  +8 ifi_flags u32  +12 ifi_change u32
+ *
+ * followed by rtattrs: IFLA_IFNAME (a NUL-terminated name), IFLA_OPERSTATE
+ * (u8, RFC 2863), IFLA_MTU (u32), …
+ */
+import { LITTLE_ENDIAN } from './libc.js';
+import { type NetlinkMessage, NLM_F_DUMP, NLM_F_REQUEST, encodeNetlinkMessage, netlinkAttributes } from './netlink.js';
+import { TruncatedRecordError } from './truncated.js';
+
+export const RTM_NEWLINK = 16;
+export const RTM_DELLINK = 17;
+export const RTM_GETLINK = 18;
+export const IFLA_MTU = 4;
+export const IFLA_IFNAME = 3;
+export const IFLA_OPERSTATE = 16;
+export const IFF_UP = 0x1;
+export const IFF_LOOPBACK = 0x8;
+export const IFF_RUNNING = 0x40;
+export const IFF_LOWER_UP = 0x10000;
+
+const IFINFOMSG_SIZE = 16;
+/** IF_OPER_* by value (RFC 2863 operational states). */
+const OPERSTATES = ['unknown', 'notpresent', 'down', 'lowerlayerdown', 'testing', 'dormant', 'up'] as const;
+export type OperState = (typeof OPERSTATES)[number];
+
+export interface LinkMessage {
+  event: 'new' | 'del';
+  index: number;
+  /** IFF_* bits. */
+  flags: number;
+  /** Administratively up (IFF_UP): what `ip link set … up` sets. */
+  up: boolean;
+  /** The carrier is there (IFF_LOWER_UP). */
+  lowerUp: boolean;
+  /** IFLA_IFNAME; '' if the message had none. */
+  name: string;
+  /** IFLA_OPERSTATE; undefined if the message had none. */
+  operstate?: OperState;
+  mtu?: number;
+}
+
+/** The link a RTM_NEWLINK / RTM_DELLINK message describes; null for any other message type. */
+export function parseLinkMessage(msg: NetlinkMessage): LinkMessage | null {
+  if (msg.type !== RTM_NEWLINK && msg.type !== RTM_DELLINK) return null;
+  const p = msg.payload;
+  if (p.byteLength < IFINFOMSG_SIZE) throw new TruncatedRecordError('ifinfomsg', 0, IFINFOMSG_SIZE, p.byteLength);
+  const view = new DataView(p.buffer, p.byteOffset, p.byteLength);
+  const flags = view.getUint32(8, LITTLE_ENDIAN);
+  const link: LinkMessage = {
+    event: msg.type === RTM_NEWLINK ? 'new' : 'del',
+    index: view.getInt32(4, LITTLE_ENDIAN),
+    flags,
+    up: (flags & IFF_UP) !== 0,
+    lowerUp: (flags & IFF_LOWER_UP) !== 0,
+    name: '',
+  };
+  for (const attr of netlinkAttributes(p.subarray(IFINFOMSG_SIZE))) {
+    const d = attr.data;
+    if (attr.type === IFLA_IFNAME) {
+      const nul = d.indexOf(0);
+      link.name = Buffer.from(nul < 0 ? d : d.subarray(0, nul)).toString('utf8');
+    } else if (attr.type === IFLA_OPERSTATE && d.byteLength >= 1) {
+      link.operstate = OPERSTATES[d[0]!] ?? 'unknown';
+    } else if (attr.type === IFLA_MTU && d.byteLength >= 4) {
+      link.mtu = new DataView(d.buffer, d.byteOffset, 4).getUint32(0, LITTLE_ENDIAN);
+    }
+  }
+  return link;
+}
+
+/** An RTM_GETLINK dump request (every link, answered with RTM_NEWLINK messages and NLMSG_DONE). Write it to a NETLINK_ROUTE socket. */
+export function linkDumpRequest(seq = 1): Uint8Array {
+  return encodeNetlinkMessage({ type: RTM_GETLINK, flags: NLM_F_REQUEST | NLM_F_DUMP, seq, payload: new Uint8Array(IFINFOMSG_SIZE) });
+}
