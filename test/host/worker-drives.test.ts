@@ -1,0 +1,35 @@
+// Both drives inside a worker_threads Worker (see host/drive/worker-safe.ts):
+// they wait on the threadpool, so an unref'd poller serves no waits until
+// ref() (an in-flight call would keep the worker alive), and a closed poller
+// gives its epoll fd and eventfd/timerfd back once the capped wait returns.
+
+import { describe, it, expect } from 'vitest';
+import { Worker } from 'node:worker_threads';
+import { fileURLToPath } from 'node:url';
+
+const FIXTURE = fileURLToPath(new URL('./fixtures/worker-unref.mjs', import.meta.url));
+
+interface Result {
+  drive: string;
+  servedWhileUnref: number | false;
+  servedAfterRef: number | false;
+  fdsBefore: number;
+  fdsAfterClose: number;
+}
+
+describe('drives inside a worker', () => {
+  it('unref() parks the waits until ref(); close() releases the drive fds', async () => {
+    const w = new Worker(FIXTURE);
+    const results = await new Promise<Result[]>((resolve, reject) => {
+      w.once('message', resolve);
+      w.once('error', reject);
+    });
+    await w.terminate();
+    expect(results.map((r) => r.drive)).toEqual(['uv', 'thread']);
+    for (const r of results) {
+      expect({ drive: r.drive, unref: r.servedWhileUnref, ref: r.servedAfterRef }).toEqual({ drive: r.drive, unref: false, ref: 1 });
+      // Before: the socketpair only. After close: the socketpair still (PollFD not closed yet), no drive fds.
+      expect({ drive: r.drive, fds: r.fdsAfterClose }).toEqual({ drive: r.drive, fds: r.fdsBefore });
+    }
+  });
+});
