@@ -2,7 +2,11 @@
 // by N worker_threads Workers, each with its own Poller (one poller per
 // worker) accepting from it and echoing on its own connections.
 //
-//   node bench/workers/server.mjs --workers N --path PATH [--drive uv|thread]
+//   node bench/workers/server.mjs --workers N --path PATH [--drive uv|thread] [--accept shared|main]
+//
+// --accept shared (default): every worker accepts from the shared listening fd.
+// --accept main: the main thread accepts (its own poller) and hands each new
+// fd number to the workers in turn over postMessage (fds belong to the process).
 //
 // Prints "ready" once every worker listens. On SIGTERM prints, on stderr, the
 // connections each worker accepted, terminates the workers and exits.
@@ -14,8 +18,17 @@ import { unixListen, acceptFd, closeFd, setNoFileLimit, getNoFileLimit, WOULD_BL
 import { parseArgs } from '../lib/common.mjs';
 
 async function serveWorker() {
-  const { listenFd, drive } = workerData;
+  const { listenFd, drive, accept } = workerData;
   const poller = await Poller.create({ drive });
+  if (accept === 'main') {
+    let accepted = 0;
+    parentPort.on('message', async (fd) => {
+      parentPort.postMessage({ accepted: ++accepted });
+      serve(await PollFD.open(fd, { poller }));
+    });
+    parentPort.postMessage({ ready: true });
+    return;
+  }
   // The listening fd is shared by every worker: a PollDesc watches it without owning it.
   const listener = poller.open(listenFd);
   let accepted = 0;
@@ -62,7 +75,7 @@ async function main() {
   const counts = new Array(n).fill(0);
   const workers = [];
   for (let i = 0; i < n; i++) {
-    const w = new Worker(fileURLToPath(import.meta.url), { workerData: { listenFd, drive: args.drive ?? 'uv' } });
+    const w = new Worker(fileURLToPath(import.meta.url), { workerData: { listenFd, drive: args.drive ?? 'uv', accept: args.accept ?? 'shared' } });
     w.on('error', (err) => {
       console.error('worker:', err);
       process.exit(1);
@@ -77,6 +90,20 @@ async function main() {
     closeFd(listenFd);
     process.exit(0);
   });
+  if (args.accept === 'main') {
+    const poller = await Poller.create({ drive: args.drive ?? 'uv' });
+    const listener = poller.open(listenFd);
+    (async () => {
+      for (let next = 0; ; ) {
+        const fd = acceptFd(listenFd);
+        if (fd === WOULD_BLOCK) {
+          await listener.wait('r');
+          continue;
+        }
+        workers[next++ % n].postMessage(fd);
+      }
+    })();
+  }
   console.log('ready');
 }
 
