@@ -56,7 +56,7 @@ describe.concurrent('worker.terminate() (child processes, 200 cycles per drive)'
       // the workers handed to PollFD.open stay open (nothing of the worker runs to close them).
       expect(rep.fdsAfter - rep.fdsBefore).toBe(rep.fdsHeldByWorkers);
       expect(rep.stalledCycles).toBe(0);
-      expect(rep.echoesAfter).toBeGreaterThan(rep.echoesBefore + CYCLES);
+      expect(rep.echoesAfter).toBeGreaterThanOrEqual(rep.echoesBefore + CYCLES);
     }, 120_000);
   }
 });
