@@ -27,6 +27,7 @@ export const BENCHMARKS = [
   { name: 'memory', script: 'memory/bench.mjs', what: 'core memory and JS heap per descriptor' },
   { name: 'wake', script: 'wake/bench.mjs', what: 'wake latency: eventfd written by another process → promise settled' },
   { name: 'profile', script: 'profile/bench.mjs', what: 'where an echo message\'s time goes: CPU per message, --cpu-prof, perf' },
+  { name: 'workers', script: 'workers/bench.mjs', what: 'echo scaled across worker_threads, wake latency with many worker pollers, terminate() cost' },
 ];
 
 const args = parseArgs();

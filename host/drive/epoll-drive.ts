@@ -9,7 +9,7 @@
 // epoll_wait(-1) would make Node's join of its threadpool hang forever.
 
 import { epollCreate, epollAdd, epollDel } from '../sys/epoll.js';
-import { closeFd } from '../sys/fd.js';
+import { adoptFd, closeAdoptedFd } from '../sys/env-fd.js';
 import { monotonicNs } from '../sys/time.js';
 import { REGISTER_EVENTS, HOST_SENTINEL } from './drive.js';
 
@@ -26,14 +26,15 @@ export abstract class EpollDrive {
   protected readonly hostFd: number;
 
   constructor(makeHostFd: () => number, hostEvents: number, hostTag: number) {
-    this.epfd = epollCreate();
+    // Adopted: a terminated worker's teardown closes them (sys/env-fd.ts).
+    this.epfd = adoptFd(epollCreate());
     let hostFd = -1;
     try {
-      hostFd = makeHostFd();
+      hostFd = adoptFd(makeHostFd());
       epollAdd(this.epfd, hostFd, hostEvents, HOST_SENTINEL, hostTag);
     } catch (err) {
-      if (hostFd >= 0) closeFd(hostFd);
-      closeFd(this.epfd);
+      if (hostFd >= 0) closeAdoptedFd(hostFd);
+      closeAdoptedFd(this.epfd);
       throw err;
     }
     this.hostFd = hostFd;
@@ -61,8 +62,8 @@ export abstract class EpollDrive {
   /** Close the epoll set and the host fd; the subclass calls it once nothing uses them any more. */
   protected releaseFds(): void {
     live.delete(this);
-    closeFd(this.hostFd);
-    closeFd(this.epfd);
+    closeAdoptedFd(this.hostFd);
+    closeAdoptedFd(this.epfd);
   }
 
   /** Stop being closed at exit (close has begun; releaseFds may come later). */

@@ -16,12 +16,14 @@
 // Cost: the blocked call holds one of libuv's UV_THREADPOOL_SIZE threads
 // (default 4, shared with fs, dns, crypto, zlib) for as long as it blocks,
 // and an in-flight call keeps the process alive until it returns; unref()
-// takes effect at the next return, which the break forces.
+// takes effect at the next return, which the break forces. Inside a worker
+// each wait is cut short (worker-safe.ts) so that terminate() can finish.
 
 import { epollWaitAsync, EPOLL_EVENT_SIZE, EPOLLIN } from '../sys/epoll.js';
 import { eventFd, eventFdWrite, eventFdRead } from '../sys/event.js';
 import { type Drive, type Pump, HOST_BREAK, afterBatch, waitMs } from './drive.js';
 import { EpollDrive } from './epoll-drive.js';
+import { boundedWait } from './worker-safe.js';
 
 export class ThreadDrive extends EpollDrive implements Drive {
   readonly kind = 'thread' as const;
@@ -85,7 +87,7 @@ export class ThreadDrive extends EpollDrive implements Drive {
         const now = this.now();
         const delay = this.when === 0n ? -1n : this.when > now ? this.when - now : 0n;
         this.waitingUntil = delay < 0n ? -1n : now + delay;
-        const n = await epollWaitAsync(this.epfd, this.buf, this.maxEvents, waitMs(delay));
+        const n = await epollWaitAsync(this.epfd, this.buf, this.maxEvents, boundedWait(waitMs(delay)));
         if (this.closed) break;
         this.pumpTo.writeEvents(this.buf.subarray(0, n * EPOLL_EVENT_SIZE));
         const hostBits = afterBatch(this, this.pumpTo.pump(n, EPOLL_EVENT_SIZE, this.now()));

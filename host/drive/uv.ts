@@ -7,17 +7,18 @@
 // absolute time, registered in the same epoll set (edge-triggered, so it is
 // never read: re-arming resets it), re-armed only when the earliest deadline
 // changes. The libuv handle is referenced only while there is something to
-// wait for and the user has not unref'd the poller.
+// wait for and the user has not unref'd the poller. Inside a worker the
+// libuv handle is replaced by a poll(2) on the threadpool (worker-safe.ts).
 
-import { pollReadable, type PollHandle } from '../sys/uv-poll.js';
 import { epollWaitInto, EPOLL_EVENT_SIZE, EPOLLIN, EPOLLET } from '../sys/epoll.js';
 import { timerFd, timerFdSetAbsolute } from '../sys/event.js';
 import { type Drive, type Pump, HOST_TIMERFD, afterBatch } from './drive.js';
 import { EpollDrive } from './epoll-drive.js';
+import { type ReadyWatch, watchReadable } from './worker-safe.js';
 
 export class UvDrive extends EpollDrive implements Drive {
   readonly kind = 'uv' as const;
-  private readonly handle: PollHandle;
+  private readonly watch: ReadyWatch;
   private armed = 0n;
   private referenced = true;
   private closed = false;
@@ -25,8 +26,7 @@ export class UvDrive extends EpollDrive implements Drive {
   constructor(private readonly pumpTo: Pump, private readonly maxEvents: number) {
     // Edge-triggered and never read: re-arming a timerfd resets it.
     super(timerFd, (EPOLLIN | EPOLLET) >>> 0, HOST_TIMERFD);
-    this.handle = pollReadable(this.epfd, () => this.drain());
-    this.handle.unref();
+    this.watch = watchReadable(this.epfd, () => this.drain());
     this.referenced = false;
   }
 
@@ -50,14 +50,14 @@ export class UvDrive extends EpollDrive implements Drive {
     const want = active && ref;
     if (want === this.referenced || this.closed) return;
     this.referenced = want;
-    if (want) this.handle.ref();
-    else this.handle.unref();
+    if (want) this.watch.ref();
+    else this.watch.unref();
   }
 
   close(): void {
     if (this.closed) return;
     this.closed = true;
-    this.handle.close();
-    this.releaseFds();
+    this.untrack();
+    this.watch.close(() => this.releaseFds());
   }
 }

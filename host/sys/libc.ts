@@ -94,6 +94,14 @@ export const write = lib.func('long write(int fd, void *buf, size_t count)') as 
   (fd: number, buf: Mem, count: number) => number
 >;
 export const close = lib.func('int close(int fd)') as Fn<(fd: number) => number>;
+/** dup3(oldfd, newfd, flags): makes newfd refer to oldfd's open file (closing newfd's first), atomically. */
+export const dup3 = lib.func('int dup3(int oldfd, int newfd, int flags)') as Fn<
+  (oldFd: number, newFd: number, flags: number) => number
+>;
+/** poll(2), used only through `.async` (sys/poll.ts): a readiness wait that consumes nothing. */
+export const poll_blocking = lib.func('int poll(void *fds, unsigned long nfds, int timeout)') as Fn<
+  (fds: Mem, nfds: number, timeoutMs: number) => number
+>;
 /**
  * fcntl is variadic in C and declared so here: call it as
  * `fcntl(fd, F_GETFL)` or `fcntl(fd, F_SETFL, 'int', flags)` (koffi wants a

@@ -36,6 +36,12 @@ describe('README', () => {
     expect(run(example!, 'example').trim().split('\n')).toEqual(['ping', 'true ETIMEDOUT', '3n']);
   });
 
+  it('the worker_threads example echoes through two workers sharing one listening socket', () => {
+    const [code] = blocks('readme-workers');
+    expect(code).toBeDefined();
+    expect(run(code!, 'workers').trim()).toBe('8 echoed');
+  });
+
   it('the trace and simulation snippets run', () => {
     const snippets = blocks('readme-run');
     expect(snippets.length).toBe(2);

@@ -1,0 +1,40 @@
+// Both drives inside a worker_threads Worker (see host/drive/worker-safe.ts):
+// they wait on the threadpool, so an unref'd poller serves no waits until
+// ref() (an in-flight call would keep the worker alive), and a closed poller
+// gives its epoll fd and eventfd/timerfd back once the capped wait returns;
+// deadlines fire there as on the main thread.
+
+import { describe, it, expect } from 'vitest';
+import { Worker } from 'node:worker_threads';
+import { fileURLToPath } from 'node:url';
+
+const FIXTURE = fileURLToPath(new URL('./fixtures/worker-unref.mjs', import.meta.url));
+
+interface Result {
+  drive: string;
+  servedWhileUnref: number | false;
+  servedAfterRef: number | false;
+  fdsBefore: number;
+  fdsAfterClose: number;
+  deadlineCode: string;
+  deadlineMs: number;
+}
+
+describe('drives inside a worker', () => {
+  it('unref() parks the waits until ref(); a read deadline fires; close() releases the drive fds', async () => {
+    const w = new Worker(FIXTURE);
+    const results = await new Promise<Result[]>((resolve, reject) => {
+      w.once('message', resolve);
+      w.once('error', reject);
+    });
+    await w.terminate();
+    expect(results.map((r) => r.drive)).toEqual(['uv', 'thread']);
+    for (const r of results) {
+      expect({ drive: r.drive, unref: r.servedWhileUnref, ref: r.servedAfterRef }).toEqual({ drive: r.drive, unref: false, ref: 1 });
+      expect({ drive: r.drive, code: r.deadlineCode }).toEqual({ drive: r.drive, code: 'ETIMEDOUT' });
+      expect(r.deadlineMs).toBeGreaterThanOrEqual(45); // never early (timing noise only makes it later)
+      // Before: the socketpair only. After close: the socketpair still (PollFD not closed yet), no drive fds.
+      expect({ drive: r.drive, fds: r.fdsAfterClose }).toEqual({ drive: r.drive, fds: r.fdsBefore });
+    }
+  });
+});
