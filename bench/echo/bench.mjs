@@ -7,9 +7,13 @@
 //
 //   node bench/echo/bench.mjs [--quick] [--reps N] [--conns 16,100,1000] [--sizes 64,1024]
 //        [--seqpacket-conns 100] [--pin same,none] [--warmup MS] [--measure MS] [--baseline DIR]
+//        [--slice-sweep 0,0.25,1,4] [--servers c,go,uv,...]
 //
 // --baseline DIR adds netpoll servers loaded from DIR/build/host (another
 // checkout, built): before and after measured in one interleaved run.
+// --slice-sweep adds stream uv servers with NETPOLL_SLICE_MS set to each
+// value (host/fairness.ts; 0 disables the fairness check). --servers keeps
+// only the listed server ids.
 //
 // Every server runs in its own process for a whole placement; the
 // repetitions are interleaved (rep → point → server, with the server order
@@ -34,6 +38,8 @@ const CONNS = list(args.conns, quick ? [16, 100, 1000] : [1, 16, 100, 1000]).map
 const SIZES = list(args.sizes, quick ? [64] : [64, 1024]).map(Number);
 const SP_CONNS = list(args['seqpacket-conns'], quick ? [100] : [100, 1000]).map(Number);
 const PLACES = list(args.pin, ['same', 'none']).map((p) => placement(p));
+const SWEEP = list(args['slice-sweep'], []);
+const ONLY = list(args.servers, null);
 const BASELINE = typeof args.baseline === 'string' ? path.resolve(args.baseline) : null;
 if (BASELINE && !existsSync(path.join(BASELINE, 'build', 'host', 'index.js'))) throw new Error(`--baseline ${BASELINE}: no build/host/index.js there (npm run build in it first)`);
 
@@ -66,6 +72,7 @@ const KINDS = {
     { id: 'thread', label: 'netpoll thread', cmd: node, args: netpoll('thread', 'stream') },
     BASELINE && { id: 'uv-base', label: 'netpoll uv (baseline)', cmd: node, args: netpoll('uv', 'stream', BASELINE) },
     BASELINE && { id: 'thread-base', label: 'netpoll thread (baseline)', cmd: node, args: netpoll('thread', 'stream', BASELINE) },
+    ...SWEEP.map((v) => ({ id: `uv-slice${v}`, label: `netpoll uv, slice ${v} ms`, cmd: node, args: netpoll('uv', 'stream'), env: { ...process.env, NETPOLL_SLICE_MS: v } })),
   ],
   seqpacket: [
     { id: 'c', label: 'C epoll', cmd: cServer, args: (p) => [p, 'seqpacket'] },
@@ -76,7 +83,7 @@ const KINDS = {
     BASELINE && { id: 'uv-base', label: 'netpoll uv (baseline)', cmd: node, args: netpoll('uv', 'seqpacket', BASELINE) },
   ],
 };
-for (const k of Object.keys(KINDS)) KINDS[k] = KINDS[k].filter(Boolean);
+for (const k of Object.keys(KINDS)) KINDS[k] = KINDS[k].filter((s) => s && (!ONLY || ONLY.includes(s.id)));
 const POINTS = [
   ...CONNS.flatMap((conns) => SIZES.map((size) => ({ kind: 'stream', conns, size }))),
   ...SP_CONNS.map((conns) => ({ kind: 'seqpacket', conns, size: 64 })),

@@ -14,6 +14,7 @@ import { epollWaitInto, EPOLL_EVENT_SIZE, EPOLLIN, EPOLLET } from '../sys/epoll.
 import { timerFd, timerFdSetAbsolute } from '../sys/event.js';
 import { type Drive, type Pump, HOST_TIMERFD } from './drive.js';
 import { EpollDrive } from './epoll-drive.js';
+import { refill } from '../fairness.js';
 
 export class UvDrive extends EpollDrive implements Drive {
   readonly kind = 'uv' as const;
@@ -33,6 +34,7 @@ export class UvDrive extends EpollDrive implements Drive {
   /** Drain the epoll set: a full batch means there may be more. */
   private drain(): void {
     if (this.closed) return;
+    refill(); // epoll had its turn: operations that never park get a new slice (fairness.ts)
     for (;;) {
       const n = epollWaitInto(this.epfd, this.pumpTo.eventsView(this.maxEvents, EPOLL_EVENT_SIZE), this.maxEvents, 0);
       this.pumpTo.pump(n, EPOLL_EVENT_SIZE);
