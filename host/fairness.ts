@@ -1,26 +1,35 @@
 // Fairness: how long operations that complete without parking may keep the
-// JS thread before descriptors waiting in epoll get their turn.
+// JS thread before the descriptors waiting in epoll are looked at.
 //
 // Why: an echo loop (`await read` → `await write` → `await read` …) whose
 // next message is already queued never parks, so it goes round again inside
-// the same microtask flush without the event loop ever polling epoll; the
-// connections parked in epoll wait until every such loop happens to find
-// EAGAIN. Go bounds the same thing with its scheduler (a goroutine that
-// never blocks is preempted, and the netpoller is polled at least every few
-// milliseconds). Here: the drives call `refill()` after each epoll batch;
-// PollFD's ready path calls `spend()` before each operation, and once the
-// time since the last refill exceeds the slice, the operation (holding its
-// lock, so FIFO order is kept) waits for `nextTurn()`: a setImmediate, which
-// libuv runs only after its poll phase — where the uv drive drains epoll and
-// the thread drive's completed wait is delivered.
+// the same microtask flush and the event loop never gets to poll epoll; the
+// connections parked there wait until every such loop happens to find
+// EAGAIN. Go bounds the same thing in its scheduler: while it has runnable
+// goroutines it still polls the netpoller without blocking (every 61
+// scheduler ticks, and sysmon every 10 ms) and puts the goroutines it finds
+// at the back of the run queue.
 //
-// The check is cheap: the clock is read once every CHECK_EVERY operations,
-// so the slice scales with the work rather than with a fixed operation count
-// (at 100 connections a fixed count of 128 cost CPU; at 1,000 a count ≥ 512
-// no longer bounded the tail).
+// Here the same: PollFD's ready path calls `spend()` before each operation;
+// once the time since the last epoll batch exceeds the slice, `spend()` polls
+// every drive on this thread at once (a non-blocking epoll_wait and one core
+// batch — what the drive does on its own when the event loop gets there).
+// The waiters it wakes are settled there, so their continuations join the
+// microtask queue behind the hot loops': round-robin, with no operation
+// deferred (lock order, close and abort rules are untouched) and no extra
+// promise. The clock is read once every CHECK_EVERY operations, so the
+// cost does not grow with a fixed operation budget (at 100 connections a
+// fixed count of 128 operations cost CPU; at 1,000 a count ≥ 512 no longer
+// bounded the tail).
+//
+// Only the uv drive joins: the thread drive's events are taken by its pool
+// thread's blocking wait and come back only through the event loop, so a
+// non-blocking poll from here would race with it and usually find nothing.
+// (While batches keep coming, the thread drive polls on the main thread
+// after every event-loop turn instead: thread.ts.)
 //
 // One state per JS thread (module scope): every poller on the thread shares
-// the one event loop whose turns are being shared out.
+// the one microtask queue being shared out.
 
 import { performance } from 'node:perf_hooks';
 
@@ -35,47 +44,45 @@ function sliceFromEnv(): number {
   return Number.isFinite(n) && n >= 0 ? n : DEFAULT_SLICE_MS;
 }
 
+/** What a drive offers: take one non-blocking epoll batch now and settle its waiters. */
+export interface PollNow {
+  pollNow(): void;
+}
+
+const drives = new Set<PollNow>();
 let sliceMs = sliceFromEnv();
 let count = 0;
 let since = performance.now();
-/** The slice ran out: every operation waits for the next turn until a refill. */
-let exhausted = false;
-let turn: Promise<void> | null = null;
-let endTurn: (() => void) | null = null;
-/** Turns handed back to the event loop (observable in tests and the benchmark). */
-let yields = 0;
+/** Polls forced by a used-up slice (observable in tests and the benchmark). */
+let forced = 0;
 
-/** An epoll batch was taken (or a turn passed): a new slice starts. */
+/** A drive that can be polled from the hot path; removed again by `leave` when it closes. */
+export function join(d: PollNow): void {
+  drives.add(d);
+}
+
+export function leave(d: PollNow): void {
+  drives.delete(d);
+}
+
+/** An epoll batch was taken: a new slice starts. */
 export function refill(): void {
   count = 0;
-  exhausted = false;
   since = performance.now();
 }
 
-/** True while the current slice lasts; false when the operation should wait for nextTurn(). */
-export function spend(): boolean {
-  if (exhausted) return false;
-  if (++count < CHECK_EVERY || sliceMs === 0) return true;
+/**
+ * Called by an operation that is about to run without parking. When the
+ * slice is used up, polls every drive first (their woken waiters queue
+ * behind the running loops), then the operation goes on as usual.
+ */
+export function spend(): void {
+  if (++count < CHECK_EVERY || sliceMs === 0) return;
   count = 0;
-  exhausted = performance.now() - since >= sliceMs;
-  return !exhausted;
-}
-
-function flush(): void {
-  const end = endTurn!;
-  turn = null;
-  endTurn = null;
+  if (performance.now() - since < sliceMs) return;
+  forced++;
   refill();
-  end();
-}
-
-/** Resolves after the event loop's next poll phase. One promise per turn, shared by every operation that yielded in it (they resume in order). */
-export function nextTurn(): Promise<void> {
-  if (turn) return turn;
-  yields++;
-  turn = new Promise<void>((resolve) => (endTurn = resolve));
-  setImmediate(flush);
-  return turn;
+  for (const d of drives) d.pollNow();
 }
 
 /** @internal For tests and benchmarks: set the slice (ms; 0 disables), returns the previous one. */
@@ -85,7 +92,7 @@ export function setSliceMs(ms: number): number {
   return prev;
 }
 
-/** @internal Turns handed back so far. */
-export function yieldCount(): number {
-  return yields;
+/** @internal Polls forced from the hot path so far. */
+export function forcedPolls(): number {
+  return forced;
 }

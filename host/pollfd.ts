@@ -175,13 +175,9 @@ export class PollFD {
    * is synchronous and costs one promise; only EAGAIN enters the async loop.
    */
   private readHeld(buf: Uint8Array, signal: AbortSignal | undefined): Promise<number> {
-    if (!fairness.spend()) return this.afterTurn(this.readLock, signal).then(() => this.readNow(buf, signal));
-    return this.readNow(buf, signal);
-  }
-
-  private readNow(buf: Uint8Array, signal: AbortSignal | undefined): Promise<number> {
     let n: number;
     try {
+      fairness.spend(); // a used-up slice polls epoll first (fairness.ts)
       this.pd.reset('r');
       n = readFd(this.fd, buf);
     } catch (err) {
@@ -212,19 +208,6 @@ export class PollFD {
   }
 
   /**
-   * The operation used up the thread's slice (see fairness.ts): it keeps its
-   * lock and resumes after epoll has had a turn. Closing or an abort in the
-   * meantime ends it there.
-   */
-  private async afterTurn(lock: OpLock, signal: AbortSignal | undefined): Promise<void> {
-    await fairness.nextTurn();
-    if (signal?.aborted) {
-      this.leave(lock);
-      throw new AbortError(signal.reason);
-    }
-  }
-
-  /**
    * Write all of buf. On an error after a partial write, the error carries
    * `bytesWritten` (Go returns the count together with the error).
    */
@@ -244,18 +227,9 @@ export class PollFD {
 
   /** The write with its lock held: one write(2) that takes everything resolves at once; the rest goes to writeParked. */
   private writeHeld(buf: Uint8Array, signal: AbortSignal | undefined): Promise<number> {
-    if (!fairness.spend()) {
-      return this.afterTurn(this.writeLock, signal).then(
-        () => this.writeNow(buf, signal),
-        (err: unknown) => Promise.reject(withCount(err, 0)),
-      );
-    }
-    return this.writeNow(buf, signal);
-  }
-
-  private writeNow(buf: Uint8Array, signal: AbortSignal | undefined): Promise<number> {
     let n: number;
     try {
+      fairness.spend(); // a used-up slice polls epoll first (fairness.ts)
       this.pd.reset('w');
       // At least one write(2), as Go does: an empty buffer is an empty datagram on a message socket.
       n = writeFd(this.fd, buf);

@@ -22,7 +22,7 @@ import { epollWaitAsync, epollWaitInto, EPOLL_EVENT_SIZE, EPOLLIN } from '../sys
 import { eventFd, eventFdWrite, eventFdRead } from '../sys/event.js';
 import { type Drive, type Pump, HOST_BREAK, waitMs } from './drive.js';
 import { EpollDrive } from './epoll-drive.js';
-import { refill } from '../fairness.js';
+import * as fairness from '../fairness.js';
 
 /** After the microtasks and the event loop's poll phase: where the busy loop takes its next non-blocking batch. */
 const nextLoopTurn = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
@@ -91,7 +91,7 @@ export class ThreadDrive extends EpollDrive implements Drive {
         this.waitingUntil = delay < 0n ? -1n : now + delay;
         const n = await epollWaitAsync(this.epfd, this.buf, this.maxEvents, waitMs(delay));
         if (this.closed) break;
-        refill(); // a batch arrived: a new slice for operations that never park (fairness.ts)
+        fairness.refill(); // a batch arrived: a new slice for operations that never park
         this.pumpTo.writeEvents(this.buf.subarray(0, n * EPOLL_EVENT_SIZE));
         this.afterBatch(this.pumpTo.pump(n, EPOLL_EVENT_SIZE));
         // Busy: while batches keep coming, poll without blocking on this thread after each
@@ -103,7 +103,7 @@ export class ThreadDrive extends EpollDrive implements Drive {
           await nextLoopTurn();
           if (this.closed || !this.wantPoll) break;
           const m = epollWaitInto(this.epfd, this.pumpTo.eventsView(this.maxEvents, EPOLL_EVENT_SIZE), this.maxEvents, 0);
-          refill();
+          fairness.refill();
           this.afterBatch(this.pumpTo.pump(m, EPOLL_EVENT_SIZE));
           more = m > 0;
         }

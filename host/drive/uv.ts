@@ -14,7 +14,7 @@ import { epollWaitInto, EPOLL_EVENT_SIZE, EPOLLIN, EPOLLET } from '../sys/epoll.
 import { timerFd, timerFdSetAbsolute } from '../sys/event.js';
 import { type Drive, type Pump, HOST_TIMERFD } from './drive.js';
 import { EpollDrive } from './epoll-drive.js';
-import { refill } from '../fairness.js';
+import * as fairness from '../fairness.js';
 
 export class UvDrive extends EpollDrive implements Drive {
   readonly kind = 'uv' as const;
@@ -29,12 +29,18 @@ export class UvDrive extends EpollDrive implements Drive {
     this.handle = koffi.node.poll(this.epfd, { readable: true }, () => this.drain());
     this.handle.unref();
     this.referenced = false;
+    fairness.join(this);
+  }
+
+  /** fairness.ts: a slice ran out in the hot path; take the batch now instead of when the event loop gets here. */
+  pollNow(): void {
+    this.drain();
   }
 
   /** Drain the epoll set: a full batch means there may be more. */
   private drain(): void {
     if (this.closed) return;
-    refill(); // epoll had its turn: operations that never park get a new slice (fairness.ts)
+    fairness.refill(); // epoll had its turn: operations that never park get a new slice
     for (;;) {
       const n = epollWaitInto(this.epfd, this.pumpTo.eventsView(this.maxEvents, EPOLL_EVENT_SIZE), this.maxEvents, 0);
       this.pumpTo.pump(n, EPOLL_EVENT_SIZE);
@@ -59,6 +65,7 @@ export class UvDrive extends EpollDrive implements Drive {
   close(): void {
     if (this.closed) return;
     this.closed = true;
+    fairness.leave(this);
     this.handle.close();
     this.releaseFds();
   }
