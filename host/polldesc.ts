@@ -70,28 +70,45 @@ export class PollDesc {
   }
 
   /** Resolves when the fd is ready in `mode`; rejects with the deadline / close / EPOLLERR error. */
-  async wait(mode: WaitModeName, opts: WaitOptions = {}): Promise<void> {
+  async wait(mode: WaitModeName, opts?: WaitOptions): Promise<void> {
     const m = waitMode(mode);
-    const signal = opts.signal;
+    const signal = opts?.signal;
     if (signal?.aborted) throw new AbortError(signal.reason);
     for (;;) {
-      if (this.closed) throw this.fail(Misuse.STALE_HANDLE);
-      const core = this.site.engine.core;
-      let code = core.prepareWait(this.index, this.seq, m);
-      if (code === Code.PREPARED && signal?.aborted) {
+      let code = this.waitRound(m, signal);
+      if (typeof code !== 'number') code = await code;
+      if (this.wakeDone(code)) return;
+    }
+  }
+
+  /**
+   * @internal One round of pollWait, without an async frame (PollFD's hot
+   * path uses it directly): Code.OK when ready now, else the wake-code
+   * promise of the park (see wakeDone). Throws the pending error (closing,
+   * timeout, EPOLLERR — an error wins over readiness) and AbortError when
+   * aborted between a wake and the resume.
+   */
+  waitRound(m: 1 | 2, signal: AbortSignal | undefined): number | Promise<number> {
+    if (this.closed) throw this.fail(Misuse.STALE_HANDLE);
+    const core = this.site.engine.core;
+    const code = core.prepareWait(this.index, this.seq, m);
+    if (code === Code.PREPARED) {
+      if (signal?.aborted) {
         // Aborted while woken but not yet resumed: an error or readiness (checked above) wins; parking again does not.
         core.cancelWait(this.index, this.seq, m, 0);
         throw new AbortError(signal.reason);
       }
-      if (code === Code.PREPARED) {
-        code = await this.park(m, signal); // rejects with AbortError if the signal withdrew the waiter
-        if (code === Code.OK) return;
-        if (code === Code.PARKED) throw new Error('netpoll: park returned PARKED');
-        continue; // woken without I/O: go round, prepareWait re-checks the error first
-      }
-      if (code === Code.OK) return;
-      throw this.fail(code);
+      return this.park(m, signal);
     }
+    if (code === Code.OK) return Code.OK;
+    throw this.fail(code);
+  }
+
+  /** @internal After a park: true when ready (OK); false = woken without I/O, go round (prepareWait re-checks the error first). An abort already rejected the park's promise. */
+  wakeDone(code: number): boolean {
+    if (code === Code.OK) return true;
+    if (code === Code.PARKED) throw new Error('netpoll: park returned PARKED');
+    return false;
   }
 
   /** commitWait, then the promise the ready list settles. Returns the wake code (or an immediate result); an abort rejects. */

@@ -22,6 +22,8 @@ import { isPtyHangup } from './sys/pty.js';
 import { type RecvMsgOptions, type RecvMsgResult, type SendMsgOptions, recvMsgFd, sendMsgFd } from './sys/msg.js';
 import { assertBytes } from './sys/io.js';
 import { untilDone } from './io-loop.js';
+import { Mode } from './core/abi.js';
+import * as fairness from './fairness.js';
 
 export interface PollFDOptions {
   /** The poller to register with; by default a shared one, created on first use. */
@@ -85,6 +87,12 @@ class OpLock {
     if (next) next.grant();
     else this.held = false;
   }
+}
+
+/** Go returns the count written together with the error: the error carries it as `bytesWritten`. */
+function withCount(err: unknown, done: number): unknown {
+  if (err && typeof err === 'object') (err as { bytesWritten?: number }).bytesWritten = done;
+  return err;
 }
 
 function notBuffer(buf: unknown, what: string): Promise<never> | null {
@@ -154,29 +162,59 @@ export class PollFD {
   }
 
   /** Read into buf: the byte count, 0 at EOF (and at once for an empty buf). */
-  read(buf: Uint8Array, opts: IoOptions = {}): Promise<number> {
+  read(buf: Uint8Array, opts?: IoOptions): Promise<number> {
     const bad = notBuffer(buf, 'read');
     if (bad) return bad;
     if (buf.byteLength === 0 && !this.closing) return Promise.resolve(0); // Go issue 15735: never wait for nothing
-    return this.readLoop(buf, opts);
+    const signal = opts?.signal;
+    let queued: Promise<void> | null;
+    try {
+      queued = this.enter(this.readLock, signal);
+    } catch (err) {
+      return Promise.reject(err);
+    }
+    if (queued) return queued.then(() => this.readHeld(buf, signal));
+    return this.readHeld(buf, signal);
   }
 
-  private async readLoop(buf: Uint8Array, opts: IoOptions): Promise<number> {
-    const lock = this.readLock;
-    const queued = this.enter(lock, opts.signal);
-    if (queued) await queued;
+  /**
+   * The read with its lock held. The ready path — reset, read(2) succeeds —
+   * is synchronous and costs one promise; only EAGAIN enters the async loop.
+   */
+  private readHeld(buf: Uint8Array, signal: AbortSignal | undefined): Promise<number> {
+    let n: number;
     try {
+      fairness.spend(); // a used-up slice polls epoll first (fairness.ts)
       this.pd.reset('r');
+      n = readFd(this.fd, buf);
+    } catch (err) {
+      this.leave(this.readLock);
+      if (isPtyHangup(err, this.fd)) return Promise.resolve(0); // a pty master whose slave closed: EOF, as serialport and node-pty report it
+      return Promise.reject(err);
+    }
+    if (n === WOULD_BLOCK) return this.readParked(buf, signal);
+    this.leave(this.readLock);
+    return Promise.resolve(n);
+  }
+
+  /** pollWait → read(2) until it does not return EAGAIN (Go's read loop after the first try). */
+  private async readParked(buf: Uint8Array, signal: AbortSignal | undefined): Promise<number> {
+    try {
+      const pd = this.pd;
+      if (signal?.aborted) throw new AbortError(signal.reason);
       for (;;) {
+        let code = pd.waitRound(Mode.R, signal);
+        if (typeof code !== 'number') code = await code;
+        if (!pd.wakeDone(code)) continue; // woken without I/O: wait again
         const n = readFd(this.fd, buf);
         if (n !== WOULD_BLOCK) return n;
-        await this.pd.wait('r', opts);
+        if (signal?.aborted) throw new AbortError(signal.reason);
       }
     } catch (err) {
       if (isPtyHangup(err, this.fd)) return 0; // a pty master whose slave closed: EOF, as serialport and node-pty report it
       throw err;
     } finally {
-      this.leave(lock);
+      this.leave(this.readLock);
     }
   }
 
@@ -184,39 +222,72 @@ export class PollFD {
    * Write all of buf. On an error after a partial write, the error carries
    * `bytesWritten` (Go returns the count together with the error).
    */
-  write(buf: Uint8Array, opts: IoOptions = {}): Promise<number> {
+  write(buf: Uint8Array, opts?: IoOptions): Promise<number> {
     const bad = notBuffer(buf, 'write');
     if (bad) return bad;
-    return this.writeLoop(buf, opts);
+    const signal = opts?.signal;
+    let queued: Promise<void> | null;
+    try {
+      queued = this.enter(this.writeLock, signal);
+    } catch (err) {
+      return Promise.reject(err);
+    }
+    if (queued) return queued.then(() => this.writeHeld(buf, signal));
+    return this.writeHeld(buf, signal);
   }
 
-  private async writeLoop(buf: Uint8Array, opts: IoOptions): Promise<number> {
-    const lock = this.writeLock;
-    const queued = this.enter(lock, opts.signal);
-    if (queued) await queued;
-    let done = 0;
+  /** The write with its lock held: one write(2) that takes everything resolves at once; the rest goes to writeParked. */
+  private writeHeld(buf: Uint8Array, signal: AbortSignal | undefined): Promise<number> {
+    let n: number;
     try {
+      fairness.spend(); // a used-up slice polls epoll first (fairness.ts)
       this.pd.reset('w');
       // At least one write(2), as Go does: an empty buffer is an empty datagram on a message socket.
-      do {
-        const n = writeFd(this.fd, done === 0 ? buf : buf.subarray(done));
-        if (n === WOULD_BLOCK) await this.pd.wait('w', opts);
-        else if (n === 0 && buf.byteLength > 0) throw new Error(`write made no progress on fd ${this.fd} (unexpected EOF)`);
-        else done += n;
-      } while (done < buf.byteLength);
-      return done;
+      n = writeFd(this.fd, buf);
     } catch (err) {
-      if (err && typeof err === 'object') (err as { bytesWritten?: number }).bytesWritten = done;
-      throw err;
+      this.leave(this.writeLock);
+      return Promise.reject(withCount(err, 0));
+    }
+    if (n === buf.byteLength) {
+      this.leave(this.writeLock);
+      return Promise.resolve(n);
+    }
+    return this.writeParked(buf, n === WOULD_BLOCK ? 0 : n, n === WOULD_BLOCK, signal);
+  }
+
+  /** The rest of a write after a partial first write(2) or EAGAIN: pollWait → write(2) until everything went. */
+  private async writeParked(buf: Uint8Array, done: number, blocked: boolean, signal: AbortSignal | undefined): Promise<number> {
+    const pd = this.pd;
+    try {
+      if (!blocked && done === 0) throw new Error(`write made no progress on fd ${this.fd} (unexpected EOF)`);
+      for (;;) {
+        if (blocked) {
+          if (signal?.aborted) throw new AbortError(signal.reason);
+          let code: number | Promise<number>;
+          do {
+            code = pd.waitRound(Mode.W, signal);
+            if (typeof code !== 'number') code = await code;
+          } while (!pd.wakeDone(code));
+        }
+        if (done >= buf.byteLength) return done;
+        const n = writeFd(this.fd, buf.subarray(done));
+        blocked = n === WOULD_BLOCK;
+        if (blocked) continue;
+        if (n === 0) throw new Error(`write made no progress on fd ${this.fd} (unexpected EOF)`);
+        done += n;
+        if (done >= buf.byteLength) return done;
+      }
+    } catch (err) {
+      throw withCount(err, done);
     } finally {
-      this.leave(lock);
+      this.leave(this.writeLock);
     }
   }
 
   /** Accept a connection on a listening socket: the new fd (non-blocking, close-on-exec). */
-  async accept(opts: IoOptions = {}): Promise<number> {
+  async accept(opts?: IoOptions): Promise<number> {
     const lock = this.readLock;
-    const queued = this.enter(lock, opts.signal);
+    const queued = this.enter(lock, opts?.signal);
     if (queued) await queued;
     try {
       this.pd.reset('r');

@@ -1,11 +1,27 @@
-// Benchmark 1 — echo: messages/s and round-trip latency of an echo server
-// built on PollFD (both drive modes) against a C epoll server, Go's net
-// package (GOMAXPROCS=1) and node:net, all driven by the same C load
-// generator over unix stream sockets.
+// Benchmark 1 — echo: messages/s, server CPU per message and round-trip
+// latency (p50 / p99 / p99.9) of an echo server built on PollFD (both drive
+// modes) against a C epoll server, Go's net package (GOMAXPROCS=1) and
+// node:net over unix stream sockets, and against C, Go's `unixpacket` and
+// node-unix-socket over SOCK_SEQPACKET — in two CPU placements, all driven by
+// the same C load generator.
 //
-// Every server runs in its own process for the whole benchmark; the
+//   node bench/echo/bench.mjs [--quick] [--reps N] [--conns 16,100,1000] [--sizes 64,1024]
+//        [--seqpacket-conns 100] [--pin same,none] [--warmup MS] [--measure MS] [--baseline DIR]
+//        [--slice-sweep 0,0.25,1,4] [--servers c,go,uv,...]
+//
+// --baseline DIR adds netpoll servers loaded from DIR/build/host (another
+// checkout, built): before and after measured in one interleaved run.
+// --slice-sweep adds stream uv servers with NETPOLL_SLICE_MS set to each
+// value (host/fairness.ts; 0 disables the fairness check). --servers keeps
+// only the listed server ids.
+//
+// Every server runs in its own process for a whole placement; the
 // repetitions are interleaved (rep → point → server, with the server order
-// rotated each repetition) so that drift in the machine hits every server alike.
+// rotated each repetition) so that drift in the machine hits every server
+// alike. Server CPU is utime+stime of the server process (all its threads)
+// over the measured window ÷ messages, read by the load generator from
+// /proc/PID/stat (10 ms ticks: a 1 s window at ≥ 50k msgs/s resolves ≈ 2 %).
+import { existsSync } from 'node:fs';
 import path from 'node:path';
 import {
   BENCH_DIR, parseArgs, buildC, buildGo, goBinary, spawnReady, runProgram, stopProcess, tempDir, removeDir,
@@ -14,134 +30,201 @@ import {
 
 const args = parseArgs();
 const quick = args.quick;
-const REPS = Number(args.reps ?? 5);
-const WARMUP_MS = Number(args.warmup ?? (quick ? 100 : 300));
-const MEASURE_MS = Number(args.measure ?? (quick ? 200 : 1500));
-const CONNS = args.conns ? String(args.conns).split(',').map(Number) : quick ? [1, 100, 1000] : [1, 16, 100, 1000];
-const SIZES = args.sizes ? String(args.sizes).split(',').map(Number) : [64, 1024];
-const PLACE = placement(args.pin ?? 'auto');
+const list = (v, dflt) => (v !== undefined && v !== true ? String(v).split(',').map((x) => x.trim()).filter(Boolean) : dflt);
+const REPS = Number(args.reps ?? (quick ? 3 : 5));
+const WARMUP_MS = Number(args.warmup ?? (quick ? 200 : 300));
+const MEASURE_MS = Number(args.measure ?? (quick ? 1000 : 1500));
+const CONNS = list(args.conns, quick ? [16, 100, 1000] : [1, 16, 100, 1000]).map(Number);
+const SIZES = list(args.sizes, quick ? [64] : [64, 1024]).map(Number);
+const SP_CONNS = list(args['seqpacket-conns'], quick ? [100] : [100, 1000]).map(Number);
+const PLACES = list(args.pin, ['same', 'none']).map((p) => placement(p));
+const SWEEP = list(args['slice-sweep'], []);
+const ONLY = list(args.servers, null);
+const BASELINE = typeof args.baseline === 'string' ? path.resolve(args.baseline) : null;
+if (BASELINE && !existsSync(path.join(BASELINE, 'build', 'host', 'index.js'))) throw new Error(`--baseline ${BASELINE}: no build/host/index.js there (npm run build in it first)`);
 
 const dir = path.join(BENCH_DIR, 'echo');
 const loadgen = buildC(path.join(dir, 'loadgen.c'), 'loadgen');
 const cServer = buildC(path.join(dir, 'server-epoll.c'), 'echo-server-epoll');
+const notes = [];
 let goServer = null;
-let goNote = null;
 try {
   goServer = buildGo(path.join(dir, 'server.go'), 'echo-server-go');
-  if (!goServer) goNote = 'Go is not installed on this machine: the Go net comparator was skipped.';
+  if (!goServer) notes.push('Go is not installed on this machine: the Go net comparators were skipped.');
 } catch (err) {
-  goNote = `Go is installed (${goBinary()}) but the Go server failed to build, so it was skipped: ${String(err.message).split('\n')[0]}`;
+  notes.push(`Go is installed (${goBinary()}) but the Go server failed to build, so it was skipped: ${String(err.message).split('\n')[0]}`);
 }
+const peerDir = path.join(BENCH_DIR, 'peers', 'node_modules', 'node-unix-socket');
+const havePeer = existsSync(peerDir);
+if (!havePeer) notes.push('node-unix-socket is not installed (`npm ci --prefix bench/peers`): the SOCK_SEQPACKET node comparator was skipped.');
 
-const tmp = tempDir('netpoll-echo-');
 const node = process.execPath;
-const servers = [
-  { id: 'c', label: 'C epoll', cmd: cServer, args: (p) => [p] },
-  goServer && { id: 'go', label: 'Go net (GOMAXPROCS=1)', cmd: goServer, args: (p) => [p], env: { ...process.env, GOMAXPROCS: '1' } },
-  { id: 'node', label: 'node:net', cmd: node, args: (p) => [path.join(dir, 'server-node.mjs'), '--path', p] },
-  { id: 'uv', label: 'netpoll PollFD (uv)', cmd: node, args: (p) => [path.join(dir, 'server-netpoll.mjs'), '--drive', 'uv', '--path', p] },
-  { id: 'thread', label: 'netpoll PollFD (thread)', cmd: node, args: (p) => [path.join(dir, 'server-netpoll.mjs'), '--drive', 'thread', '--path', p] },
-].filter(Boolean);
+const netpoll = (drive, type, lib) => (p) => [
+  path.join(dir, 'server-netpoll.mjs'), '--drive', drive, '--path', p, '--type', type, ...(lib ? ['--lib', lib] : []),
+];
+const goEnv = { ...process.env, GOMAXPROCS: '1' };
+const KINDS = {
+  stream: [
+    { id: 'c', label: 'C epoll', cmd: cServer, args: (p) => [p, 'stream'] },
+    goServer && { id: 'go', label: 'Go net', cmd: goServer, args: (p) => [p, 'unix'], env: goEnv },
+    { id: 'node', label: 'node:net', cmd: node, args: (p) => [path.join(dir, 'server-node.mjs'), '--path', p] },
+    { id: 'uv', label: 'netpoll uv', cmd: node, args: netpoll('uv', 'stream') },
+    { id: 'thread', label: 'netpoll thread', cmd: node, args: netpoll('thread', 'stream') },
+    BASELINE && { id: 'uv-base', label: 'netpoll uv (baseline)', cmd: node, args: netpoll('uv', 'stream', BASELINE) },
+    BASELINE && { id: 'thread-base', label: 'netpoll thread (baseline)', cmd: node, args: netpoll('thread', 'stream', BASELINE) },
+    ...SWEEP.map((v) => ({ id: `uv-slice${v}`, label: `netpoll uv, slice ${v} ms`, cmd: node, args: netpoll('uv', 'stream'), env: { ...process.env, NETPOLL_SLICE_MS: v } })),
+  ],
+  seqpacket: [
+    { id: 'c', label: 'C epoll', cmd: cServer, args: (p) => [p, 'seqpacket'] },
+    goServer && { id: 'go', label: 'Go net (unixpacket)', cmd: goServer, args: (p) => [p, 'unixpacket'], env: goEnv },
+    havePeer && { id: 'nus', label: 'node-unix-socket', cmd: node, args: (p) => [path.join(dir, 'server-node-seqpacket.mjs'), '--path', p] },
+    { id: 'uv', label: 'netpoll uv', cmd: node, args: netpoll('uv', 'seqpacket') },
+    { id: 'thread', label: 'netpoll thread', cmd: node, args: netpoll('thread', 'seqpacket') },
+    BASELINE && { id: 'uv-base', label: 'netpoll uv (baseline)', cmd: node, args: netpoll('uv', 'seqpacket', BASELINE) },
+  ],
+};
+for (const k of Object.keys(KINDS)) KINDS[k] = KINDS[k].filter((s) => s && (!ONLY || ONLY.includes(s.id)));
+const POINTS = [
+  ...CONNS.flatMap((conns) => SIZES.map((size) => ({ kind: 'stream', conns, size }))),
+  ...SP_CONNS.map((conns) => ({ kind: 'seqpacket', conns, size: 64 })),
+];
+const keyOf = (pt) => `${pt.kind}/${pt.conns}x${pt.size}`;
 
 const started = Date.now();
-const running = [];
-try {
-  for (const s of servers) {
-    s.path = path.join(tmp, `${s.id}.sock`);
-    const [cmd, argv] = withPrefix(PLACE.server, s.cmd, s.args(s.path));
-    s.proc = await spawnReady(cmd, argv, { env: s.env, label: s.label });
-    running.push(s.proc);
-  }
-
-  // samples[serverId][`${conns}x${size}`] = [{mps, p50_us, p99_us}, …]
-  const samples = Object.fromEntries(servers.map((s) => [s.id, {}]));
-  const points = CONNS.flatMap((c) => SIZES.map((size) => ({ conns: c, size })));
-  const errors = [];
-  for (let rep = 0; rep < REPS; rep++) {
-    for (const pt of points) {
-      const order = servers.map((_, i) => servers[(i + rep) % servers.length]);
-      for (const s of order) {
-        const key = `${pt.conns}x${pt.size}`;
-        let r;
-        try {
-          const [cmd, argv] = withPrefix(PLACE.loadgen, loadgen, [s.path, String(pt.conns), String(pt.size), String(WARMUP_MS), String(MEASURE_MS)]);
-          const out = await runProgram(cmd, argv, { timeoutMs: 60000 });
-          r = JSON.parse(out.trim().split('\n').pop());
-        } catch (err) {
-          errors.push(`${s.label} ${key}: ${String(err.message).split('\n')[0]}`);
-          r = { mps: null, p50_us: null, p99_us: null, errors: -1 };
+// samples[place][serverId@kind][pointKey] = [{mps, p50_us, p99_us, p999_us, server_cpu_us}, …]
+const samples = {};
+const errors = [];
+for (const place of PLACES) {
+  const tmp = tempDir('netpoll-echo-');
+  const running = [];
+  const servers = Object.entries(KINDS).flatMap(([kind, list]) => list.map((s) => ({ ...s, kind, sid: `${s.id}@${kind}` })));
+  samples[place.mode] = Object.fromEntries(servers.map((s) => [s.sid, {}]));
+  try {
+    for (const s of servers) {
+      s.path = path.join(tmp, `${s.id}-${s.kind}.sock`);
+      const [cmd, argv] = withPrefix(place.server, s.cmd, s.args(s.path));
+      s.proc = await spawnReady(cmd, argv, { env: s.env, label: s.label });
+      running.push(s.proc);
+    }
+    for (let rep = 0; rep < REPS; rep++) {
+      for (const pt of POINTS) {
+        const list = servers.filter((s) => s.kind === pt.kind);
+        const order = list.map((_, i) => list[(i + rep) % list.length]);
+        for (const s of order) {
+          let r;
+          try {
+            const lg = [s.path, String(pt.conns), String(pt.size), String(WARMUP_MS), String(MEASURE_MS), pt.kind, String(s.proc.pid)];
+            const [cmd, argv] = withPrefix(place.loadgen, loadgen, lg);
+            const out = await runProgram(cmd, argv, { timeoutMs: 60000 });
+            r = JSON.parse(out.trim().split('\n').pop());
+            if (r.server_cpu_us < 0) r.server_cpu_us = null;
+          } catch (err) {
+            errors.push(`${place.mode} ${s.label} ${keyOf(pt)}: ${String(err.message).split('\n')[0]}`);
+            r = { mps: null, p50_us: null, p99_us: null, p999_us: null, server_cpu_us: null, errors: -1 };
+          }
+          if (r.errors > 0) errors.push(`${place.mode} ${s.label} ${keyOf(pt)} rep ${rep + 1}: ${r.errors} connection errors`);
+          (samples[place.mode][s.sid][keyOf(pt)] ??= []).push(r);
+          if (s.proc.exitCode !== null) throw new Error(`${s.label} died: ${s.proc.stderrText?.()}`);
         }
-        if (r.errors > 0) errors.push(`${s.label} ${key} rep ${rep + 1}: ${r.errors} connection errors`);
-        (samples[s.id][key] ??= []).push(r);
-        if (s.proc.exitCode !== null) throw new Error(`${s.label} died: ${s.proc.stderrText?.()}`);
+        log(`echo ${place.mode} rep ${rep + 1}/${REPS} ${pt.kind} ${pt.conns} × ${pt.size} B: ` +
+          list.map((s) => { const r = samples[place.mode][s.sid][keyOf(pt)].at(-1); return `${s.id} ${fmtNum(r.mps)}/s ${fmtSig(r.server_cpu_us)}µs p99 ${fmtSig(r.p99_us)}`; }).join(', '));
       }
-      log(`echo rep ${rep + 1}/${REPS} ${pt.conns} conns × ${pt.size} B: ` +
-        servers.map((s) => `${s.id} ${fmtNum(samples[s.id][`${pt.conns}x${pt.size}`].at(-1).mps)}`).join(', '));
     }
+  } finally {
+    for (const p of running) await stopProcess(p);
+    removeDir(tmp);
   }
-
-  const med = (id, key, field) => (samples[id] ? median((samples[id][key] ?? []).map((r) => r[field])) : null);
-  const has = (id) => servers.some((s) => s.id === id);
-  const tables = [];
-  for (const size of SIZES) {
-    const cols = ['conns', ...servers.map((s) => s.label), 'uv / C', 'thread / C', 'uv / node:net', ...(has('go') ? ['uv / Go'] : []), 'thread / node:net'];
-    const rows = CONNS.map((c) => {
-      const key = `${c}x${size}`;
-      const m = Object.fromEntries(servers.map((s) => [s.id, med(s.id, key, 'mps')]));
-      return [
-        fmtNum(c), ...servers.map((s) => fmtNum(m[s.id])),
-        fmtRatio(ratio(m.uv, m.c)), fmtRatio(ratio(m.thread, m.c)), fmtRatio(ratio(m.uv, m.node)),
-        ...(has('go') ? [fmtRatio(ratio(m.uv, m.go))] : []), fmtRatio(ratio(m.thread, m.node)),
-      ];
-    });
-    tables.push({ title: `Messages/s, ${size} B ping-pong (median of ${REPS})`, columns: cols, rows });
-    const lcols = ['conns', ...servers.flatMap((s) => [`${s.label} p50`, `p99`])];
-    const lrows = CONNS.map((c) => {
-      const key = `${c}x${size}`;
-      return [fmtNum(c), ...servers.flatMap((s) => [fmtSig(med(s.id, key, 'p50_us')), fmtSig(med(s.id, key, 'p99_us'))])];
-    });
-    tables.push({ title: `Round-trip latency in µs, ${size} B (median over repetitions of each run's p50 / p99)`, columns: lcols, rows: lrows });
-  }
-
-  // Targets at 100 connections, 64 B and 1 KiB.
-  const targets = [];
-  for (const size of SIZES) {
-    const key = `100x${size}`;
-    for (const drive of ['uv', 'thread']) {
-      const v = med(drive, key, 'mps');
-      const c = med('c', key, 'mps');
-      const r = ratio(v, c);
-      targets.push({ target: `echo ${drive}, 100 conns × ${size} B: ≥ 0.85× C epoll msgs/s`, value: `${fmtRatio(r)} (${fmtNum(v)} vs ${fmtNum(c)})`, met: r === null ? null : r >= 0.85 });
-      const others = ['node', 'go'].filter(has);
-      const ahead = others.every((o) => v !== null && v > med(o, key, 'mps'));
-      targets.push({
-        target: `echo ${drive}, 100 conns × ${size} B: ahead of ${others.map((o) => (o === 'go' ? 'Go net' : 'node:net')).join(' and ')}`,
-        value: `${fmtNum(v)} vs ` + others.map((o) => `${o === 'go' ? 'Go' : 'node:net'} ${fmtNum(med(o, key, 'mps'))}`).join(', ') + (has('go') ? '' : ' (Go not installed: not compared)'),
-        met: v === null ? null : ahead,
-      });
-    }
-  }
-
-  const notes = [
-    `One C load generator (bench/echo/loadgen.c, single thread, epoll) drives every server: each connection sends a message, waits for the whole echo, records the round trip and sends the next. Warm-up ${WARMUP_MS} ms, then ${MEASURE_MS} ms measured per run; ${REPS} repetitions interleaved across servers.`,
-    `Placement: ${PLACE.note}.${PLACE.mode === 'same' ? ' Sharing one CPU, the two sides take turns: msgs/s ≈ 1 / (generator CPU + server CPU per message).' : ''} In 'thread' mode the libuv threadpool thread running epoll_wait is confined with the server too (as Go's GOMAXPROCS=1 and Node's own threads are).`,
-    'Because the load generator\'s own work per message is part of every round trip (a single-threaded generator, and with --pin same one shared core), the ratios against C understate the servers\' own difference: see the profile benchmark for CPU per message of each server alone.',
-    "Servers: C — bench/echo/server-epoll.c (edge-triggered, read until EAGAIN, write back); Go — bench/echo/server.go (goroutine per connection, GOMAXPROCS=1); node:net — bench/echo/server-node.mjs ('data' → write); netpoll — bench/echo/server-netpoll.mjs (PollFD accept loop, per-connection `await read` → `await write`).",
-    ...(goNote ? [goNote] : []),
-    ...errors.slice(0, 20).map((e) => `error: ${e}`),
-  ];
-
-  writeResult(args.out, {
-    name: 'echo',
-    title: 'Echo server: messages/s and latency',
-    description: 'Unix stream sockets, ping-pong of fixed-size messages, every server in its own process.',
-    params: { connections: CONNS, sizes: SIZES.map((s) => `${s} B`), repetitions: REPS, 'warm-up ms': WARMUP_MS, 'measured ms': MEASURE_MS, 'CPU placement (--pin)': PLACE.mode },
-    tables,
-    targets,
-    notes,
-    data: { samples, servers: servers.map((s) => ({ id: s.id, label: s.label })), seconds: (Date.now() - started) / 1000 },
-  }, { quick });
-} finally {
-  for (const p of running) await stopProcess(p);
-  removeDir(tmp);
 }
+
+const med = (place, sid, key, field) => median((samples[place]?.[sid]?.[key] ?? []).map((r) => r[field]));
+const spread = (place, sid, key, field) => {
+  const v = (samples[place]?.[sid]?.[key] ?? []).map((r) => r[field]).filter((x) => x !== null && x !== undefined);
+  return v.length ? [Math.min(...v), Math.max(...v)] : null;
+};
+const tables = [];
+for (const place of PLACES) {
+  for (const pt of POINTS.filter((p, i, a) => a.findIndex((q) => q.kind === p.kind && q.size === p.size) === i)) {
+    const rows = [];
+    for (const conns of pt.kind === 'stream' ? CONNS : SP_CONNS) {
+      const key = keyOf({ ...pt, conns });
+      for (const s of KINDS[pt.kind]) {
+        const sid = `${s.id}@${pt.kind}`;
+        const g = (f) => med(place.mode, sid, key, f);
+        const go = (f) => med(place.mode, `go@${pt.kind}`, key, f);
+        const cr = spread(place.mode, sid, key, 'server_cpu_us');
+        rows.push([
+          fmtNum(conns), s.label, fmtNum(g('mps')), fmtSig(g('server_cpu_us')), cr ? `${fmtSig(cr[0])}–${fmtSig(cr[1])}` : '—',
+          fmtSig(g('p50_us')), fmtSig(g('p99_us')), fmtSig(g('p999_us')),
+          fmtRatio(ratio(g('mps'), go('mps'))), fmtRatio(ratio(g('server_cpu_us'), go('server_cpu_us'))), fmtRatio(ratio(g('p99_us'), go('p99_us'))),
+        ]);
+      }
+    }
+    tables.push({
+      title: `${pt.kind === 'stream' ? 'Unix stream' : 'SOCK_SEQPACKET'}, ${pt.size} B ping-pong, placement \`${place.mode}\` (medians of ${REPS})`,
+      columns: ['conns', 'server', 'msgs/s', 'server CPU µs/msg', 'CPU range', 'p50 µs', 'p99 µs', 'p99.9 µs', 'msgs/s ÷ Go', 'CPU ÷ Go', 'p99 ÷ Go'],
+      rows,
+      notes: [`Placement: ${place.note}.`],
+    });
+  }
+}
+
+const targets = [];
+const hasGo = !!goServer;
+const le = (a, b) => (a === null || b === null ? null : a <= b);
+for (const place of PLACES) {
+  const p = place.mode;
+  for (const kind of ['stream', 'seqpacket']) {
+    const key = `${kind}/100x64`;
+    if (!POINTS.some((pt) => keyOf(pt) === key)) continue;
+    const uvCpu = med(p, `uv@${kind}`, key, 'server_cpu_us');
+    const goCpu = med(p, `go@${kind}`, key, 'server_cpu_us');
+    const uvMps = med(p, `uv@${kind}`, key, 'mps');
+    const goMps = med(p, `go@${kind}`, key, 'mps');
+    if (hasGo) {
+      targets.push({ target: `${p}: ${kind} 100 conns × 64 B, uv server CPU/msg ≤ 1.0× Go`, value: `${fmtRatio(ratio(uvCpu, goCpu))} (${fmtSig(uvCpu)} vs ${fmtSig(goCpu)} µs)`, met: le(uvCpu, goCpu) });
+      targets.push({ target: `${p}: ${kind} 100 conns × 64 B, uv msgs/s ≥ Go`, value: `${fmtRatio(ratio(uvMps, goMps))} (${fmtNum(uvMps)} vs ${fmtNum(goMps)})`, met: uvMps === null || goMps === null ? null : uvMps >= goMps });
+    }
+    if (kind === 'seqpacket' && havePeer) {
+      const n = med(p, `nus@${kind}`, key, 'mps');
+      targets.push({ target: `${p}: seqpacket 100 conns × 64 B, uv msgs/s ahead of node-unix-socket`, value: `${fmtRatio(ratio(uvMps, n))} (${fmtNum(uvMps)} vs ${fmtNum(n)})`, met: uvMps === null || n === null ? null : uvMps > n });
+    }
+  }
+  const k1000 = 'stream/1000x64';
+  if (hasGo && POINTS.some((pt) => keyOf(pt) === k1000)) {
+    for (const f of ['p99_us', 'p999_us']) {
+      const u = med(p, 'uv@stream', k1000, f);
+      const g = med(p, 'go@stream', k1000, f);
+      targets.push({ target: `${p}: stream 1,000 conns × 64 B, uv ${f === 'p99_us' ? 'p99' : 'p99.9'} ≤ Go`, value: `${fmtRatio(ratio(u, g))} (${fmtSig(u)} vs ${fmtSig(g)} µs)`, met: le(u, g) });
+    }
+  }
+  for (const conns of CONNS.filter((c) => c >= 16)) {
+    const key = `stream/${conns}x64`;
+    const t = med(p, 'thread@stream', key, 'mps');
+    const u = med(p, 'uv@stream', key, 'mps');
+    const r = ratio(t, u);
+    targets.push({ target: `${p}: stream ${fmtNum(conns)} conns × 64 B, thread msgs/s ≥ 0.9× uv`, value: `${fmtRatio(r)} (${fmtNum(t)} vs ${fmtNum(u)})`, met: r === null ? null : r >= 0.9 });
+  }
+}
+
+notes.unshift(
+  `One C load generator (bench/echo/loadgen.c, single thread, epoll) drives every server: each connection sends a message, waits for the whole echo, records the round trip and sends the next. Warm-up ${WARMUP_MS} ms, then ${MEASURE_MS} ms measured per run; ${REPS} repetitions interleaved across servers; each figure is the median over repetitions of that run's value; "CPU range" is the lowest and highest repetition.`,
+  'Server CPU µs/msg: utime+stime of the server process (every thread: V8 helpers, libuv pool, Go runtime) during the measured window ÷ messages in it, from /proc/PID/stat (10 ms ticks). The only figure that does not depend on how the CPU is shared with the load generator.',
+  "Placements: `same` pins server and load generator to one CPU (taskset; they take turns, so msgs/s ≈ 1 / (generator + server CPU per message)); `none` leaves them to the scheduler (cross-CPU wake-ups; on a 2-CPU VM shared with other work this swings most). In 'thread' mode the libuv pool thread running epoll_wait is confined with the server too.",
+  "Servers: C — bench/echo/server-epoll.c (edge-triggered, read until EAGAIN, write back); Go — bench/echo/server.go (goroutine per connection, GOMAXPROCS=1, `unix` / `unixpacket`); node:net — bench/echo/server-node.mjs; node-unix-socket — bench/echo/server-node-seqpacket.mjs (SeqpacketServer, 'data' → write); netpoll — bench/echo/server-netpoll.mjs (PollFD accept loop, per-connection `await read` → `await write`).",
+  `Machine load: other processes share this machine; compare ratios within one run. ${BASELINE ? `Baseline servers load ${BASELINE}/build/host.` : ''}`,
+);
+notes.push(...errors.slice(0, 20).map((e) => `error: ${e}`));
+
+writeResult(args.out, {
+  name: 'echo',
+  title: 'Echo server: messages/s, server CPU per message, latency',
+  description: 'Unix stream and SOCK_SEQPACKET sockets, ping-pong of fixed-size messages, every server in its own process, two CPU placements.',
+  params: {
+    'stream connections': CONNS, sizes: SIZES.map((s) => `${s} B`), 'SOCK_SEQPACKET connections (64 B)': SP_CONNS, repetitions: REPS,
+    'warm-up ms': WARMUP_MS, 'measured ms': MEASURE_MS, placements: PLACES.map((p) => p.mode), ...(BASELINE ? { baseline: BASELINE } : {}),
+  },
+  tables,
+  targets,
+  notes,
+  data: { samples, servers: Object.fromEntries(Object.entries(KINDS).map(([k, l]) => [k, l.map((s) => ({ id: s.id, label: s.label }))])), seconds: (Date.now() - started) / 1000 },
+}, { quick });

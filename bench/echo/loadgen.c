@@ -3,11 +3,16 @@
 // thread on epoll (level-triggered). After a warm-up it counts the messages
 // completed inside the measurement window and their round-trip latency.
 //
-//   loadgen PATH CONNS SIZE WARMUP_MS DURATION_MS
+//   loadgen PATH CONNS SIZE WARMUP_MS DURATION_MS [stream|seqpacket [SERVER_PID]]
 //
 // Prints one JSON line:
-//   {"conns":..,"size":..,"msgs":..,"secs":..,"mps":..,"p50_us":..,"p99_us":..,"p999_us":..,"errors":..,"loadgen_cpu":..}
+//   {"conns":..,"size":..,"msgs":..,"secs":..,"mps":..,"p50_us":..,"p99_us":..,"p999_us":..,"errors":..,"loadgen_cpu":..,
+//    "server_cpu_us":..}
 // loadgen_cpu: the generator's own CPU time / wall time (cores it kept busy).
+// server_cpu_us: with SERVER_PID, the server process's utime+stime (all its
+// threads, /proc/PID/stat) between the start and the end of the measured
+// window, divided by the messages completed in it: CPU µs per message. -1
+// without a pid.
 //
 // Connections are made with a blocking connect (which waits for room in the
 // listener's backlog instead of failing with EAGAIN), then switched to
@@ -52,6 +57,23 @@ static double pct(uint32_t *v, size_t n, double p) {
   return v[rank - 1] / 1000.0;
 }
 
+/* utime+stime of a whole process in clock ticks, -1 if unreadable. */
+static long long proc_cpu_ticks(int pid) {
+  char p[64], buf[2048];
+  snprintf(p, sizeof p, "/proc/%d/stat", pid);
+  FILE *f = fopen(p, "r");
+  if (!f) return -1;
+  size_t n = fread(buf, 1, sizeof buf - 1, f);
+  fclose(f);
+  buf[n] = 0;
+  char *s = strrchr(buf, ')'); /* comm may hold spaces: fields restart after the last ')' */
+  if (!s) return -1;
+  unsigned long long ut = 0, st = 0;
+  /* fields 3.. : state ppid pgrp session tty tpgid flags minflt cminflt majflt cmajflt utime stime */
+  if (sscanf(s + 2, "%*c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u %llu %llu", &ut, &st) != 2) return -1;
+  return (long long)(ut + st);
+}
+
 static char *msg;
 static char rbuf[65536];
 
@@ -69,8 +91,8 @@ static int send_msg(conn_t *c, size_t size) {
 }
 
 int main(int argc, char **argv) {
-  if (argc != 6) {
-    fprintf(stderr, "usage: %s PATH CONNS SIZE WARMUP_MS DURATION_MS\n", argv[0]);
+  if (argc < 6 || argc > 8) {
+    fprintf(stderr, "usage: %s PATH CONNS SIZE WARMUP_MS DURATION_MS [stream|seqpacket [SERVER_PID]]\n", argv[0]);
     return 2;
   }
   const char *path = argv[1];
@@ -78,6 +100,13 @@ int main(int argc, char **argv) {
   size_t size = (size_t)atol(argv[3]);
   uint64_t warmup = (uint64_t)atol(argv[4]) * 1000000ull;
   uint64_t duration = (uint64_t)atol(argv[5]) * 1000000ull;
+  int socktype = SOCK_STREAM;
+  if (argc >= 7) {
+    if (strcmp(argv[6], "seqpacket") == 0) socktype = SOCK_SEQPACKET;
+    else if (strcmp(argv[6], "stream") != 0) { fprintf(stderr, "bad socket type\n"); return 2; }
+  }
+  int server_pid = argc >= 8 ? atoi(argv[7]) : 0;
+  long long cpu0 = -1, cpu1 = -1;
   if (nconns < 1 || size < 1 || size > sizeof rbuf) { fprintf(stderr, "bad arguments\n"); return 2; }
 
   struct rlimit rl;
@@ -94,7 +123,7 @@ int main(int argc, char **argv) {
   int ep = epoll_create1(EPOLL_CLOEXEC);
   conn_t *conns = calloc((size_t)nconns, sizeof *conns);
   for (int i = 0; i < nconns; i++) {
-    int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    int fd = socket(AF_UNIX, socktype | SOCK_CLOEXEC, 0);
     if (fd < 0) { perror("socket"); return 1; }
     int tries = 0;
     while (connect(fd, (struct sockaddr *)&addr, sizeof addr) < 0) {
@@ -123,6 +152,7 @@ int main(int argc, char **argv) {
   struct epoll_event evs[256];
   for (;;) {
     uint64_t now = now_ns();
+    if (server_pid > 0 && cpu0 < 0 && now >= t0) cpu0 = proc_cpu_ticks(server_pid);
     if (now >= t1) break;
     int timeout = (int)((t1 - now) / 1000000ull) + 1;
     int n = epoll_wait(ep, evs, 256, timeout);
@@ -149,15 +179,18 @@ int main(int argc, char **argv) {
       if (send_msg(c, size) < 0) { errors++; epoll_ctl(ep, EPOLL_CTL_DEL, c->fd, NULL); }
     }
   }
+  if (server_pid > 0) cpu1 = proc_cpu_ticks(server_pid);
+  double server_us = -1;
+  if (cpu0 >= 0 && cpu1 >= 0 && msgs > 0) server_us = (double)(cpu1 - cpu0) / (double)sysconf(_SC_CLK_TCK) * 1e6 / (double)msgs;
   double secs = (double)duration / 1e9;
   struct rusage ru;
   getrusage(RUSAGE_SELF, &ru); // the load generator's own CPU over the whole run (warm-up included)
   double wall = (double)(now_ns() - start) / 1e9;
   double cpu = (double)ru.ru_utime.tv_sec + ru.ru_utime.tv_usec / 1e6 + (double)ru.ru_stime.tv_sec + ru.ru_stime.tv_usec / 1e6;
   qsort(lat, nlat, sizeof *lat, cmp_u32);
-  printf("{\"conns\":%d,\"size\":%zu,\"msgs\":%llu,\"secs\":%.3f,\"mps\":%.1f,\"p50_us\":%.2f,\"p99_us\":%.2f,\"p999_us\":%.2f,\"errors\":%llu,\"loadgen_cpu\":%.3f}\n",
+  printf("{\"conns\":%d,\"size\":%zu,\"msgs\":%llu,\"secs\":%.3f,\"mps\":%.1f,\"p50_us\":%.2f,\"p99_us\":%.2f,\"p999_us\":%.2f,\"errors\":%llu,\"loadgen_cpu\":%.3f,\"server_cpu_us\":%.3f}\n",
          nconns, size, (unsigned long long)msgs, secs, (double)msgs / secs, pct(lat, nlat, 50), pct(lat, nlat, 99),
-         pct(lat, nlat, 99.9), (unsigned long long)errors, wall > 0 ? cpu / wall : 0);
+         pct(lat, nlat, 99.9), (unsigned long long)errors, wall > 0 ? cpu / wall : 0, server_us);
   fflush(stdout);
   for (int i = 0; i < nconns; i++) close(conns[i].fd);
   return 0;

@@ -2,7 +2,7 @@
 // socket. Edge-triggered, reads until EAGAIN and writes each chunk straight
 // back — the least a poller-based server can do per message.
 //
-//   server-epoll PATH        prints "ready" once listening; SIGTERM ends it
+//   server-epoll PATH [stream|seqpacket]   prints "ready" once listening; SIGTERM ends it
 #define _GNU_SOURCE
 #include <errno.h>
 #include <poll.h>
@@ -35,7 +35,8 @@ static int write_all(int fd, const char *p, size_t n) {
 }
 
 int main(int argc, char **argv) {
-  if (argc != 2) { fprintf(stderr, "usage: %s PATH\n", argv[0]); return 2; }
+  if (argc < 2 || argc > 3) { fprintf(stderr, "usage: %s PATH [stream|seqpacket]\n", argv[0]); return 2; }
+  int socktype = argc == 3 && strcmp(argv[2], "seqpacket") == 0 ? SOCK_SEQPACKET : SOCK_STREAM;
   signal(SIGPIPE, SIG_IGN);
   struct rlimit rl;
   if (getrlimit(RLIMIT_NOFILE, &rl) == 0) { rl.rlim_cur = rl.rlim_max; setrlimit(RLIMIT_NOFILE, &rl); }
@@ -45,7 +46,7 @@ int main(int argc, char **argv) {
   addr.sun_family = AF_UNIX;
   strncpy(addr.sun_path, argv[1], sizeof addr.sun_path - 1);
   unlink(argv[1]);
-  int lfd = socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+  int lfd = socket(AF_UNIX, socktype | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
   if (lfd < 0 || bind(lfd, (struct sockaddr *)&addr, sizeof addr) < 0 || listen(lfd, 4096) < 0) { perror("listen"); return 1; }
 
   int ep = epoll_create1(EPOLL_CLOEXEC);

@@ -1,7 +1,8 @@
 // The echo server under test: netpoll-wasm's PollFD over a unix stream socket.
 // An accept loop, and per connection a read → write loop (Go's net.Conn style).
 //
-//   node bench/echo/server-netpoll.mjs --drive uv|thread --path PATH [--api pollfd|polldesc]
+//   node bench/echo/server-netpoll.mjs --drive uv|thread --path PATH [--api pollfd|polldesc] [--type stream|seqpacket]
+//     [--lib DIR]   DIR/build/host instead of this checkout's build (a baseline build, for before/after in one run)
 //
 // --api polldesc (used by the profile benchmark, not by the echo tables): the
 // same loop written against PollDesc with the synchronous readFd / writeFd
@@ -11,24 +12,28 @@
 // Prints "ready" once listening. SIGTERM / SIGINT end it (so that
 // `node --cpu-prof` gets to write its profile).
 import { unlinkSync } from 'node:fs';
-import { Poller, PollFD } from '../../build/host/index.js';
-import { unixListen, setNoFileLimit, getNoFileLimit, readFd, writeFd, closeFd, WOULD_BLOCK } from '../../build/host/sys/index.js';
-import { parseArgs } from '../lib/common.mjs';
+import path from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { parseArgs, ROOT } from '../lib/common.mjs';
 
 const args = parseArgs();
+const lib = path.resolve(typeof args.lib === 'string' ? args.lib : ROOT, 'build', 'host');
+const { Poller, PollFD } = await import(pathToFileURL(path.join(lib, 'index.js')).href);
+const { unixListen, setNoFileLimit, getNoFileLimit, readFd, writeFd, closeFd, WOULD_BLOCK } = await import(pathToFileURL(path.join(lib, 'sys', 'index.js')).href);
 const drive = args.drive ?? 'uv';
 const api = args.api ?? 'pollfd';
-const path = args.path;
-if (!path) throw new Error('--path is required');
+const sockPath = args.path;
+const sockType = args.type ?? 'stream';
+if (!sockPath) throw new Error('--path is required');
 
 const { hard } = getNoFileLimit();
 setNoFileLimit(hard);
 try {
-  unlinkSync(path);
+  unlinkSync(sockPath);
 } catch {}
 
 const poller = await Poller.create({ drive });
-const listener = await PollFD.open(unixListen(path, 'stream', 4096), { poller });
+const listener = await PollFD.open(unixListen(sockPath, sockType, 4096), { poller });
 
 async function serve(fd) {
   const conn = await PollFD.open(fd, { poller });

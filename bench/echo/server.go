@@ -2,7 +2,7 @@
 // connection, blocking-style Read/Write over Go's own netpoller). Run with
 // GOMAXPROCS=1 so it uses one core, as the Node servers do.
 //
-//   server PATH        prints "ready" once listening
+//   server PATH [unix|unixpacket]   prints "ready" once listening
 package main
 
 import (
@@ -27,8 +27,8 @@ func serve(c net.Conn) {
 }
 
 func main() {
-	if len(os.Args) != 2 {
-		fmt.Fprintln(os.Stderr, "usage: server PATH")
+	if len(os.Args) < 2 || len(os.Args) > 3 {
+		fmt.Fprintln(os.Stderr, "usage: server PATH [unix|unixpacket]")
 		os.Exit(2)
 	}
 	var rl syscall.Rlimit
@@ -38,7 +38,11 @@ func main() {
 	}
 	path := os.Args[1]
 	os.Remove(path)
-	l, err := net.Listen("unix", path)
+	network := "unix"
+	if len(os.Args) == 3 {
+		network = os.Args[2]
+	}
+	l, err := net.Listen(network, path)
 	if err != nil {
 		fmt.Fprintln(os.Stderr, err)
 		os.Exit(1)

@@ -19,11 +19,15 @@
 // takes effect at the next return, which the break forces. Inside a worker
 // each wait is cut short (worker-safe.ts) so that terminate() can finish.
 
-import { epollWaitAsync, EPOLL_EVENT_SIZE, EPOLLIN } from '../sys/epoll.js';
+import { epollWaitAsync, epollWaitInto, EPOLL_EVENT_SIZE, EPOLLIN } from '../sys/epoll.js';
 import { eventFd, eventFdWrite, eventFdRead } from '../sys/event.js';
 import { type Drive, type Pump, HOST_BREAK, afterBatch, waitMs } from './drive.js';
 import { EpollDrive } from './epoll-drive.js';
 import { boundedWait } from './worker-safe.js';
+import * as fairness from '../fairness.js';
+
+/** After the microtasks and the event loop's poll phase: where the busy loop takes its next non-blocking batch. */
+const nextLoopTurn = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
 
 export class ThreadDrive extends EpollDrive implements Drive {
   readonly kind = 'thread' as const;
@@ -89,16 +93,34 @@ export class ThreadDrive extends EpollDrive implements Drive {
         this.waitingUntil = delay < 0n ? -1n : now + delay;
         const n = await epollWaitAsync(this.epfd, this.buf, this.maxEvents, boundedWait(waitMs(delay)));
         if (this.closed) break;
+        fairness.refill(); // a batch arrived: a new slice for operations that never park
         this.pumpTo.writeEvents(this.buf.subarray(0, n * EPOLL_EVENT_SIZE));
-        const hostBits = afterBatch(this, this.pumpTo.pump(n, EPOLL_EVENT_SIZE, this.now()));
-        if (hostBits & (1 << HOST_BREAK)) {
-          eventFdRead(this.hostFd);
-          this.wakeSent = false;
+        this.drainBreak(afterBatch(this, this.pumpTo.pump(n, EPOLL_EVENT_SIZE, this.now())));
+        // Busy: while batches keep coming, poll without blocking on this thread after each
+        // event-loop turn (Go's scheduler polls the netpoller non-blockingly while it has
+        // work, and blocks in it only when idle): no threadpool round trip per batch. The
+        // wait is synchronous, so it may write straight into core memory.
+        let more = n > 0;
+        while (more && this.wantPoll && !this.closed) {
+          await nextLoopTurn();
+          if (this.closed || !this.wantPoll) break;
+          const m = epollWaitInto(this.epfd, this.pumpTo.eventsView(this.maxEvents, EPOLL_EVENT_SIZE), this.maxEvents, 0);
+          fairness.refill();
+          this.drainBreak(afterBatch(this, this.pumpTo.pump(m, EPOLL_EVENT_SIZE, this.now())));
+          more = m > 0;
         }
       }
     } finally {
       this.polling = false;
       if (this.closed) this.releaseFds();
+    }
+  }
+
+  /** A host-fd event in the batch: the break eventfd was written; drain it (only the poll loop clears the flag). */
+  private drainBreak(hostBits: number): void {
+    if (hostBits & (1 << HOST_BREAK)) {
+      eventFdRead(this.hostFd);
+      this.wakeSent = false;
     }
   }
 

@@ -15,6 +15,7 @@ import { timerFd, timerFdSetAbsolute } from '../sys/event.js';
 import { type Drive, type Pump, HOST_TIMERFD, afterBatch } from './drive.js';
 import { EpollDrive } from './epoll-drive.js';
 import { type ReadyWatch, watchReadable } from './worker-safe.js';
+import * as fairness from '../fairness.js';
 
 export class UvDrive extends EpollDrive implements Drive {
   readonly kind = 'uv' as const;
@@ -28,11 +29,18 @@ export class UvDrive extends EpollDrive implements Drive {
     super(timerFd, (EPOLLIN | EPOLLET) >>> 0, HOST_TIMERFD);
     this.watch = watchReadable(this.epfd, () => this.drain());
     this.referenced = false;
+    fairness.join(this);
+  }
+
+  /** fairness.ts: a slice ran out in the hot path; take the batch now instead of when the event loop gets here. */
+  pollNow(): void {
+    this.drain();
   }
 
   /** Drain the epoll set: a full batch means there may be more. */
   private drain(): void {
     if (this.closed) return;
+    fairness.refill(); // epoll had its turn: operations that never park get a new slice
     for (;;) {
       const n = epollWaitInto(this.epfd, this.pumpTo.eventsView(this.maxEvents, EPOLL_EVENT_SIZE), this.maxEvents, 0);
       afterBatch(this, this.pumpTo.pump(n, EPOLL_EVENT_SIZE, this.now()));
@@ -57,6 +65,7 @@ export class UvDrive extends EpollDrive implements Drive {
   close(): void {
     if (this.closed) return;
     this.closed = true;
+    fairness.leave(this);
     this.untrack();
     this.watch.close(() => this.releaseFds());
   }
