@@ -13,16 +13,27 @@ export type TraceRecord =
   | { kind: 'hash'; n: number; at: number; memoryBytes: number; hash: string }
   | { kind: 'end'; n: number; at: number; count: number };
 
-export function readTraceHeader(bytes: Uint8Array): TraceHeader {
+/** Bytes checkTraceStart reads: magic, format version, header size. */
+export const TRACE_START_BYTES = 8;
+
+/** The first TRACE_START_BYTES of a trace: magic and format version, or TraceError. A reader can refuse a file from these alone. */
+export function checkTraceStart(bytes: Uint8Array): void {
   if (!(bytes instanceof Uint8Array)) throw new TraceError('a trace must be a Uint8Array');
   const r = new ByteReader(bytes);
-  if (bytes.length < 8) throw new TraceError(`not a netpoll trace: ${bytes.length} bytes is shorter than the header`);
+  if (bytes.length < TRACE_START_BYTES) throw new TraceError(`not a netpoll trace: ${bytes.length} bytes is shorter than the header`);
   const magic = r.u32('magic');
   if (magic !== TRACE_MAGIC) {
     throw new TraceError(`not a netpoll trace: magic 0x${magic.toString(16).padStart(8, '0')}, expected 0x${TRACE_MAGIC.toString(16)} ("NPTR")`);
   }
   const version = r.u16('format version');
   if (version !== TRACE_VERSION) throw new TraceError(`trace format version ${version} is not supported (this reader reads ${TRACE_VERSION})`);
+}
+
+export function readTraceHeader(bytes: Uint8Array): TraceHeader {
+  checkTraceStart(bytes);
+  const r = new ByteReader(bytes);
+  r.pos = 6;
+  const version = TRACE_VERSION;
   const headerSize = r.u16('header size');
   if (headerSize < TRACE_HEADER_SIZE) throw new TraceError(`trace header size ${headerSize} is below ${TRACE_HEADER_SIZE}`);
   if (headerSize > bytes.length) throw new TraceError(`the trace is truncated: its header needs ${headerSize} bytes, the file has ${bytes.length}`);
