@@ -11,6 +11,7 @@ import { Code, Misuse, Mode } from './core/abi.js';
 import { AbortError, ClosedError, MisuseError, errorForCode } from './errors.js';
 import { relativeNs, type Deadline } from './deadline.js';
 import { isSyscallError } from './sys/errors.js';
+import { checkOpOptions } from './validate.js';
 
 export type WaitModeName = 'r' | 'w';
 export type DeadlineModeName = 'r' | 'w' | 'rw';
@@ -49,6 +50,8 @@ function deadlineMode(mode: unknown): 1 | 2 | 3 {
 
 export class PollDesc {
   private closed = false;
+  /** unblock() happened: Go's fd is "closing", and SetDeadline answers ErrFileClosing. */
+  private unblocked = false;
 
   /** @internal */
   constructor(
@@ -70,6 +73,7 @@ export class PollDesc {
 
   /** Resolves when the fd is ready in `mode`; rejects with the deadline / close / EPOLLERR error. */
   async wait(mode: WaitModeName, opts: WaitOptions = {}): Promise<void> {
+    checkOpOptions(opts, 'wait');
     const m = waitMode(mode);
     const signal = opts.signal;
     if (signal?.aborted) throw new AbortError(signal.reason);
@@ -128,7 +132,7 @@ export class PollDesc {
   setDeadline(deadline: Deadline, mode: DeadlineModeName = 'rw'): void {
     const m = deadlineMode(mode);
     const d = relativeNs(deadline, this.host.epochNowMs());
-    if (this.closed) throw this.fail(Misuse.STALE_HANDLE);
+    if (this.closed || this.unblocked) throw new ClosedError(`use of closed poll descriptor (fd ${this.fd})`);
     const engine = this.host.engine();
     const n = engine.core.setDeadline(this.index, this.seq, m, d, this.host.now());
     if (n < 0) {
@@ -153,6 +157,7 @@ export class PollDesc {
     const n = engine.core.unblock(this.index, this.seq);
     if (n === Misuse.ALREADY_CLOSING) return false;
     if (n < 0) throw this.fail(n);
+    this.unblocked = true;
     engine.dispatch(n);
     this.host.settle();
     return true;

@@ -102,6 +102,7 @@ export class Poller {
   open(fd: number): PollDesc {
     this.assertOpen();
     if (!Number.isInteger(fd) || fd < 0 || fd > 0x7fffffff) throw new MisuseError('bad-argument', `not a file descriptor: ${fd}`);
+    if (this.drive.ownsFd?.(fd)) throw new MisuseError('bad-argument', `fd ${fd} is this poller's own epoll set or wake-up fd; it cannot watch itself`);
     const core = this.engine.core;
     const index = core.open(fd);
     if (index < 0) throw errorForCode(index, `open fd ${fd}`)!;
@@ -113,6 +114,7 @@ export class Poller {
       if (isSyscallError(err, 'EPERM')) throw new NotPollableError(`fd ${fd} is not pollable (epoll_ctl: EPERM; a regular file or directory?)`);
       if (isSyscallError(err, 'EEXIST')) throw new MisuseError('bad-argument', `fd ${fd} is already registered with this poller`);
       if (isSyscallError(err, 'EBADF')) throw new MisuseError('bad-argument', `fd ${fd} is not an open file descriptor (EBADF)`);
+      if (isSyscallError(err, 'ELOOP')) throw new MisuseError('bad-argument', `fd ${fd} is an epoll set that (through others) watches this poller: a loop (ELOOP)`);
       throw err;
     }
     const pd = new PollDesc(this.internals, fd, index, seq);

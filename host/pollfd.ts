@@ -15,6 +15,7 @@ import type { Deadline } from './deadline.js';
 import { AbortError, ClosedError, DeadlineExceededError, MisuseError } from './errors.js';
 import { readFd, writeFd, closeFd, setNonBlocking, WOULD_BLOCK } from './sys/fd.js';
 import { acceptFd } from './sys/socket.js';
+import { checkOpOptions } from './validate.js';
 
 export interface PollFDOptions {
   /** The poller to register with; by default a shared one, created on first use. */
@@ -148,6 +149,11 @@ export class PollFD {
 
   /** Read into buf: the byte count, 0 at EOF (and at once for an empty buf). */
   read(buf: Uint8Array, opts: IoOptions = {}): Promise<number> {
+    try {
+      checkOpOptions(opts, 'read');
+    } catch (err) {
+      return Promise.reject(err);
+    }
     const bad = notBuffer(buf, 'read');
     if (bad) return bad;
     if (buf.byteLength === 0 && !this.closing) return Promise.resolve(0); // Go issue 15735: never wait for nothing
@@ -175,6 +181,11 @@ export class PollFD {
    * `bytesWritten` (Go returns the count together with the error).
    */
   write(buf: Uint8Array, opts: IoOptions = {}): Promise<number> {
+    try {
+      checkOpOptions(opts, 'write');
+    } catch (err) {
+      return Promise.reject(err);
+    }
     const bad = notBuffer(buf, 'write');
     if (bad) return bad;
     return this.writeLoop(buf, opts);
@@ -205,6 +216,7 @@ export class PollFD {
 
   /** Accept a connection on a listening socket: the new fd (non-blocking, close-on-exec). */
   async accept(opts: IoOptions = {}): Promise<number> {
+    checkOpOptions(opts, 'accept');
     const lock = this.readLock;
     const queued = this.enter(lock, opts.signal);
     if (queued) await queued;
