@@ -196,7 +196,9 @@ export class Poller {
     if (this.closed) return;
     const e = this.engine;
     this.drive.deadline(e.nextWhen);
-    this.drive.activity(e.waiters > 0 || e.timers > 0, this.referenced);
+    // A deadline alone wakes nobody: it is served (the timer fires and its expiry is recorded for later
+    // operations) but never holds the process; only a waiter on a ref'd poller does, like a pending read on a socket.
+    this.drive.activity(e.waiters > 0 || e.timers > 0, this.referenced && e.waiters > 0);
     if (e.inconsistent !== this.inconsistentSeen) {
       this.inconsistentSeen = e.inconsistent;
       const path = writePostMortem(e.snapshot(), 'inconsistent-deadline');

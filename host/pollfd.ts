@@ -81,6 +81,15 @@ class OpLock {
   }
 }
 
+/** Clear the O_NONBLOCK this PollFD set. A failure (EBADF: the caller closed the fd under us) is close(2)'s to report. */
+function restoreBlocking(fd: number): void {
+  try {
+    setNonBlocking(fd, false);
+  } catch {
+    // closeFd below reports what is wrong with the fd
+  }
+}
+
 function notBuffer(buf: unknown, what: string): Promise<never> | null {
   return buf instanceof Uint8Array ? null : Promise.reject(new TypeError(`${what}: the buffer must be a Uint8Array (or Buffer)`));
 }
@@ -93,19 +102,25 @@ export class PollFD {
   private closed: Promise<void> | null = null;
   private finish: (() => void) | null = null;
 
-  private constructor(readonly fd: number, private readonly pd: PollDesc) {}
+  /**
+   * O_NONBLOCK is a property of the open file description, which a dup'd or
+   * inherited fd (stdin!) shares with other processes: open() set it, so
+   * close() clears it again, before close(2), while the fd still names it.
+   */
+  private constructor(readonly fd: number, private readonly pd: PollDesc, private readonly setNonBlock: boolean) {}
 
   /** Take ownership of fd: register it, set O_NONBLOCK. NotPollableError for regular files (the fd is left as it was). */
   static async open(fd: number, opts: PollFDOptions = {}): Promise<PollFD> {
     const poller = opts.poller ?? (await defaultPoller());
     const pd = poller.open(fd);
+    let changed: boolean;
     try {
-      setNonBlocking(fd);
+      changed = setNonBlocking(fd);
     } catch (err) {
       pd.close();
       throw err;
     }
-    return new PollFD(fd, pd);
+    return new PollFD(fd, pd, changed);
   }
 
   /** The underlying poll descriptor (for its deadlines and waits). */
@@ -257,6 +272,7 @@ export class PollFD {
         this.finish = null;
         try {
           this.pd.close();
+          if (this.setNonBlock) restoreBlocking(this.fd);
           closeFd(this.fd);
           resolve();
         } catch (err) {

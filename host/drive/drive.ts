@@ -29,7 +29,11 @@ export interface Drive {
   del(fd: number): void;
   /** The core's earliest deadline changed to `when` (absolute ns; 0n = none). */
   deadline(when: bigint): void;
-  /** Whether there is anything to wait for (waiters or timers) and whether the user wants the process kept alive for it. */
+  /**
+   * Whether there is anything to serve (waiters or timers), and whether the
+   * process must be kept alive for it: someone waits and the user has not
+   * unref'd the poller. Deadlines with no waiter are served without holding it.
+   */
   activity(active: boolean, ref: boolean): void;
   close(): void;
 }
