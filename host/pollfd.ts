@@ -111,6 +111,9 @@ export class PollFD {
 
   /** Take ownership of fd: register it, set O_NONBLOCK. NotPollableError for regular files (the fd is left as it was). */
   static async open(fd: number, opts: PollFDOptions = {}): Promise<PollFD> {
+    if (opts === null || typeof opts !== 'object' || (opts.poller !== undefined && !(opts.poller instanceof Poller))) {
+      throw new MisuseError('bad-argument', `PollFD.open: options must be an object whose poller, if given, is a Poller`);
+    }
     const poller = opts.poller ?? (await defaultPoller());
     const pd = poller.open(fd);
     let changed: boolean;

@@ -5,7 +5,7 @@
 // with data queued works: no ghost waiter was left parked to swallow it.
 
 import { describe, it, expect } from 'vitest';
-import { ClosedError, MisuseError, type PollDesc, type Poller } from '../../host/index.js';
+import { ClosedError, MisuseError, PollFD, type PollDesc, type Poller } from '../../host/index.js';
 import { writeFd, unixListen } from '../../host/sys/index.js';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -111,6 +111,19 @@ for (const drive of DRIVES) {
       writeFd(b, Buffer.from('z'));
       await expect(w).resolves.toBeUndefined();
       pd.close();
+    });
+
+    it('PollFD.open with bad options (a poller that is not a Poller, null): MisuseError; the fd is left as it was', async () => {
+      const poller = h().poller;
+      const [a] = h().pair('stream');
+      await quiet();
+      const before = frozen(poller);
+      for (const opts of [null, 7, { poller: {} }, { poller: new AbortController() }]) {
+        await expectMisuse(PollFD.open(a, opts as never), JSON.stringify(opts));
+      }
+      expectUnchanged(poller, before, 'PollFD.open');
+      const pfd = await h().open(a); // still free to be opened
+      await pfd.close();
     });
 
     it('setDeadline on an unblocked or closed PollDesc: ClosedError (Go: ErrFileClosing); nothing changes', async () => {
