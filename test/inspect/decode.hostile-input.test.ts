@@ -66,3 +66,27 @@ describe('decodeSnapshot on hostile inputs', () => {
     expect(decodeSnapshot(shared)).toEqual(want);
   });
 });
+
+describe('trace readers on hostile inputs', () => {
+  it('a detached buffer, a Proxy, a lying subclass: TraceError or the real bytes', async () => {
+    const { TraceRecorder, summarizeTrace } = await import('../../host/trace/index.js');
+    const { TraceError } = await import('../../host/trace/format.js');
+    const { SimPoller } = await import('../../host/sim/index.js');
+    const rec = new TraceRecorder();
+    const sim = SimPoller.create({ instrument: rec.instrument });
+    sim.open(3).setDeadline(sim.deadline(10), 'r');
+    sim.advance(12);
+    await sim.close();
+    const trace = rec.finish();
+    const want = summarizeTrace(trace);
+    const detached = trace.slice();
+    structuredClone(detached.buffer, { transfer: [detached.buffer] });
+    expect(() => summarizeTrace(detached)).toThrow(TraceError);
+    expect(() => summarizeTrace(new Proxy(trace.slice(), {}))).toThrow(TraceError);
+    class Liar extends Uint8Array {
+      override get length(): number { return 1e9; }
+      override get byteLength(): number { return 1e9; }
+    }
+    expect(summarizeTrace(new Liar(trace))).toEqual(want);
+  });
+});
