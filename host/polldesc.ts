@@ -15,6 +15,7 @@ import { epochNowMs, relativeNs, type Deadline } from './deadline.js';
 import { isSyscallError } from './sys/errors.js';
 import { inspect, type InspectOptions } from 'node:util';
 import { readLiveDescriptor, type LiveDescriptor } from './core/live.js';
+import { checkOpOptions } from './validate.js';
 
 export type WaitModeName = 'r' | 'w';
 export type DeadlineModeName = 'r' | 'w' | 'rw';
@@ -50,6 +51,8 @@ function deadlineMode(mode: unknown): 1 | 2 | 3 {
 
 export class PollDesc {
   private closed = false;
+  /** unblock() happened: Go's fd is "closing", and SetDeadline answers ErrFileClosing. */
+  private unblocked = false;
 
   /** @internal */
   constructor(
@@ -71,6 +74,7 @@ export class PollDesc {
 
   /** Resolves when the fd is ready in `mode`; rejects with the deadline / close / EPOLLERR error. */
   async wait(mode: WaitModeName, opts?: WaitOptions): Promise<void> {
+    checkOpOptions(opts, 'wait');
     const m = waitMode(mode);
     const signal = opts?.signal;
     if (signal?.aborted) throw new AbortError(signal.reason);
@@ -147,7 +151,7 @@ export class PollDesc {
     const m = deadlineMode(mode);
     const clock = this.site.clock;
     const d = relativeNs(deadline, clock.epochNowMs ? clock.epochNowMs() : epochNowMs());
-    if (this.closed) throw this.fail(Misuse.STALE_HANDLE);
+    if (this.closed || this.unblocked) throw new ClosedError(`use of closed poll descriptor (fd ${this.fd})`);
     const engine = this.site.engine;
     const n = engine.core.setDeadline(this.index, this.seq, m, d, clock.now());
     if (n < 0) {
@@ -172,6 +176,7 @@ export class PollDesc {
     const n = engine.core.unblock(this.index, this.seq);
     if (n === Misuse.ALREADY_CLOSING) return false;
     if (n < 0) throw this.fail(n);
+    this.unblocked = true;
     engine.dispatch(n);
     engine.changed();
     return true;

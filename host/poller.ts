@@ -12,7 +12,7 @@ import { Engine } from './core/engine.js';
 import { Code, Misuse } from './core/abi.js';
 import { loadCore, type CoreFlavor } from './core/load.js';
 import type { CoreExports } from './core/abi.js';
-import { type BatchResult, type Drive, type Pump } from './drive/drive.js';
+import { type BatchResult, type Drive, type Pump, afterBatch } from './drive/drive.js';
 import { UvDrive } from './drive/uv.js';
 import { ThreadDrive } from './drive/thread.js';
 import { ClosedError, MisuseError, NotPollableError, errorForCode, CoreInconsistencyError } from './errors.js';
@@ -119,6 +119,7 @@ export class Poller {
   open(fd: number): PollDesc {
     this.assertOpen();
     if (!Number.isInteger(fd) || fd < 0 || fd > 0x7fffffff) throw new MisuseError('bad-argument', `not a file descriptor: ${fd}`);
+    if (this.drive.ownsFd?.(fd)) throw new MisuseError('bad-argument', `fd ${fd} is this poller's own epoll set or wake-up fd; it cannot watch itself`);
     const core = this.engine.core;
     const index = core.open(fd);
     if (index < 0) throw errorForCode(index, `open fd ${fd}`)!;
@@ -130,6 +131,7 @@ export class Poller {
       if (isSyscallError(err, 'EPERM')) throw new NotPollableError(`fd ${fd} is not pollable (epoll_ctl: EPERM; a regular file or directory?)`);
       if (isSyscallError(err, 'EEXIST')) throw new MisuseError('bad-argument', `fd ${fd} is already registered with this poller`);
       if (isSyscallError(err, 'EBADF')) throw new MisuseError('bad-argument', `fd ${fd} is not an open file descriptor (EBADF)`);
+      if (isSyscallError(err, 'ELOOP')) throw new MisuseError('bad-argument', `fd ${fd} is an epoll set that (through others) watches this poller: a loop (ELOOP)`);
       throw err;
     }
     const pd = new PollDesc(this.site, fd, index, seq);
@@ -202,8 +204,19 @@ export class Poller {
     }
     // The exceptional path tells the drive itself, then throws the inconsistency.
     if (this.engine.inconsistent !== this.inconsistentSeen) this.settle();
+    return this.driveState(hostBits);
+  }
+
+  /**
+   * What the drive acts on after a batch or any other change: the earliest
+   * deadline, whether anything is armed, and whether that holds the process.
+   * A deadline alone wakes nobody: it is served (the timer fires and its
+   * expiry is recorded for later operations) but never holds the process;
+   * only a waiter on a ref'd poller does, like a pending read on a socket.
+   */
+  private driveState(hostBits: number): BatchResult {
     const e = this.engine;
-    return { hostBits, nextDeadline: e.nextWhen, active: e.waiters > 0 || e.timers > 0, ref: this.referenced };
+    return { hostBits, nextDeadline: e.nextWhen, active: e.waiters > 0 || e.timers > 0, ref: this.referenced && e.waiters > 0 };
   }
 
   // ── Node conventions ──────────────────────────────────────────────
@@ -240,8 +253,7 @@ export class Poller {
   private settle(): void {
     if (this.closed) return;
     const e = this.engine;
-    this.drive.deadline(e.nextWhen);
-    this.drive.activity(e.waiters > 0 || e.timers > 0, this.referenced);
+    afterBatch(this.drive, this.driveState(0));
     if (e.inconsistent !== this.inconsistentSeen) {
       this.inconsistentSeen = e.inconsistent;
       const path = this.postMortem ? this.postMortem(e.snapshot(), 'inconsistent-deadline') : null;

@@ -24,6 +24,7 @@ import { assertBytes } from './sys/io.js';
 import { untilDone } from './io-loop.js';
 import { Mode } from './core/abi.js';
 import * as fairness from './fairness.js';
+import { checkOpOptions } from './validate.js';
 
 export interface PollFDOptions {
   /** The poller to register with; by default a shared one, created on first use. */
@@ -95,6 +96,15 @@ function withCount(err: unknown, done: number): unknown {
   return err;
 }
 
+/** Clear the O_NONBLOCK this PollFD set. A failure (EBADF: the caller closed the fd under us) is close(2)'s to report. */
+function restoreBlocking(fd: number): void {
+  try {
+    setNonBlocking(fd, false);
+  } catch {
+    // closeFd below reports what is wrong with the fd
+  }
+}
+
 function notBuffer(buf: unknown, what: string): Promise<never> | null {
   return buf instanceof Uint8Array ? null : Promise.reject(new TypeError(`${what}: the buffer must be a Uint8Array (or Buffer)`));
 }
@@ -107,19 +117,28 @@ export class PollFD {
   private closed: Promise<void> | null = null;
   private finish: (() => void) | null = null;
 
-  private constructor(readonly fd: number, private readonly pd: PollDesc) {}
+  /**
+   * O_NONBLOCK is a property of the open file description, which a dup'd or
+   * inherited fd (stdin!) shares with other processes: open() set it, so
+   * close() clears it again, before close(2), while the fd still names it.
+   */
+  private constructor(readonly fd: number, private readonly pd: PollDesc, private readonly setNonBlock: boolean) {}
 
   /** Take ownership of fd: register it, set O_NONBLOCK. NotPollableError for regular files (the fd is left as it was). */
   static async open(fd: number, opts: PollFDOptions = {}): Promise<PollFD> {
+    if (opts === null || typeof opts !== 'object' || (opts.poller !== undefined && !(opts.poller instanceof Poller))) {
+      throw new MisuseError('bad-argument', `PollFD.open: options must be an object whose poller, if given, is a Poller`);
+    }
     const poller = opts.poller ?? (await defaultPoller());
     const pd = poller.open(fd);
+    let changed: boolean;
     try {
-      setNonBlocking(fd);
+      changed = setNonBlocking(fd);
     } catch (err) {
       pd.close();
       throw err;
     }
-    return new PollFD(fd, pd);
+    return new PollFD(fd, pd, changed);
   }
 
   /** The underlying poll descriptor (for its deadlines and waits). */
@@ -163,6 +182,11 @@ export class PollFD {
 
   /** Read into buf: the byte count, 0 at EOF (and at once for an empty buf). */
   read(buf: Uint8Array, opts?: IoOptions): Promise<number> {
+    try {
+      checkOpOptions(opts, 'read');
+    } catch (err) {
+      return Promise.reject(err);
+    }
     const bad = notBuffer(buf, 'read');
     if (bad) return bad;
     if (buf.byteLength === 0 && !this.closing) return Promise.resolve(0); // Go issue 15735: never wait for nothing
@@ -223,6 +247,11 @@ export class PollFD {
    * `bytesWritten` (Go returns the count together with the error).
    */
   write(buf: Uint8Array, opts?: IoOptions): Promise<number> {
+    try {
+      checkOpOptions(opts, 'write');
+    } catch (err) {
+      return Promise.reject(err);
+    }
     const bad = notBuffer(buf, 'write');
     if (bad) return bad;
     const signal = opts?.signal;
@@ -286,6 +315,7 @@ export class PollFD {
 
   /** Accept a connection on a listening socket: the new fd (non-blocking, close-on-exec). */
   async accept(opts?: IoOptions): Promise<number> {
+    checkOpOptions(opts, 'accept');
     const lock = this.readLock;
     const queued = this.enter(lock, opts?.signal);
     if (queued) await queued;
@@ -372,6 +402,7 @@ export class PollFD {
         this.finish = null;
         try {
           this.pd.close();
+          if (this.setNonBlock) restoreBlocking(this.fd);
           closeFd(this.fd);
           resolve();
         } catch (err) {

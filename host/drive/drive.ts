@@ -37,11 +37,17 @@ export interface Drive {
   epochNowMs?(): number;
   /** EPOLL_CTL_ADD with data (index << 32 | seq). Throws the registration's error (EPERM: not pollable). */
   add(fd: number, index: number, seq: number): void;
+  /** Whether fd is one of the drive's own (its epoll set, timerfd or break eventfd): a poller must not watch those. */
+  ownsFd?(fd: number): boolean;
   /** EPOLL_CTL_DEL; before the fd is closed. */
   del(fd: number): void;
   /** The core's earliest deadline changed to `when` (absolute ns; 0n = none). */
   deadline(when: bigint): void;
-  /** Whether there is anything to wait for (waiters or timers) and whether the user wants the process kept alive for it. */
+  /**
+   * Whether there is anything to serve (waiters or timers), and whether the
+   * process must be kept alive for it: someone waits and the user has not
+   * unref'd the poller. Deadlines with no waiter are served without holding it.
+   */
   activity(active: boolean, ref: boolean): void;
   close(): void;
 }

@@ -53,6 +53,10 @@ export abstract class EpollDrive {
     epollAdd(this.epfd, fd, REGISTER_EVENTS, index, seq);
   }
 
+  ownsFd(fd: number): boolean {
+    return fd === this.epfd || fd === this.hostFd;
+  }
+
   del(fd: number): void {
     epollDel(this.epfd, fd);
   }

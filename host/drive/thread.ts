@@ -38,6 +38,8 @@ export class ThreadDrive extends EpollDrive implements Drive {
   private wantPoll = false;
   private wakeSent = false; // Go's netpollWakeSig
   private closed = false;
+  /** While no poll runs but a deadline is armed: an unref'd timer that fires due deadlines (see idleTimers). */
+  private idleTimer: NodeJS.Timeout | null = null;
   /** Breaks written to the eventfd (the de-duplication is visible here). */
   breaks = 0;
 
@@ -50,6 +52,26 @@ export class ThreadDrive extends EpollDrive implements Drive {
     this.when = when;
     // A poll blocked past the new deadline must come back and re-time itself.
     if (this.polling && when !== 0n && (this.waitingUntil < 0n || when < this.waitingUntil)) this.wake();
+    this.idleTimers();
+  }
+
+  /**
+   * Deadlines with nobody waiting (or on an unref'd poller) are not worth a
+   * blocked threadpool thread, which would also hold the process. They still
+   * fire on time, so a later operation sees the expiry as Go's would: an unref'd
+   * Node timer runs the core on no events at the earliest deadline.
+   */
+  private idleTimers(): void {
+    if (this.idleTimer) clearTimeout(this.idleTimer);
+    this.idleTimer = null;
+    if (this.polling || this.closed || this.when === 0n) return;
+    const delay = this.when - this.now();
+    const ms = Math.min(waitMs(delay > 0n ? delay : 0n), 0x7fffffff); // early wake-ups just re-arm: the core decides what is due
+    this.idleTimer = setTimeout(() => {
+      this.idleTimer = null;
+      if (!this.polling && !this.closed) afterBatch(this, this.pumpTo.pump(0, EPOLL_EVENT_SIZE, this.now()));
+    }, ms);
+    this.idleTimer.unref();
   }
 
   activity(active: boolean, ref: boolean): void {
@@ -59,6 +81,7 @@ export class ThreadDrive extends EpollDrive implements Drive {
     this.wantPoll = want;
     if (want && !this.polling) this.startLoop();
     else if (!want && this.polling) this.wake();
+    this.idleTimers();
   }
 
   /** netpollBreak. */
@@ -113,6 +136,7 @@ export class ThreadDrive extends EpollDrive implements Drive {
     } finally {
       this.polling = false;
       if (this.closed) this.releaseFds();
+      else this.idleTimers();
     }
   }
 
@@ -128,6 +152,8 @@ export class ThreadDrive extends EpollDrive implements Drive {
     if (this.closed) return;
     this.untrack();
     this.wantPoll = false;
+    if (this.idleTimer) clearTimeout(this.idleTimer);
+    this.idleTimer = null;
     if (this.polling) {
       // The in-flight wait still uses epfd: break it, and close the fds when it returns.
       this.wakeSent = false;

@@ -6,14 +6,27 @@
 import { Reader, LayoutTable, SnapshotError, readCoreLayout, HEADER_ANCHOR, SNAPSHOT_HEADER_BASE, SNAPSHOT_MAGIC, SUPPORTED_VERSIONS } from '../core/layout.js';
 import type { Inspection, DescriptorView, TimerView, SemaState, Counters, LayoutView, TimerKindName } from './types.js';
 import { checkInvariants } from './invariants.js';
+import { ownView } from './own-view.js';
 
 export { SnapshotError } from '../core/layout.js';
 
-export function decodeSnapshot(bytes: Uint8Array): Inspection {
-  if (!(bytes instanceof Uint8Array)) throw new SnapshotError('a snapshot must be a Uint8Array');
+/** Bytes checkSnapshotHeader reads: everything before the header, then magic, version, size, table address. */
+export const SNAPSHOT_HEADER_END = SNAPSHOT_HEADER_BASE + HEADER_ANCHOR.size;
+
+/**
+ * The largest snapshot that can be real: a core's memory is its fixed regions
+ * (under 256 KiB above the header) plus, at most, MAX_DESCRIPTORS 64-byte
+ * descriptors and MAX_TIMERS 16-byte heap entries: about 96.3 MiB. A reader
+ * may refuse anything longer unread (test/cli holds this bound against a live
+ * core's own layout).
+ */
+export const MAX_SNAPSHOT_BYTES = 128 << 20;
+
+/** The start of a snapshot (at least SNAPSHOT_HEADER_END bytes): magic and version, or SnapshotError. */
+export function checkSnapshotHeader(bytes: Uint8Array): void {
   const r = new Reader(bytes);
   const h = SNAPSHOT_HEADER_BASE;
-  if (bytes.byteLength < h + HEADER_ANCHOR.size) {
+  if (bytes.byteLength < SNAPSHOT_HEADER_END) {
     throw new SnapshotError(`not a netpoll snapshot: ${bytes.byteLength} bytes is too short (the header starts at byte ${h})`);
   }
   const magic = r.u32(h + HEADER_ANCHOR.magic, 'header magic');
@@ -24,6 +37,16 @@ export function decodeSnapshot(bytes: Uint8Array): Inspection {
   if (!SUPPORTED_VERSIONS.includes(version)) {
     throw new SnapshotError(`snapshot layout version ${version} is not supported (this decoder reads ${SUPPORTED_VERSIONS.join(', ')})`);
   }
+}
+
+export function decodeSnapshot(input: Uint8Array): Inspection {
+  const bytes = ownView(input);
+  if (!bytes) throw new SnapshotError('a snapshot must be a Uint8Array over readable memory (not a Proxy, another view, or a detached buffer)');
+  checkSnapshotHeader(bytes);
+  const r = new Reader(bytes);
+  const h = SNAPSHOT_HEADER_BASE;
+  const magic = r.u32(h + HEADER_ANCHOR.magic, 'header magic');
+  const version = r.u32(h + HEADER_ANCHOR.version, 'header version');
   const table = readCoreLayout(bytes, h);
   const hdr = (name: string): number => r.u32(h + table.get('header', name), `header.${name}`);
   const hdr64 = (name: string): bigint => r.i64(h + table.get('header', name), `header.${name}`);
@@ -44,8 +67,11 @@ export function decodeSnapshot(bytes: Uint8Array): Inspection {
     nextWhen: hdr64('nextWhen').toString(),
   };
   const consts = constants(table);
-  const descriptors = decodeDescriptors(r, table, geo, consts);
-  const timers = decodeTimers(r, table, geo, consts, counters.timers);
+  // Every check that can refuse the snapshot runs before the bulk decoding: a refused input costs no records.
+  const descOff = descOffsets(table, geo);
+  const timerOff = timerOffsets(table, geo, counters.timers);
+  const descriptors = decodeDescriptors(r, descOff, geo, consts);
+  const timers = decodeTimers(r, timerOff, geo, consts, counters.timers);
   const reservedDirty = dirtyReserved(r, table, geo);
   const vacatedDirty = dirtyVacated(r, geo, counters.timers);
   const freeList = walkFreeList(descriptors, hdr('freeHead'));
@@ -175,7 +201,7 @@ function sema(v: number, c: Consts): SemaState {
   return { state: 'waiter', token: v };
 }
 
-function decodeDescriptors(r: Reader, t: LayoutTable, g: Geometry, c: Consts): DescriptorView[] {
+function descOffsets(t: LayoutTable, g: Geometry) {
   const size = g.descSize;
   const off = {
     link: t.field('desc', 'link', 4, size), fd: t.field('desc', 'fd', 4, size), fdseq: t.field('desc', 'fdseq', 4, size),
@@ -185,6 +211,11 @@ function decodeDescriptors(r: Reader, t: LayoutTable, g: Geometry, c: Consts): D
     rslot: t.field('desc', 'rslot', 4, size), wslot: t.field('desc', 'wslot', 4, size), flags: t.field('desc', 'flags', 4, size),
   };
   disjoint('desc', off, { rd: 8, wd: 8 });
+  return off;
+}
+
+function decodeDescriptors(r: Reader, off: ReturnType<typeof descOffsets>, g: Geometry, c: Consts): DescriptorView[] {
+  const size = g.descSize;
   const out: DescriptorView[] = [];
   for (let b = 0; b < g.descBlocks; b++) {
     const base = g.descBase[b]!;
@@ -243,12 +274,17 @@ function kindName(kind: number, c: Consts): TimerKindName | null {
   return null;
 }
 
-function decodeTimers(r: Reader, t: LayoutTable, g: Geometry, c: Consts, length: number): TimerView[] {
+function timerOffsets(t: LayoutTable, g: Geometry, length: number) {
   const size = g.timerSize;
   const capacity = g.timerBlocks * g.timerPerBlock;
   if (length > capacity) throw new SnapshotError(`header.timers ${length} exceeds the heap capacity ${capacity}`);
   const off = { when: t.field('timer', 'when', 8, size), ref: t.field('timer', 'ref', 4, size), seq: t.field('timer', 'seq', 4, size) };
   disjoint('timer', off, { when: 8 });
+  return off;
+}
+
+function decodeTimers(r: Reader, off: ReturnType<typeof timerOffsets>, g: Geometry, c: Consts, length: number): TimerView[] {
+  const size = g.timerSize;
   const mask = (1 << c.timerKindBits) - 1;
   const out: TimerView[] = [];
   const blockBase = g.timerBase;

@@ -55,12 +55,13 @@ function getFl(fd: number): number {
   return flags;
 }
 
-/** Sets (default) or clears O_NONBLOCK. */
-export function setNonBlocking(fd: number, nonBlocking = true): void {
+/** Sets (default) or clears O_NONBLOCK. True if the flag changed (it was not already so). */
+export function setNonBlocking(fd: number, nonBlocking = true): boolean {
   const flags = getFl(fd);
   const next = nonBlocking ? flags | libc.O_NONBLOCK : flags & ~libc.O_NONBLOCK;
-  if (next === flags) return;
+  if (next === flags) return false;
   if (libc.fcntl(fd, F_SETFL, 'int', next) < 0) throwErrno('fcntl', { fd, info: 'F_SETFL' });
+  return true;
 }
 
 export function isNonBlocking(fd: number): boolean {

@@ -14,19 +14,22 @@
 // Each subcommand imports only what it needs, so `inspect` never loads koffi.
 
 import { parseArgs, type ParseArgsConfig } from 'node:util';
-import { readFileSync, statSync, realpathSync } from 'node:fs';
+import { readFileSync, realpathSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
+import type { InputFormat } from './read-input.js';
 
 const EXIT_OK = 0;
 const EXIT_INCONSISTENT = 1;
 const EXIT_UNREADABLE = 2;
 
-/** Files larger than this are refused before reading (a core's memory is at most 4 GiB, in practice ≤ ~100 MiB). */
-const MAX_INPUT_BYTES = 1 << 30;
+/** How long an input may send nothing (a FIFO without a writer, a stalled producer) before it is given up on. */
+const DEFAULT_WAIT_MS = 5000;
 
 interface IO {
   out(text: string): void;
   err(text: string): void;
+  /** Where large output (--json) is streamed with backpressure; without it, io.out gets the pieces. */
+  stream?: NodeJS.WritableStream;
 }
 
 const HELP = `usage: netpoll <command> [options]
@@ -58,8 +61,16 @@ const INSPECT_HELP = `usage: netpoll inspect FILE [--json]
   not listed); the free list (top first); the timer heap sorted by deadline,
   times relative to the earliest; the counters; the violated invariants.
 
-  --json      print the Inspection as JSON instead (what decodeSnapshot returns)
+  --json      print the Inspection as JSON instead (what decodeSnapshot returns),
+              written as it is produced, so any snapshot the decoder accepts prints
+  --wait SEC  give up on an input that sends nothing for SEC seconds (default ${DEFAULT_WAIT_MS / 1000})
   -h, --help  this text
+
+  Input is untrusted and bounded: reading stops at the largest possible snapshot
+  plus one byte (devices, FIFOs and standard input too), and the header is checked
+  before the rest is read. A FIFO is opened without blocking: if no process opens
+  it for writing within --wait seconds, the command gives up (exit 2). Standard
+  input is read like any filter reads it, until its end; a terminal is refused.
 
   exit codes: 0 consistent · 1 invariant violations found · 2 unreadable (missing file,
   not a snapshot, unsupported version, truncated or out-of-range offsets)
@@ -76,7 +87,12 @@ const REPLAY_HELP = `usage: netpoll replay TRACE [--json] [--core release|debug]
   --json          print {trace, replay, hash, checkpoints, inspection} as JSON
   --core FLAVOR   replay on this core build instead of the one the trace names
                   (skips the check that the build starts from the same memory)
+  --wait SEC      give up on an input that sends nothing for SEC seconds (default ${DEFAULT_WAIT_MS / 1000})
   -h, --help      this text
+
+  Input is bounded as for inspect: reading stops at the trace size limit plus one
+  byte, the header is checked first, and a FIFO nobody writes to is given up on
+  after --wait seconds.
 
   exit codes: 0 replayed, hashes match, consistent · 1 diverged from the recording, a
   hash mismatch, or invariant violations · 2 unreadable or malformed trace
@@ -144,26 +160,34 @@ function parse(args: readonly string[], options: NonNullable<ParseArgsConfig['op
   }
 }
 
-/** Read an input file (or stdin for "-"); null after printing why it cannot be read. */
-function readInput(path: string, what: string, io: IO): Uint8Array | null {
+/** Read an input file (or stdin for "-") through the bounded reader; null after printing why it cannot be read. */
+async function readInput(path: string, format: InputFormat, waitMs: number, io: IO, headerError: new (...a: never[]) => Error): Promise<Uint8Array | null> {
+  const { readBoundedInput, InputError } = await import('./read-input.js');
   try {
-    if (path === '-') return new Uint8Array(readFileSync(0));
-    const st = statSync(path);
-    if (st.isDirectory()) {
-      io.err(`netpoll: ${path}: is a directory, not a ${what}\n`);
-      return null;
-    }
-    if (st.size > MAX_INPUT_BYTES) {
-      io.err(`netpoll: ${path}: ${st.size} bytes is larger than any ${what} (limit ${MAX_INPUT_BYTES})\n`);
-      return null;
-    }
-    return new Uint8Array(readFileSync(path));
+    return await readBoundedInput(path, format, { waitMs });
   } catch (err) {
-    const e = err as NodeJS.ErrnoException;
-    const why = e.code === 'ENOENT' ? 'no such file' : e.code === 'EACCES' ? 'permission denied' : e.message;
-    io.err(`netpoll: cannot read ${what} ${path}: ${why}\n`);
+    const name = path === '-' ? 'standard input' : path;
+    if (err instanceof InputError) io.err(`netpoll: ${err.namesInput ? '' : `${name}: `}${err.message}\n`);
+    else if (err instanceof headerError) io.err(`netpoll: ${name}: ${err.message}\n`);
+    else io.err(`netpoll: cannot read ${format.what} ${name}: ${(err as Error)?.message ?? String(err)}\n`);
     return null;
   }
+}
+
+/** --wait SEC → ms. */
+function waitOption(v: unknown): number {
+  if (v === undefined) return DEFAULT_WAIT_MS;
+  const sec = Number(v);
+  if (!(sec >= 0 && sec <= 86_400)) throw new UsageError(`--wait takes seconds (0 … 86400), got ${JSON.stringify(v)}`);
+  return sec * 1000;
+}
+
+/** Large JSON goes out in pieces, with backpressure: one string could exceed V8's length limit. */
+async function outJson(io: IO, value: unknown): Promise<void> {
+  const { writeJson, jsonChunks } = await import('./json-stream.js');
+  if (io.stream) return writeJson(value, io.stream);
+  for (const s of jsonChunks(value)) io.out(s);
+  io.out('\n');
 }
 
 function onePath(positionals: string[], what: string): string {
@@ -175,15 +199,17 @@ function onePath(positionals: string[], what: string): string {
 // ── inspect ──────────────────────────────────────────────────────────────────
 
 async function inspect(args: readonly string[], io: IO): Promise<number> {
-  const { values, positionals } = parse(args, { json: { type: 'boolean' }, help: { type: 'boolean', short: 'h' } });
+  const { values, positionals } = parse(args, { json: { type: 'boolean' }, wait: { type: 'string' }, help: { type: 'boolean', short: 'h' } });
   if (values.help) {
     io.out(INSPECT_HELP);
     return EXIT_OK;
   }
   const path = onePath(positionals, 'FILE');
-  const bytes = readInput(path, 'snapshot', io);
-  if (!bytes) return EXIT_UNREADABLE;
+  const waitMs = waitOption(values.wait);
   const { decodeSnapshot, SnapshotError } = await import('../inspect/decode.js');
+  const { SNAPSHOT_INPUT } = await import('./input-formats.js');
+  const bytes = await readInput(path, SNAPSHOT_INPUT, waitMs, io, SnapshotError);
+  if (!bytes) return EXIT_UNREADABLE;
   const { formatInspection } = await import('../inspect/format.js');
   let x;
   try {
@@ -195,7 +221,7 @@ async function inspect(args: readonly string[], io: IO): Promise<number> {
     }
     throw err;
   }
-  if (values.json) io.out(`${JSON.stringify(x, null, 2)}\n`);
+  if (values.json) await outJson(io, x);
   else io.out(formatInspection(x, { title: `netpoll snapshot ${path === '-' ? '(stdin)' : path} (${bytes.length} bytes)` }));
   return x.violations.length === 0 ? EXIT_OK : EXIT_INCONSISTENT;
 }
@@ -203,7 +229,7 @@ async function inspect(args: readonly string[], io: IO): Promise<number> {
 // ── replay ───────────────────────────────────────────────────────────────────
 
 async function replay(args: readonly string[], io: IO): Promise<number> {
-  const { values, positionals } = parse(args, { json: { type: 'boolean' }, core: { type: 'string' }, help: { type: 'boolean', short: 'h' } });
+  const { values, positionals } = parse(args, { json: { type: 'boolean' }, core: { type: 'string' }, wait: { type: 'string' }, help: { type: 'boolean', short: 'h' } });
   if (values.help) {
     io.out(REPLAY_HELP);
     return EXIT_OK;
@@ -211,10 +237,12 @@ async function replay(args: readonly string[], io: IO): Promise<number> {
   const core = values.core as string | undefined;
   if (core !== undefined && core !== 'release' && core !== 'debug') throw new UsageError(`--core must be 'release' or 'debug', got ${JSON.stringify(core)}`);
   const path = onePath(positionals, 'TRACE');
-  const bytes = readInput(path, 'trace', io);
+  const waitMs = waitOption(values.wait);
+  const { TraceError } = await import('../trace/format.js');
+  const { TRACE_INPUT } = await import('./input-formats.js');
+  const bytes = await readInput(path, TRACE_INPUT, waitMs, io, TraceError);
   if (!bytes) return EXIT_UNREADABLE;
   const { replayTrace } = await import('../trace/replay.js');
-  const { TraceError } = await import('../trace/format.js');
   const { SnapshotError } = await import('../inspect/decode.js');
   const { formatInspection } = await import('../inspect/format.js');
   let r;
@@ -235,22 +263,16 @@ async function replay(args: readonly string[], io: IO): Promise<number> {
   const mismatches = r.checkpoints.filter((c) => !c.match);
   const ok = !r.divergence && mismatches.length === 0 && r.inspection.violations.length === 0;
   if (values.json) {
-    io.out(
-      `${JSON.stringify(
-        {
-          trace: { ...r.summary, path },
-          replay: { flavor: r.flavor, replayed: r.replayed, divergence: r.divergence },
-          hash: r.hash,
-          memoryBytes: r.memoryBytes,
-          recordedHash: last?.expected ?? null,
-          checkpoints: r.checkpoints,
-          ok,
-          inspection: r.inspection,
-        },
-        null,
-        2,
-      )}\n`,
-    );
+    await outJson(io, {
+      trace: { ...r.summary, path },
+      replay: { flavor: r.flavor, replayed: r.replayed, divergence: r.divergence },
+      hash: r.hash,
+      memoryBytes: r.memoryBytes,
+      recordedHash: last?.expected ?? null,
+      checkpoints: r.checkpoints,
+      ok,
+      inspection: r.inspection,
+    });
     return ok ? EXIT_OK : EXIT_INCONSISTENT;
   }
   const s = r.summary;
@@ -327,6 +349,7 @@ function version(): string {
 const stdio: IO = {
   out: (text) => void process.stdout.write(text),
   err: (text) => void process.stderr.write(text),
+  stream: process.stdout,
 };
 
 /** Whether this module is the program (node build/host/tools/cli.js, npx netpoll through a bin link), not imported by a test. */

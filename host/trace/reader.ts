@@ -7,22 +7,42 @@ import {
   ByteReader, TraceError, Op, OP_NAMES, THREW, I32_ARGS, TRACE_MAGIC, TRACE_VERSION, TRACE_HEADER_SIZE, HASH_BYTES,
   eventBytes, hex, type CallName, type TraceHeader,
 } from './format.js';
+import { ownView } from '../inspect/own-view.js';
+
+/** A plain view of an untrusted trace argument (see own-view.ts), or TraceError. */
+function traceBytes(input: Uint8Array): Uint8Array {
+  const bytes = ownView(input);
+  if (!bytes) throw new TraceError('a trace must be a Uint8Array over readable memory (not a Proxy, another view, or a detached buffer)');
+  return bytes;
+}
 
 export type TraceRecord =
   | { kind: 'call'; n: number; at: number; call: CallName; threw: boolean; args: number[]; d?: bigint; now?: bigint; events?: Uint8Array; result?: number | bigint }
   | { kind: 'hash'; n: number; at: number; memoryBytes: number; hash: string }
   | { kind: 'end'; n: number; at: number; count: number };
 
-export function readTraceHeader(bytes: Uint8Array): TraceHeader {
-  if (!(bytes instanceof Uint8Array)) throw new TraceError('a trace must be a Uint8Array');
+/** Bytes checkTraceStart reads: magic, format version, header size. */
+export const TRACE_START_BYTES = 8;
+
+/** The first TRACE_START_BYTES of a trace: magic and format version, or TraceError. A reader can refuse a file from these alone. */
+export function checkTraceStart(input: Uint8Array): void {
+  const bytes = traceBytes(input);
   const r = new ByteReader(bytes);
-  if (bytes.length < 8) throw new TraceError(`not a netpoll trace: ${bytes.length} bytes is shorter than the header`);
+  if (bytes.length < TRACE_START_BYTES) throw new TraceError(`not a netpoll trace: ${bytes.length} bytes is shorter than the header`);
   const magic = r.u32('magic');
   if (magic !== TRACE_MAGIC) {
     throw new TraceError(`not a netpoll trace: magic 0x${magic.toString(16).padStart(8, '0')}, expected 0x${TRACE_MAGIC.toString(16)} ("NPTR")`);
   }
   const version = r.u16('format version');
   if (version !== TRACE_VERSION) throw new TraceError(`trace format version ${version} is not supported (this reader reads ${TRACE_VERSION})`);
+}
+
+export function readTraceHeader(input: Uint8Array): TraceHeader {
+  const bytes = traceBytes(input);
+  checkTraceStart(bytes);
+  const r = new ByteReader(bytes);
+  r.pos = 6;
+  const version = TRACE_VERSION;
   const headerSize = r.u16('header size');
   if (headerSize < TRACE_HEADER_SIZE) throw new TraceError(`trace header size ${headerSize} is below ${TRACE_HEADER_SIZE}`);
   if (headerSize > bytes.length) throw new TraceError(`the trace is truncated: its header needs ${headerSize} bytes, the file has ${bytes.length}`);
@@ -42,7 +62,8 @@ export function readTraceHeader(bytes: Uint8Array): TraceHeader {
  * byte (so a consumer has seen every record before it). After an end record
  * nothing may follow.
  */
-export function* traceRecords(bytes: Uint8Array, header: TraceHeader = readTraceHeader(bytes)): Generator<TraceRecord> {
+export function* traceRecords(input: Uint8Array, header: TraceHeader = readTraceHeader(input)): Generator<TraceRecord> {
+  const bytes = traceBytes(input);
   const r = new ByteReader(bytes);
   r.pos = header.headerSize;
   let lastNow = 0n;

@@ -99,12 +99,27 @@ describe('process lifetime (child processes)', () => {
       expect(r.code).toBe(0);
     });
 
-    it(`(${drive}) a pending deadline keeps the process alive until it fires, then it exits`, async () => {
+    it(`(${drive}) a deadline with a parked read keeps the process alive until it fires, then it exits`, async () => {
       const r = await run(['deadline', drive], 10_000);
       expect(r.stderr).toBe('');
       expect(r.stdout).toContain(`${drive}: timeout`);
       expect(r.code).toBe(0);
       expect(r.elapsed).toBeGreaterThanOrEqual(300);
+    });
+
+    // A timer can wake nobody when nobody waits: a deadline alone must not hold the process (it used to for as long as it was armed).
+    it(`(${drive}) a deadline with no waiter (1 h ahead, on an idle PollFD) does not keep the process alive`, async () => {
+      const r = await run(['idle-deadline', drive], 10_000);
+      expect(r.stderr).toBe('');
+      expect(r.stdout).toContain(`${drive}: armed`);
+      expect(r.code).toBe(0); // null: still running after 10 s, killed
+    });
+
+    it(`(${drive}) a deadline that passed while nobody waited is still observed: a later read with data queued times out`, async () => {
+      const r = await run(['late-waiter', drive], 10_000);
+      expect(r.stderr).toBe('');
+      expect(r.stdout).toContain(`${drive}: timeout`);
+      expect(r.code).toBe(0);
     });
   }
 });

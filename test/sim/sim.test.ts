@@ -219,7 +219,7 @@ describe('SimPoller time', () => {
     await sim.close();
   });
 
-  it('activity: keeps the (virtual) process alive only with waiters or timers, and only when ref’d', async () => {
+  it('activity: keeps the (virtual) process alive only with waiters, and only when ref’d; a deadline alone does not', async () => {
     const sim = SimPoller.create();
     const pd = sim.open(5);
     expect(sim.keepsAlive).toBe(false);
@@ -233,7 +233,13 @@ describe('SimPoller time', () => {
     expect(w.state).toBe('resolved');
     expect(sim.keepsAlive).toBe(false);
     pd.setDeadline(sim.deadline(5));
-    expect(sim.keepsAlive).toBe(true);
+    expect(sim.keepsAlive).toBe(false); // it wakes nobody
+    const d = track(pd.wait('r'));
+    expect(sim.keepsAlive).toBe(true); // now it will wake someone
+    sim.advance(5);
+    await tick();
+    expect(d.state).toBe('rejected');
+    expect(sim.keepsAlive).toBe(false);
     await sim.close();
     expect(sim.keepsAlive).toBe(false);
   });
