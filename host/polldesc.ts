@@ -11,6 +11,7 @@ import { Code, Misuse, Mode } from './core/abi.js';
 import { AbortError, ClosedError, MisuseError, errorForCode } from './errors.js';
 import { relativeNs, type Deadline } from './deadline.js';
 import { isSyscallError } from './sys/errors.js';
+import { waitChannel, traceWait, TRACED, type TracedWaitOptions } from './observe/channels.js';
 
 export type WaitModeName = 'r' | 'w';
 export type DeadlineModeName = 'r' | 'w' | 'rw';
@@ -70,6 +71,7 @@ export class PollDesc {
 
   /** Resolves when the fd is ready in `mode`; rejects with the deadline / close / EPOLLERR error. */
   async wait(mode: WaitModeName, opts: WaitOptions = {}): Promise<void> {
+    if (waitChannel.hasSubscribers && !(opts as TracedWaitOptions)[TRACED]) return traceWait(this, mode, opts); // observe/channels.ts
     const m = waitMode(mode);
     const signal = opts.signal;
     if (signal?.aborted) throw new AbortError(signal.reason);

@@ -20,6 +20,8 @@ import { decodeSnapshot } from './inspect/decode.js';
 import type { Inspection } from './inspect/types.js';
 import { writePostMortem } from './inspect/postmortem.js';
 import { epochNowMs } from './deadline.js';
+import { InspectorServer, autoInspect, type InspectorOptions } from './inspector/server.js';
+import { ownerOf, batchObserved, markBatch, publishBatch, pollerCloseChannel } from './observe/channels.js';
 
 export type DriveMode = 'uv' | 'thread';
 
@@ -91,7 +93,9 @@ export class Poller {
       else throw new MisuseError('bad-argument', `unknown drive mode ${JSON.stringify(mode)} (use 'uv' or 'thread')`);
     }
     const core = loadCore(opts.core);
-    return new Poller(new Engine(opts.core, opts.instrument ? opts.instrument(core) : core), makeDrive, maxEvents);
+    const poller = new Poller(new Engine(opts.core, opts.instrument ? opts.instrument(core) : core), makeDrive, maxEvents);
+    if (process.env.NETPOLL_INSPECT) autoInspect(poller); // inspector/paths.ts: the variable's values
+    return poller;
   }
 
   get driveMode(): Drive['kind'] {
@@ -119,6 +123,7 @@ export class Poller {
     // A PollDesc still mapped here belongs to an fd the caller closed before its number came back.
     this.byFd.set(fd, pd);
     this.live.add(pd);
+    ownerOf.set(pd, this);
     return pd;
   }
 
@@ -135,6 +140,16 @@ export class Poller {
   get stats(): PollerStats {
     const e = this.engine;
     return { descriptors: e.inUse, waiters: e.waiters, timers: e.timers, staleEvents: e.staleEvents };
+  }
+
+  /**
+   * Serve live inspection on a unix socket (mode 0600) through this library's
+   * own PollFD: `netpoll top SOCKET` reads it. Stops when this poller closes;
+   * never keeps the process alive. See inspector/protocol.ts.
+   */
+  serveInspector(opts: InspectorOptions = {}): Promise<InspectorServer> {
+    this.assertOpen();
+    return InspectorServer.start([this], opts);
   }
 
   /** Keep the process alive while something waits (the default). */
@@ -154,6 +169,7 @@ export class Poller {
   /** Unblock every descriptor (their waiters reject with ClosedError), deregister them, stop the drive. Idempotent. */
   close(): Promise<void> {
     if (this.closing) return this.closing;
+    if (pollerCloseChannel.hasSubscribers) pollerCloseChannel.publish({ poller: this });
     this.closing = (async () => {
       for (const pd of [...this.live]) pd.close();
       this.closed = true;
@@ -174,6 +190,7 @@ export class Poller {
   private pump(count: number, stride: number): number {
     const core = this.engine.core;
     const now = this.drive.now();
+    const mark = batchObserved() ? markBatch(this.engine) : null; // observe/channels.ts
     let hostBits = 0;
     for (;;) {
       const n = core.netpoll(count, stride, now);
@@ -185,6 +202,7 @@ export class Poller {
       if (next === 0n || next > now) break;
       count = 0;
     }
+    if (mark) publishBatch(this, this.engine, mark);
     this.settle();
     return hostBits;
   }

@@ -1,0 +1,389 @@
+// The inspector endpoint: a unix socket, served through this library's own
+// PollFD on a poller of its own, answering the protocol in protocol.ts.
+//
+// Why its own poller: it is unref'd, so the inspector never keeps the
+// process alive, and its descriptors (listener, clients) never appear in the
+// figures of the pollers it serves (they are listed in the frame's
+// `inspector.ownFds` instead).
+//
+// What a client can cost the served process, and why it is bounded:
+//   - memory: one read buffer of MAX_REQUEST_BYTES and one response in
+//     flight per client, at most `maxClients` clients (more are closed at
+//     accept); a response that cannot be written within `writeTimeoutMs`
+//     (the client does not read) closes the client;
+//   - time: a client idle for `idleMs` is closed; after every request and
+//     every accept the server yields to the event loop (setImmediate), so a
+//     client that keeps data flowing cannot starve the served process; frames
+//     are recomputed at most every FRAME_CACHE_MS.
+
+import { existsSync, lstatSync, unlinkSync } from 'node:fs';
+import { dirname } from 'node:path';
+import { setImmediate as yieldToLoop, setTimeout as sleep } from 'node:timers/promises';
+import diagnostics_channel from 'node:diagnostics_channel';
+import { Poller } from '../poller.js';
+import { PollFD } from '../pollfd.js';
+import { MisuseError, ClosedError } from '../errors.js';
+import { closeFd, writeFd } from '../sys/fd.js';
+import { unixListenOwnerOnly } from '../sys/private-listen.js';
+import { CHANNEL_POLLER_CLOSE, type PollerCloseMessage } from '../observe/channels.js';
+import { watch, unwatch, type PollerFigures } from './figures.js';
+import { pollerFrame, type SeenAt } from './frame.js';
+import { ensurePrivateDir, inspectorDir, socketPathForPid, socketPathFromEnv } from './paths.js';
+import {
+  PROTOCOL_VERSION, MAX_REQUEST_BYTES, FRAME_CACHE_MS, MAX_SNAPSHOT_BYTES,
+  type ErrorResponse, type Frame, type InspectorFrame,
+} from './protocol.js';
+
+export interface InspectorOptions {
+  /** Socket path; default the conventional $XDG_RUNTIME_DIR/netpoll/<pid>.sock or /tmp/netpoll-<uid>/<pid>.sock. It must not exist, except a stale socket at the conventional path. */
+  path?: string;
+  /** Clients served at once (default 8); more are closed as they are accepted. */
+  maxClients?: number;
+  /** A client that sends nothing for this long is closed (default 60 000 ms). */
+  idleMs?: number;
+  /** A response not written within this long closes the client (default 2 000 ms). */
+  writeTimeoutMs?: number;
+}
+
+const MAX_CLIENTS_LIMIT = 1024;
+
+function positiveInt(v: unknown, name: string, dflt: number, max: number): number {
+  if (v === undefined) return dflt;
+  if (typeof v !== 'number' || !Number.isInteger(v) || v < 1 || v > max) throw new MisuseError('bad-argument', `${name} must be an integer in 1 … ${max}, got ${String(v)}`);
+  return v;
+}
+
+/** True while the server builds its own poller: the NETPOLL_INSPECT hook must not inspect it. */
+let buildingOwnPoller = false;
+
+export class InspectorServer {
+  readonly path: string;
+  private readonly pollers = new Map<Poller, PollerFigures>();
+  private readonly seen = new Map<Poller, SeenAt>();
+  private readonly clients = new Set<PollFD>();
+  private readonly stats: Omit<InspectorFrame, 'path' | 'clients' | 'maxClients' | 'ownFds'> = {
+    accepted: 0, refused: 0, closedIdle: 0, closedSlow: 0, closedTooLarge: 0, requests: 0, badRequests: 0,
+  };
+  private cached: { at: number; text: string } | null = null;
+  private closing: Promise<void> | null = null;
+  private readonly onPollerClose = (m: unknown): void => this.remove((m as PollerCloseMessage).poller);
+  private readonly onExit = (): void => this.unlinkSocket();
+  /** Close when the last served poller closes. */
+  stopWhenEmpty = true;
+
+  private constructor(
+    private readonly own: Poller,
+    private readonly listener: PollFD,
+    path: string,
+    private readonly maxClients: number,
+    private readonly idleMs: number,
+    private readonly writeTimeoutMs: number,
+  ) {
+    this.path = path;
+    diagnostics_channel.subscribe(CHANNEL_POLLER_CLOSE, this.onPollerClose);
+    process.on('exit', this.onExit);
+    void this.acceptLoop().catch(() => {});
+  }
+
+  /** Listen on the socket and serve `pollers`. */
+  static async start(pollers: Poller[], opts: InspectorOptions = {}): Promise<InspectorServer> {
+    const maxClients = positiveInt(opts.maxClients, 'maxClients', 8, MAX_CLIENTS_LIMIT);
+    const idleMs = positiveInt(opts.idleMs, 'idleMs', 60_000, 86_400_000);
+    const writeTimeoutMs = positiveInt(opts.writeTimeoutMs, 'writeTimeoutMs', 2_000, 86_400_000);
+    if (opts.path !== undefined && (typeof opts.path !== 'string' || opts.path === '')) throw new MisuseError('bad-argument', 'path must be a non-empty string');
+    const path = opts.path ?? socketPathForPid(process.pid);
+    if (opts.path === undefined) {
+      ensurePrivateDir(inspectorDir());
+      removeStaleSocket(path); // same pid: a dead process's, or a crashed earlier server's
+    } else if (existsSync(path)) {
+      throw new MisuseError('bad-argument', `inspector socket path ${path} already exists (remove it, or choose another path)`);
+    }
+    buildingOwnPoller = true;
+    let own: Poller;
+    try {
+      own = Poller.createSync();
+    } finally {
+      buildingOwnPoller = false;
+    }
+    own.unref();
+    let fd = -1;
+    try {
+      fd = unixListenOwnerOnly(path);
+      const listener = await PollFD.open(fd, { poller: own });
+      const server = new InspectorServer(own, listener, path, maxClients, idleMs, writeTimeoutMs);
+      for (const p of pollers) server.add(p);
+      return server;
+    } catch (err) {
+      if (fd >= 0) {
+        closeFd(fd);
+        try {
+          unlinkSync(path);
+        } catch {
+          // not created
+        }
+      }
+      await own.close();
+      throw err;
+    }
+  }
+
+  /** Serve one more poller. */
+  add(poller: Poller): void {
+    if (this.closing || this.pollers.has(poller) || poller.isClosed) return;
+    this.pollers.set(poller, watch(poller));
+    this.seen.set(poller, new Map());
+  }
+
+  private remove(poller: Poller): void {
+    if (!this.pollers.delete(poller)) return;
+    this.seen.delete(poller);
+    unwatch(poller);
+    if (this.pollers.size === 0 && this.stopWhenEmpty) void this.close();
+  }
+
+  get isClosed(): boolean {
+    return this.closing !== null;
+  }
+
+  /** Stop listening, disconnect every client, remove the socket file. Idempotent. */
+  close(): Promise<void> {
+    if (this.closing) return this.closing;
+    this.closing = (async () => {
+      diagnostics_channel.unsubscribe(CHANNEL_POLLER_CLOSE, this.onPollerClose);
+      process.off('exit', this.onExit);
+      for (const p of [...this.pollers.keys()]) {
+        this.pollers.delete(p);
+        unwatch(p);
+      }
+      this.unlinkSocket();
+      await Promise.allSettled([this.listener.close(), ...[...this.clients].map((c) => c.close())]);
+      await this.own.close();
+    })();
+    return this.closing;
+  }
+
+  private unlinkSocket(): void {
+    try {
+      unlinkSync(this.path);
+    } catch {
+      // already removed
+    }
+  }
+
+  private async acceptLoop(): Promise<void> {
+    while (!this.closing) {
+      let fd: number;
+      try {
+        fd = await this.listener.accept();
+      } catch (err) {
+        if (this.closing || err instanceof ClosedError) return;
+        await sleep(100, undefined, { ref: false }); // EMFILE and the like: back off instead of spinning
+        continue;
+      }
+      if (this.closing) {
+        closeFd(fd);
+        return;
+      }
+      if (this.clients.size >= this.maxClients) {
+        this.stats.refused++;
+        try {
+          writeFd(fd, Buffer.from(`${JSON.stringify(errorResponse('too-many-clients', `at most ${this.maxClients} clients at once`))}\n`)); // best effort, never waits
+        } catch {
+          // the client is gone already
+        }
+        closeFd(fd);
+      } else {
+        this.stats.accepted++;
+        void this.serve(fd).catch(() => {});
+      }
+      await yieldToLoop(undefined, { ref: false });
+    }
+  }
+
+  private async serve(fd: number): Promise<void> {
+    let c: PollFD;
+    try {
+      c = await PollFD.open(fd, { poller: this.own });
+    } catch {
+      closeFd(fd);
+      return;
+    }
+    this.clients.add(c);
+    const buf = Buffer.allocUnsafe(MAX_REQUEST_BYTES);
+    let len = 0;
+    try {
+      while (!this.closing) {
+        const nl = buf.subarray(0, len).indexOf(10);
+        if (nl < 0) {
+          if (len >= MAX_REQUEST_BYTES) {
+            this.stats.closedTooLarge++;
+            await this.respond(c, JSON.stringify(errorResponse('too-large', `a request is at most ${MAX_REQUEST_BYTES} bytes, newline included`)));
+            return;
+          }
+          c.setReadDeadline(Date.now() + this.idleMs);
+          let n: number;
+          try {
+            n = await c.read(buf.subarray(len));
+          } catch (err) {
+            if ((err as { code?: string }).code === 'ETIMEDOUT') this.stats.closedIdle++;
+            return;
+          }
+          if (n === 0) return;
+          len += n;
+          continue;
+        }
+        const line = buf.toString('utf8', 0, nl);
+        buf.copyWithin(0, nl + 1, len);
+        len -= nl + 1;
+        this.stats.requests++;
+        if (!(await this.respond(c, this.answer(line)))) return;
+        await yieldToLoop(undefined, { ref: false });
+      }
+    } finally {
+      this.clients.delete(c);
+      await c.close().catch(() => {});
+    }
+  }
+
+  /** Write one response line under the write deadline; false (client to be closed) if it could not be written. */
+  private async respond(c: PollFD, text: string): Promise<boolean> {
+    try {
+      c.setWriteDeadline(Date.now() + this.writeTimeoutMs);
+      await c.write(Buffer.from(`${text}\n`));
+      c.setWriteDeadline(null);
+      return true;
+    } catch (err) {
+      if ((err as { code?: string }).code === 'ETIMEDOUT') this.stats.closedSlow++;
+      return false;
+    }
+  }
+
+  /** The response to one request line (never throws). */
+  private answer(line: string): string {
+    let req: unknown;
+    try {
+      req = JSON.parse(line);
+    } catch {
+      this.stats.badRequests++;
+      return JSON.stringify(errorResponse('bad-json', 'a request is one JSON object per line, e.g. {"op":"frame"}'));
+    }
+    if (req === null || typeof req !== 'object' || Array.isArray(req)) {
+      this.stats.badRequests++;
+      return JSON.stringify(errorResponse('bad-request', 'a request is a JSON object with an "op" field'));
+    }
+    const r = req as { op?: unknown; poller?: unknown };
+    try {
+      switch (r.op) {
+        case 'hello':
+          return JSON.stringify({
+            ok: true, op: 'hello', protocol: PROTOCOL_VERSION, pid: process.pid,
+            pollers: [...this.pollers.values()].map((f) => f.id),
+            limits: { maxRequestBytes: MAX_REQUEST_BYTES, maxClients: this.maxClients, idleMs: this.idleMs, writeTimeoutMs: this.writeTimeoutMs },
+          });
+        case 'frame':
+          return this.frameText();
+        case 'snapshot': {
+          const f = [...this.pollers.values()].find((x) => x.id === r.poller) ?? (r.poller === undefined && this.pollers.size === 1 ? [...this.pollers.values()][0] : undefined);
+          if (!f) {
+            this.stats.badRequests++;
+            return JSON.stringify(errorResponse('no-such-poller', `no poller ${JSON.stringify(r.poller ?? null)} here (see "pollers" in hello)`));
+          }
+          const bytes = f.poller.snapshot();
+          if (bytes.byteLength > MAX_SNAPSHOT_BYTES) return JSON.stringify(errorResponse('too-large', `the snapshot is ${bytes.byteLength} bytes, over the ${MAX_SNAPSHOT_BYTES} the inspector sends`));
+          return JSON.stringify({ ok: true, op: 'snapshot', poller: f.id, bytes: Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('base64') });
+        }
+        default:
+          this.stats.badRequests++;
+          return JSON.stringify(errorResponse('unknown-op', `unknown op ${JSON.stringify(r.op ?? null).slice(0, 64)} (hello, frame, snapshot)`));
+      }
+    } catch (err) {
+      return JSON.stringify(errorResponse('internal', (err as Error)?.message ?? String(err)));
+    }
+  }
+
+  private frameText(): string {
+    const now = performance.now();
+    if (this.cached && now - this.cached.at < FRAME_CACHE_MS) return this.cached.text;
+    const mem = process.memoryUsage();
+    const frame: Frame = {
+      ok: true,
+      op: 'frame',
+      protocol: PROTOCOL_VERSION,
+      pid: process.pid,
+      timeMs: Date.now(),
+      process: { rss: mem.rss, heapUsed: mem.heapUsed },
+      pollers: [...this.pollers].filter(([p]) => !p.isClosed).map(([p, f]) => pollerFrame(p, f, this.seen.get(p)!)),
+      inspector: {
+        path: this.path,
+        clients: this.clients.size,
+        maxClients: this.maxClients,
+        ...this.stats,
+        ownFds: [this.listener.fd, ...[...this.clients].map((c) => c.fd)],
+      },
+    };
+    const text = JSON.stringify(frame);
+    this.cached = { at: now, text };
+    return text;
+  }
+}
+
+function errorResponse(error: ErrorResponse['error'], message: string): ErrorResponse {
+  return { ok: false, error, message };
+}
+
+function removeStaleSocket(path: string): void {
+  try {
+    if (lstatSync(path).isSocket()) unlinkSync(path);
+  } catch {
+    // missing: fine
+  }
+}
+
+// ── NETPOLL_INSPECT: one server per process, serving every poller ─────────────
+
+let processServer: Promise<InspectorServer | null> | null = null;
+let warned = false;
+
+/** Called for every new Poller: serve it on the process's inspector when NETPOLL_INSPECT asks for one. */
+export function autoInspect(poller: Poller): void {
+  if (buildingOwnPoller || poller.driveMode === 'sim') return;
+  const path = socketPathFromEnv();
+  if (path === null) return;
+  const pending = processServer;
+  const attach = (s: InspectorServer | null): InspectorServer | null => {
+    if (s && !s.isClosed) {
+      s.add(poller);
+      return s;
+    }
+    return null;
+  };
+  processServer = (pending ?? Promise.resolve(null)).then((s) => {
+    const live = attach(s);
+    if (live) return live;
+    const conventional = path === socketPathForPid(process.pid);
+    if (!conventional) {
+      try {
+        ensureDirFor(path);
+        removeStaleSocket(path);
+      } catch (err) {
+        warnOnce(err);
+        return null;
+      }
+    }
+    return InspectorServer.start([poller], conventional ? {} : { path }).catch((err: unknown) => {
+      warnOnce(err);
+      return null;
+    });
+  });
+}
+
+function ensureDirFor(path: string): void {
+  const dir = dirname(path);
+  if (!existsSync(dir)) ensurePrivateDir(dir);
+}
+
+function warnOnce(err: unknown): void {
+  if (warned) return;
+  warned = true;
+  process.emitWarning(`NETPOLL_INSPECT: the inspector could not start: ${(err as Error)?.message ?? String(err)}`, { code: 'NETPOLL_INSPECT' });
+}
