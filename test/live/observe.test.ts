@@ -134,3 +134,18 @@ describe('batch, deadline and stale channels', () => {
     expect(closes.filter((c) => c.poller === poller)).toHaveLength(1);
   });
 });
+
+describe('serveInspector misuse', () => {
+  it('bad options and an existing path are typed errors; the poller keeps working; a closed poller refuses', async () => {
+    const { poller, a, peer } = await setup();
+    for (const opts of [{ maxClients: 0 }, { idleMs: 1.5 }, { writeTimeoutMs: -1 }, { path: '' }]) {
+      await expect(poller.serveInspector(opts as never)).rejects.toMatchObject({ name: 'MisuseError', reason: 'bad-argument' });
+    }
+    await expect(poller.serveInspector({ path: '/' })).rejects.toMatchObject({ name: 'MisuseError', message: expect.stringContaining('already exists') });
+    writeFd(peer, Buffer.from('ok'));
+    expect(await a.read(Buffer.alloc(4))).toBe(2);
+    const other = await Poller.create();
+    await other.close();
+    expect(() => other.serveInspector()).toThrow(expect.objectContaining({ code: 'ERR_NETPOLL_CLOSED' }));
+  });
+});
