@@ -15,7 +15,6 @@
 //   unset, "" or "0"                off
 
 import { mkdirSync, statSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
 export const INSPECT_ENV = 'NETPOLL_INSPECT';
@@ -25,7 +24,8 @@ export function inspectorDir(env: NodeJS.ProcessEnv = process.env): string {
   const xdg = env.XDG_RUNTIME_DIR;
   if (xdg) return join(xdg, 'netpoll');
   const uid = typeof process.getuid === 'function' ? process.getuid() : 0;
-  return join(tmpdir() === '/tmp' ? '/tmp' : tmpdir(), `netpoll-${uid}`);
+  // Fixed, not os.tmpdir(): the process and `netpoll top` may run with different TMPDIRs.
+  return join('/tmp', `netpoll-${uid}`);
 }
 
 /** The conventional socket path of process `pid`. */

@@ -17,7 +17,8 @@
 // The server bounds what a client can cost: at most `maxClients` at once
 // (more are closed at accept), an idle timeout on every read, a write
 // deadline on every response (a client that does not read is disconnected),
-// frames computed at most every FRAME_CACHE_MS and shared by all clients.
+// frames shared by all clients and computed at most every FRAME_CACHE_MS, or
+// every 10 × the time the last one took when that is longer.
 
 import type { WaitOutcome } from '../observe/channels.js';
 import type { Counters, Violation, DescState } from '../inspect/types.js';
@@ -28,7 +29,7 @@ export const MAX_REQUEST_BYTES = 4096;
 export const MAX_FRAME_DESCRIPTORS = 500;
 /** Deadlines listed per poller (the soonest first). */
 export const MAX_FRAME_TIMERS = 64;
-/** A frame is recomputed at most this often; clients asking sooner share the last one. */
+/** A frame is recomputed at most this often (or 10 × its build time, if longer); clients asking sooner share the last one. */
 export const FRAME_CACHE_MS = 50;
 /** The largest snapshot the server sends (base64 grows it by a third). */
 export const MAX_SNAPSHOT_BYTES = 64 << 20;
@@ -106,6 +107,8 @@ export interface InspectorFrame {
   closedTooLarge: number;
   requests: number;
   badRequests: number;
+  /** Frames computed (the rest of the frame requests were answered from the shared one). */
+  framesBuilt: number;
   /** The inspector's own descriptors (listener and clients): on its own poller, excluded from the figures above. */
   ownFds: number[];
 }

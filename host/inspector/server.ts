@@ -14,7 +14,9 @@
 //   - time: a client idle for `idleMs` is closed; after every request and
 //     every accept the server yields to the event loop (setImmediate), so a
 //     client that keeps data flowing cannot starve the served process; frames
-//     are recomputed at most every FRAME_CACHE_MS.
+//     are shared and recomputed at most every max(FRAME_CACHE_MS, 10 × the
+//     time the last one took), so inspection takes at most ~10% of the
+//     process's time however many clients ask how often.
 
 import { existsSync, lstatSync, unlinkSync } from 'node:fs';
 import { dirname } from 'node:path';
@@ -62,9 +64,9 @@ export class InspectorServer {
   private readonly seen = new Map<Poller, SeenAt>();
   private readonly clients = new Set<PollFD>();
   private readonly stats: Omit<InspectorFrame, 'path' | 'clients' | 'maxClients' | 'ownFds'> = {
-    accepted: 0, refused: 0, closedIdle: 0, closedSlow: 0, closedTooLarge: 0, requests: 0, badRequests: 0,
+    accepted: 0, refused: 0, closedIdle: 0, closedSlow: 0, closedTooLarge: 0, requests: 0, badRequests: 0, framesBuilt: 0,
   };
-  private cached: { at: number; text: string } | null = null;
+  private cached: { at: number; text: string; costMs: number } | null = null;
   private closing: Promise<void> | null = null;
   private readonly onPollerClose = (m: unknown): void => this.remove((m as PollerCloseMessage).poller);
   private readonly onExit = (): void => this.unlinkSocket();
@@ -303,7 +305,10 @@ export class InspectorServer {
 
   private frameText(): string {
     const now = performance.now();
-    if (this.cached && now - this.cached.at < FRAME_CACHE_MS) return this.cached.text;
+    // Shared, and at most ~10% of the process's time however often clients ask: a frame that took
+    // c ms to build is reused for max(FRAME_CACHE_MS, 10·c) ms (decoding a huge poller is slow).
+    if (this.cached && now - this.cached.at < Math.max(FRAME_CACHE_MS, 10 * this.cached.costMs)) return this.cached.text;
+    this.stats.framesBuilt++;
     const mem = process.memoryUsage();
     const frame: Frame = {
       ok: true,
@@ -322,7 +327,7 @@ export class InspectorServer {
       },
     };
     const text = JSON.stringify(frame);
-    this.cached = { at: now, text };
+    this.cached = { at: now, text, costMs: performance.now() - now };
     return text;
   }
 }

@@ -145,6 +145,28 @@ describe('a served process with serveInspector on', () => {
     console.log(`hostile clients: rss ${(before / 1048576).toFixed(1)} → ${(after / 1048576).toFixed(1)} MiB; accepted ${f.inspector.accepted}, refused ${f.inspector.refused}, closed slow ${f.inspector.closedSlow}, idle ${f.inspector.closedIdle}, too large ${f.inspector.closedTooLarge}; backlog full ${backlogFull}×; echo 2000 round trips in ${(echo.ms as number).toFixed(0)} ms`);
   });
 
+  it('frames are shared: clients asking as fast as they can do not make the server build more than one per 50 ms', async () => {
+    const first = ((await ask(sock, '{"op":"frame"}\n')) as unknown as Frame).inspector;
+    const t0 = performance.now();
+    const clients = await Promise.all([0, 1, 2].map(() => rawClient(sock)));
+    let answered = 0;
+    await Promise.all(clients.map(async (c) => {
+      let seen = 0;
+      while (performance.now() - t0 < 600) {
+        c.socket.write('{"op":"frame"}\n');
+        while (c.received().split('\n').length - 1 === seen) await sleep(1);
+        seen++;
+        answered++;
+      }
+      c.socket.destroy();
+    }));
+    const elapsed = performance.now() - t0;
+    const last = ((await ask(sock, '{"op":"frame"}\n')) as unknown as Frame).inspector;
+    const built = last.framesBuilt - first.framesBuilt;
+    expect(answered).toBeGreaterThan(built);
+    expect(built).toBeLessThanOrEqual(Math.ceil(elapsed / 50) + 2);
+  });
+
   it('more clients than maxClients: the extra one is told and closed', async () => {
     const held = await Promise.all([0, 1, 2, 3].map(() => rawClient(sock)));
     await sleep(100);

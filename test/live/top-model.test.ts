@@ -24,7 +24,7 @@ function frame(nowNs: bigint, counters: Partial<PollerFrame['counters']>, descri
   };
   return {
     ok: true, op: 'frame', protocol: 1, pid: 1, timeMs: 0, process: { rss: 0, heapUsed: 0 }, pollers: [p],
-    inspector: { path: '', clients: 0, maxClients: 8, accepted: 0, refused: 0, closedIdle: 0, closedSlow: 0, closedTooLarge: 0, requests: 0, badRequests: 0, ownFds: [] },
+    inspector: { path: '', clients: 0, maxClients: 8, accepted: 0, refused: 0, closedIdle: 0, closedSlow: 0, closedTooLarge: 0, requests: 0, badRequests: 0, framesBuilt: 0, ownFds: [] },
   };
 }
 
