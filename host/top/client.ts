@@ -15,8 +15,9 @@ export class InspectorClient {
 
   private constructor(private readonly socket: Socket) {
     socket.on('data', (chunk: Buffer) => this.onData(chunk));
-    socket.on('error', (err) => this.fail(err));
-    socket.on('close', () => this.fail(new Error('the inspector closed the connection')));
+    const gone = 'the inspector closed the connection (has the process exited?)';
+    socket.on('error', (err: NodeJS.ErrnoException) => this.fail(err.code === 'ECONNRESET' || err.code === 'EPIPE' ? new Error(gone) : err));
+    socket.on('close', () => this.fail(new Error(gone)));
   }
 
   static open(path: string, timeoutMs = 5000): Promise<InspectorClient> {

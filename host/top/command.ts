@@ -262,7 +262,11 @@ async function live(p: Parsed, sample: () => Promise<View>, inconsistent: () => 
     draw();
   };
   const onSignal = (): void => done(130);
+  let restored = false;
+  /** Once only: leaving the alternate screen twice would move the cursor back over what was printed since. */
   const restore = (): void => {
+    if (restored) return;
+    restored = true;
     stdin.removeListener('keypress', onKey);
     if (stdin.isTTY) stdin.setRawMode(false);
     stdin.pause();
@@ -271,7 +275,9 @@ async function live(p: Parsed, sample: () => Promise<View>, inconsistent: () => 
     process.removeListener('SIGTERM', onSignal);
     process.removeListener('exit', restoreAtExit);
   };
-  const restoreAtExit = (): void => void stdout.write(ALT_OFF);
+  const restoreAtExit = (): void => {
+    if (!restored) stdout.write(ALT_OFF);
+  };
 
   emitKeypressEvents(stdin);
   stdin.setRawMode(true);

@@ -82,4 +82,21 @@ describe('netpoll top in a terminal (tmux)', () => {
     expect(text).toMatch(/^echo$/m);
     expect(text).not.toContain('netpoll top — pid');
   });
+
+  it('the inspected process going away: top says so, exits 2 and restores the terminal', async () => {
+    const sock2 = join(dir, 'gone.sock');
+    const gone = await startServed(sock2);
+    try {
+      tmux('send-keys', '-t', 'top', `clear; ${process.execPath} ${cli} top ${sock2} --interval 100; echo "TOP-EXITED $?"; stty -a | tr ' ' '\\n' | grep -x -- '-\\?icanon'`, 'Enter');
+      await waitFor((x) => x.includes('netpoll top — pid') && x.includes(sock2), 'the first frame');
+      gone.kill();
+      const text = await waitFor((x) => /^-?icanon$/m.test(x), 'the shell after top');
+      expect(text).toContain('netpoll top: the inspector closed the connection');
+      expect(text).toContain('TOP-EXITED 2');
+      expect(text).toMatch(/^icanon$/m);
+      expect(text).not.toContain('netpoll top — pid');
+    } finally {
+      gone.kill();
+    }
+  });
 });
