@@ -13,6 +13,8 @@
 //   NETPOLL_INSPECT=<directory>     <directory>/<pid>.sock
 //   NETPOLL_INSPECT=<path>.sock     exactly that path
 //   unset, "" or "0"                off
+// A socket file already at the path is replaced only if nobody listens on it
+// (inspector/server.ts): a process never takes over another's live socket.
 
 import { mkdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';

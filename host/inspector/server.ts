@@ -27,6 +27,8 @@ import { PollFD } from '../pollfd.js';
 import { MisuseError, ClosedError } from '../errors.js';
 import { closeFd, writeFd } from '../sys/fd.js';
 import { unixListenOwnerOnly } from '../sys/private-listen.js';
+import { unixConnect } from '../sys/socket.js';
+import { isSyscallError } from '../sys/errors.js';
 import { CHANNEL_POLLER_CLOSE, type PollerCloseMessage } from '../observe/channels.js';
 import { watch, unwatch, type PollerFigures } from './figures.js';
 import { pollerFrame, type SeenAt } from './frame.js';
@@ -336,12 +338,29 @@ function errorResponse(error: ErrorResponse['error'], message: string): ErrorRes
   return { ok: false, error, message };
 }
 
+/**
+ * Remove a socket file nobody listens on (a process that died without
+ * cleaning up). One that accepts a connection belongs to a live server (a
+ * child process that inherited NETPOLL_INSPECT, say): refuse rather than
+ * steal it.
+ */
 function removeStaleSocket(path: string): void {
+  let isSocket = false;
   try {
-    if (lstatSync(path).isSocket()) unlinkSync(path);
+    isSocket = lstatSync(path).isSocket();
   } catch {
-    // missing: fine
+    return; // missing: fine
   }
+  if (!isSocket) return; // bind reports EADDRINUSE with the path
+  let probe: number;
+  try {
+    probe = unixConnect(path).fd;
+  } catch (err) {
+    if (isSyscallError(err, 'ECONNREFUSED')) unlinkSync(path);
+    return;
+  }
+  closeFd(probe);
+  throw new MisuseError('bad-argument', `inspector socket ${path} is in use by a live process; choose another path`);
 }
 
 // ── NETPOLL_INSPECT: one server per process, serving every poller ─────────────

@@ -7,6 +7,7 @@ import { mkdtempSync, rmSync, statSync, existsSync, readdirSync, mkdirSync } fro
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { spawn } from 'node:child_process';
+import { unixListen, closeFd } from '../../host/sys/index.js';
 import { startServed, runCli, rawClient, ask, sleep, root, type Served } from './support.js';
 import type { Frame } from '../../host/inspector/protocol.js';
 
@@ -276,6 +277,31 @@ describe('NETPOLL_INSPECT and --pid', () => {
       expect(existsSync(sock)).toBe(false);
     } finally {
       s.kill();
+    }
+  });
+
+  it('NETPOLL_INSPECT=<path>.sock: a stale socket file is replaced; a live one is not stolen by a second process', async () => {
+    const shared = join(dir, 'shared.sock');
+    const stale = unixListen(shared);
+    closeFd(stale); // the file stays: a process that died without cleaning up
+    const first = await startServed('-', {}, { NETPOLL_INSPECT: shared });
+    try {
+      const until = Date.now() + 5000;
+      let hello: Record<string, unknown> | null = null;
+      while (!hello && Date.now() < until) hello = await ask(shared, '{"op":"hello"}\n').catch(() => null);
+      expect(hello).toMatchObject({ ok: true, pid: first.pid });
+      const second = await new Promise<{ code: number | null; err: string }>((resolve) => {
+        const script = `import { Poller } from './build/host/index.js'; const p = await Poller.create(); setTimeout(() => p.close(), 500);`;
+        const c = spawn(process.execPath, ['--input-type=module', '-e', script], { cwd: root, stdio: ['ignore', 'ignore', 'pipe'], env: { ...process.env, NETPOLL_INSPECT: shared } });
+        let err = '';
+        c.stderr.on('data', (d) => (err += d));
+        c.on('exit', (code) => resolve({ code, err }));
+      });
+      expect(second.code).toBe(0);
+      expect(second.err).toContain(`NETPOLL_INSPECT: the inspector could not start: inspector socket ${shared} is in use by a live process`);
+      expect(await ask(shared, '{"op":"hello"}\n')).toMatchObject({ ok: true, pid: first.pid });
+    } finally {
+      first.kill();
     }
   });
 
