@@ -20,7 +20,8 @@ import { decodeSnapshot } from './inspect/decode.js';
 import type { Inspection } from './inspect/types.js';
 import { writePostMortem } from './inspect/postmortem.js';
 import { epochNowMs } from './deadline.js';
-import { InspectorServer, autoInspect, type InspectorOptions } from './inspector/server.js';
+import { InspectorServer, type InspectorOptions } from './inspector/server.js';
+import { autoInspect } from './inspector/auto.js';
 import { ownerOf, batchObserved, markBatch, publishBatch, pollerCloseChannel } from './observe/channels.js';
 
 export type DriveMode = 'uv' | 'thread';

@@ -19,7 +19,6 @@
 //     process's time however many clients ask how often.
 
 import { existsSync, lstatSync, unlinkSync } from 'node:fs';
-import { dirname } from 'node:path';
 import { setImmediate as yieldToLoop, setTimeout as sleep } from 'node:timers/promises';
 import diagnostics_channel from 'node:diagnostics_channel';
 import { Poller } from '../poller.js';
@@ -32,7 +31,7 @@ import { isSyscallError } from '../sys/errors.js';
 import { CHANNEL_POLLER_CLOSE, type PollerCloseMessage } from '../observe/channels.js';
 import { watch, unwatch, type PollerFigures } from './figures.js';
 import { pollerFrame, type SeenAt } from './frame.js';
-import { ensurePrivateDir, inspectorDir, socketPathForPid, socketPathFromEnv } from './paths.js';
+import { ensurePrivateDir, inspectorDir, socketPathForPid } from './paths.js';
 import {
   PROTOCOL_VERSION, MAX_REQUEST_BYTES, FRAME_CACHE_MS, MAX_SNAPSHOT_BYTES,
   type ErrorResponse, type Frame, type InspectorFrame,
@@ -59,6 +58,7 @@ function positiveInt(v: unknown, name: string, dflt: number, max: number): numbe
 
 /** True while the server builds its own poller: the NETPOLL_INSPECT hook must not inspect it. */
 let buildingOwnPoller = false;
+export const isBuildingOwnPoller = (): boolean => buildingOwnPoller;
 
 export class InspectorServer {
   readonly path: string;
@@ -344,7 +344,7 @@ function errorResponse(error: ErrorResponse['error'], message: string): ErrorRes
  * child process that inherited NETPOLL_INSPECT, say): refuse rather than
  * steal it.
  */
-function removeStaleSocket(path: string): void {
+export function removeStaleSocket(path: string): void {
   let isSocket = false;
   try {
     isSocket = lstatSync(path).isSocket();
@@ -361,53 +361,4 @@ function removeStaleSocket(path: string): void {
   }
   closeFd(probe);
   throw new MisuseError('bad-argument', `inspector socket ${path} is in use by a live process; choose another path`);
-}
-
-// ── NETPOLL_INSPECT: one server per process, serving every poller ─────────────
-
-let processServer: Promise<InspectorServer | null> | null = null;
-let warned = false;
-
-/** Called for every new Poller: serve it on the process's inspector when NETPOLL_INSPECT asks for one. */
-export function autoInspect(poller: Poller): void {
-  if (buildingOwnPoller || poller.driveMode === 'sim') return;
-  const path = socketPathFromEnv();
-  if (path === null) return;
-  const pending = processServer;
-  const attach = (s: InspectorServer | null): InspectorServer | null => {
-    if (s && !s.isClosed) {
-      s.add(poller);
-      return s;
-    }
-    return null;
-  };
-  processServer = (pending ?? Promise.resolve(null)).then((s) => {
-    const live = attach(s);
-    if (live) return live;
-    const conventional = path === socketPathForPid(process.pid);
-    if (!conventional) {
-      try {
-        ensureDirFor(path);
-        removeStaleSocket(path);
-      } catch (err) {
-        warnOnce(err);
-        return null;
-      }
-    }
-    return InspectorServer.start([poller], conventional ? {} : { path }).catch((err: unknown) => {
-      warnOnce(err);
-      return null;
-    });
-  });
-}
-
-function ensureDirFor(path: string): void {
-  const dir = dirname(path);
-  if (!existsSync(dir)) ensurePrivateDir(dir);
-}
-
-function warnOnce(err: unknown): void {
-  if (warned) return;
-  warned = true;
-  process.emitWarning(`NETPOLL_INSPECT: the inspector could not start: ${(err as Error)?.message ?? String(err)}`, { code: 'NETPOLL_INSPECT' });
 }
