@@ -18,7 +18,7 @@
 // (more are closed at accept), an idle timeout on every read, a write
 // deadline on every response (a client that does not read is disconnected),
 // frames shared by all clients and computed at most every FRAME_CACHE_MS, or
-// every 10 × the time the last one took when that is longer.
+// every 10 × the time the last one took (at most 2 s) when that is longer.
 
 import type { WaitOutcome } from '../observe/channels.js';
 import type { Counters, Violation, DescState } from '../inspect/types.js';
@@ -29,7 +29,7 @@ export const MAX_REQUEST_BYTES = 4096;
 export const MAX_FRAME_DESCRIPTORS = 500;
 /** Deadlines listed per poller (the soonest first). */
 export const MAX_FRAME_TIMERS = 64;
-/** A frame is recomputed at most this often (or 10 × its build time, if longer); clients asking sooner share the last one. */
+/** A frame is recomputed at most this often (or 10 × its build time, up to 2 s, if longer); clients asking sooner share the last one. */
 export const FRAME_CACHE_MS = 50;
 /** The largest snapshot the server sends (base64 grows it by a third). */
 export const MAX_SNAPSHOT_BYTES = 64 << 20;

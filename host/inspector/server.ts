@@ -14,9 +14,10 @@
 //   - time: a client idle for `idleMs` is closed; after every request and
 //     every accept the server yields to the event loop (setImmediate), so a
 //     client that keeps data flowing cannot starve the served process; frames
-//     are shared and recomputed at most every max(FRAME_CACHE_MS, 10 × the
-//     time the last one took), so inspection takes at most ~10% of the
-//     process's time however many clients ask how often.
+//     are shared and recomputed at most every max(FRAME_CACHE_MS, min(2 s, 10 × the
+//     time the last one took)), so inspection takes at most ~10% of the
+//     process's time (for frames built in under 200 ms) however many clients
+//     ask how often.
 
 import { existsSync, lstatSync, unlinkSync } from 'node:fs';
 import { setImmediate as yieldToLoop, setTimeout as sleep } from 'node:timers/promises';
@@ -49,6 +50,8 @@ export interface InspectorOptions {
 }
 
 const MAX_CLIENTS_LIMIT = 1024;
+/** However slow a frame was to build, a newer one is built after this long. */
+const MAX_FRAME_REUSE_MS = 2000;
 
 function positiveInt(v: unknown, name: string, dflt: number, max: number): number {
   if (v === undefined) return dflt;
@@ -308,8 +311,8 @@ export class InspectorServer {
   private frameText(): string {
     const now = performance.now();
     // Shared, and at most ~10% of the process's time however often clients ask: a frame that took
-    // c ms to build is reused for max(FRAME_CACHE_MS, 10·c) ms (decoding a huge poller is slow).
-    if (this.cached && now - this.cached.at < Math.max(FRAME_CACHE_MS, 10 * this.cached.costMs)) return this.cached.text;
+    // c ms to build is reused for max(FRAME_CACHE_MS, min(10·c, MAX_FRAME_REUSE_MS)) ms (decoding a huge poller is slow).
+    if (this.cached && now - this.cached.at < Math.max(FRAME_CACHE_MS, Math.min(10 * this.cached.costMs, MAX_FRAME_REUSE_MS))) return this.cached.text;
     this.stats.framesBuilt++;
     const mem = process.memoryUsage();
     const frame: Frame = {

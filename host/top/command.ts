@@ -201,8 +201,13 @@ export async function runTop(args: readonly string[], io: TopIO): Promise<number
   try {
     if (p.once) {
       await sample();
-      await sleep(p.intervalMs);
-      const v = await sample();
+      let v: View;
+      // Rates need a second, newer frame; a busy server may answer from its shared frame for a while.
+      for (let tries = 0; ; tries++) {
+        await sleep(p.intervalMs);
+        v = await sample();
+        if (v.totals !== null || v.pollers.length === 0 || tries >= 20) break;
+      }
       io.out(p.json ? jsonLine(v) : `${renderView(v, { sort: p.sort, filter: '', columns: 200, rows: 60, prompt: null, source: p.source }).join('\n')}\n`);
       return inconsistent ? 1 : 0;
     }

@@ -49,11 +49,16 @@ export interface View {
   warnings: Warning[];
 }
 
+function addRates(sum: Rates | null, r: Rates): Rates {
+  const t = sum ?? { eventsPerS: 0, wakeupsPerS: 0, timersPerS: 0, stalePerS: 0 };
+  return { eventsPerS: t.eventsPerS + r.eventsPerS, wakeupsPerS: t.wakeupsPerS + r.wakeupsPerS, timersPerS: t.timersPerS + r.timersPerS, stalePerS: t.stalePerS + r.stalePerS };
+}
+
 const ms = (v: number): string => formatDuration(BigInt(Math.round(v * 1e6)));
 const dir = (m: 'r' | 'w'): string => (m === 'r' ? 'read' : 'write');
 
 export class TopModel {
-  private readonly last = new Map<number, { nowNs: bigint; c: PollerFrame['counters']; stalePerS: number | null }>();
+  private readonly last = new Map<number, { nowNs: bigint; c: PollerFrame['counters']; stalePerS: number | null; rates: Rates | null }>();
 
   constructor(readonly thresholds: Thresholds = DEFAULT_THRESHOLDS) {}
 
@@ -64,6 +69,13 @@ export class TopModel {
     for (const p of frame.pollers) {
       const now = BigInt(p.nowNs);
       const prev = this.last.get(p.id);
+      if (prev && now === prev.nowNs) {
+        // The server answered from its shared frame (see FRAME_CACHE_MS): nothing new, keep the last rates.
+        pollers.push({ frame: p, rates: prev.rates });
+        if (prev.rates) totals = addRates(totals, prev.rates);
+        for (const d of p.descriptors) this.descriptorWarnings(p, d, now, warnings);
+        continue;
+      }
       let rates: Rates | null = null;
       if (prev && now > prev.nowNs) {
         const s = Number(now - prev.nowNs) / 1e9;
@@ -74,11 +86,7 @@ export class TopModel {
           timersPerS: d(prev.c.timersFired, p.counters.timersFired),
           stalePerS: d(prev.c.staleEvents, p.counters.staleEvents),
         };
-        totals ??= { eventsPerS: 0, wakeupsPerS: 0, timersPerS: 0, stalePerS: 0 };
-        totals.eventsPerS += rates.eventsPerS;
-        totals.wakeupsPerS += rates.wakeupsPerS;
-        totals.timersPerS += rates.timersPerS;
-        totals.stalePerS += rates.stalePerS;
+        totals = addRates(totals, rates);
         const before = prev.stalePerS ?? 0;
         if (rates.stalePerS >= this.thresholds.staleRate && rates.stalePerS > before) {
           warnings.push({
@@ -88,7 +96,7 @@ export class TopModel {
           });
         }
       }
-      this.last.set(p.id, { nowNs: now, c: p.counters, stalePerS: rates?.stalePerS ?? prev?.stalePerS ?? null });
+      this.last.set(p.id, { nowNs: now, c: p.counters, stalePerS: rates?.stalePerS ?? prev?.stalePerS ?? null, rates });
       pollers.push({ frame: p, rates });
       for (const d of p.descriptors) this.descriptorWarnings(p, d, now, warnings);
     }

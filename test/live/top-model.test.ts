@@ -38,6 +38,15 @@ describe('TopModel', () => {
     expect(v.totals).toEqual({ eventsPerS: 0x200 / 2, wakeupsPerS: 25, timersPerS: 2, stalePerS: 0 });
   });
 
+  it('a frame the server answered from its shared one (same time) keeps the last rates', () => {
+    const m = new TopModel();
+    m.update(frame(1n * S, { eventsSeen: 0 }));
+    const first = m.update(frame(2n * S, { eventsSeen: 10 })).totals;
+    expect(first?.eventsPerS).toBe(10);
+    expect(m.update(frame(2n * S, { eventsSeen: 10 })).totals).toEqual(first);
+    expect(m.update(frame(3n * S, { eventsSeen: 40 })).totals?.eventsPerS).toBe(30);
+  });
+
   it('parked with no deadline: warned past the threshold only, and not when a deadline is set', () => {
     const t = { ...DEFAULT_THRESHOLDS, parkedAfterMs: 1000 };
     const kinds = (d: DescriptorFrame): string[] => new TopModel(t).update(frame(5n * S, {}, [d])).warnings.map((w) => w.kind);
