@@ -16,7 +16,7 @@
 //
 // The server bounds what a client can cost: at most `maxClients` at once
 // (more are closed at accept), an idle timeout on every read, a write
-// deadline on every response (a client that does not read is disconnected),
+// deadline on every 64 KiB of a response (a client that stops reading is disconnected),
 // frames shared by all clients and computed at most every FRAME_CACHE_MS, or
 // every 10 × the time the last one took (at most 2 s) when that is longer.
 

@@ -9,8 +9,9 @@
 // What a client can cost the served process, and why it is bounded:
 //   - memory: one read buffer of MAX_REQUEST_BYTES and one response in
 //     flight per client, at most `maxClients` clients (more are closed at
-//     accept); a response that cannot be written within `writeTimeoutMs`
-//     (the client does not read) closes the client;
+//     accept); a client that reads nothing of its response for
+//     `writeTimeoutMs` (each 64 KiB chunk has its own write deadline) is
+//     closed;
 //   - time: a client idle for `idleMs` is closed; after every request and
 //     every accept the server yields to the event loop (setImmediate), so a
 //     client that keeps data flowing cannot starve the served process; frames
@@ -45,11 +46,13 @@ export interface InspectorOptions {
   maxClients?: number;
   /** A client that sends nothing for this long is closed (default 60 000 ms). */
   idleMs?: number;
-  /** A response not written within this long closes the client (default 2 000 ms). */
+  /** A client that reads none of its response for this long is closed (default 2 000 ms; per 64 KiB chunk). */
   writeTimeoutMs?: number;
 }
 
 const MAX_CLIENTS_LIMIT = 1024;
+/** Responses are written in chunks of this size, each under its own write deadline. */
+const WRITE_CHUNK = 64 << 10;
 /** However slow a frame was to build, a newer one is built after this long. */
 const MAX_FRAME_REUSE_MS = 2000;
 
@@ -255,8 +258,13 @@ export class InspectorServer {
   /** Write one response line under the write deadline; false (client to be closed) if it could not be written. */
   private async respond(c: PollFD, text: string): Promise<boolean> {
     try {
-      c.setWriteDeadline(Date.now() + this.writeTimeoutMs);
-      await c.write(Buffer.from(`${text}\n`));
+      // The deadline is per chunk: a client is disconnected when it stops reading for writeTimeoutMs,
+      // not for being slower than the whole of a large response (a snapshot is megabytes).
+      const bytes = Buffer.from(`${text}\n`);
+      for (let at = 0; at < bytes.length; at += WRITE_CHUNK) {
+        c.setWriteDeadline(Date.now() + this.writeTimeoutMs);
+        await c.write(bytes.subarray(at, at + WRITE_CHUNK));
+      }
       c.setWriteDeadline(null);
       return true;
     } catch (err) {

@@ -100,8 +100,11 @@ export function rawClient(path: string): Promise<{ socket: Socket; received: () 
 export async function ask(path: string, req: string): Promise<Record<string, unknown>> {
   const c = await rawClient(path);
   c.socket.write(req);
-  const deadline = Date.now() + 10_000;
+  let closed = false;
+  void c.closed.then(() => (closed = true));
+  const deadline = Date.now() + 20_000;
   while (!c.received().includes('\n')) {
+    if (closed) throw new Error(`the server closed the connection after ${c.received().length} bytes without a full line`);
     if (Date.now() > deadline) throw new Error('no response');
     await new Promise((r) => setTimeout(r, 10));
   }
