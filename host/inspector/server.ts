@@ -194,6 +194,14 @@ export class InspectorServer {
         closeFd(fd);
         return;
       }
+      this.admit(fd);
+      await yieldToLoop(undefined, { ref: false });
+    }
+  }
+
+  /** Serve an accepted fd, or refuse it at the cap. Never throws: the accept loop must not die. */
+  private admit(fd: number): void {
+    try {
       if (this.clients.size >= this.maxClients) {
         this.stats.refused++;
         try {
@@ -206,7 +214,8 @@ export class InspectorServer {
         this.stats.accepted++;
         void this.serve(fd).catch(() => {});
       }
-      await yieldToLoop(undefined, { ref: false });
+    } catch {
+      // closing a refused fd failed: nothing more to do for it
     }
   }
 

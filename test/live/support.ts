@@ -80,8 +80,32 @@ export function runCli(args: string[], env: NodeJS.ProcessEnv = {}, timeoutMs = 
   });
 }
 
-/** A raw client: connect, and collect what the server sends. */
-export function rawClient(path: string): Promise<{ socket: Socket; received: () => string; closed: Promise<void> }> {
+export interface RawClient {
+  socket: Socket;
+  received: () => string;
+  closed: Promise<void>;
+}
+
+/**
+ * A raw client: connect, and collect what the server sends. A full listen
+ * backlog (EAGAIN: the kernel's answer while the server has not accepted yet,
+ * e.g. right after a burst of connects) is retried for up to 10 s; `retries`
+ * counts those.
+ */
+export async function rawClient(path: string, retries = { count: 0 }): Promise<RawClient> {
+  const until = Date.now() + 10_000;
+  for (;;) {
+    try {
+      return await connectOnce(path);
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== 'EAGAIN' || Date.now() > until) throw err;
+      retries.count++;
+      await sleep(5);
+    }
+  }
+}
+
+function connectOnce(path: string): Promise<RawClient> {
   return new Promise((resolve, reject) => {
     const socket = connect(path);
     let data = '';
