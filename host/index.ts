@@ -2,9 +2,11 @@
 
 import { Poller } from './poller.js';
 import { writePostMortem } from './inspect/postmortem.js';
+import { inspectorHooks } from './inspector/install.js';
 
 // The public entry wires the default post-mortem writer (the core layers never import the tooling).
 Poller.defaultPostMortem ??= writePostMortem;
+Poller.inspector ??= inspectorHooks;
 
 export { Poller, type PollerOptions, type PollerStats, type DriveMode, type PostMortemWriter } from './poller.js';
 export { PollDesc, type WaitOptions, type WaitModeName, type DeadlineModeName } from './polldesc.js';
@@ -25,3 +27,18 @@ export { decodeSnapshot, SnapshotError } from './inspect/decode.js';
 export type { Inspection, DescriptorView, TimerView, Violation } from './inspect/types.js';
 export { SyscallError } from './sys/errors.js';
 export { formatInspection } from './inspect/format.js';
+export type { InspectorServer, InspectorOptions } from './inspector/server.js';
+export type { Frame, PollerFrame, DescriptorFrame, TimerFrame } from './inspector/protocol.js';
+export {
+  CHANNEL_WAIT,
+  CHANNEL_BATCH,
+  CHANNEL_DEADLINE_FIRED,
+  CHANNEL_STALE_EVENT,
+  CHANNEL_POLLER_CLOSE,
+  type WaitContext,
+  type WaitOutcome,
+  type BatchMessage,
+  type DeadlineFiredMessage,
+  type StaleEventMessage,
+  type PollerCloseMessage,
+} from './observe/channels.js';

@@ -16,6 +16,7 @@ import { isSyscallError } from './sys/errors.js';
 import { inspect, type InspectOptions } from 'node:util';
 import { readLiveDescriptor, type LiveDescriptor } from './core/live.js';
 import { checkOpOptions } from './validate.js';
+import { waitChannel, traceWait, TRACED, type TracedWaitOptions } from './observe/channels.js';
 
 export type WaitModeName = 'r' | 'w';
 export type DeadlineModeName = 'r' | 'w' | 'rw';
@@ -75,6 +76,7 @@ export class PollDesc {
   /** Resolves when the fd is ready in `mode`; rejects with the deadline / close / EPOLLERR error. */
   async wait(mode: WaitModeName, opts?: WaitOptions): Promise<void> {
     checkOpOptions(opts, 'wait');
+    if (waitChannel.hasSubscribers && !(opts as TracedWaitOptions | undefined)?.[TRACED]) return traceWait(this, mode, opts); // observe/channels.ts
     const m = waitMode(mode);
     const signal = opts?.signal;
     if (signal?.aborted) throw new AbortError(signal.reason);

@@ -23,6 +23,7 @@ import { decodeSnapshot } from './inspect/decode.js';
 import type { Inspection } from './inspect/types.js';
 import { epochNowMs } from './deadline.js';
 import { inspect as nodeInspect, type InspectOptions } from 'node:util';
+import { ownerOf, batchObserved, markBatch, publishBatch, pollerCloseChannel } from './observe/channels.js';
 
 export type DriveMode = 'uv' | 'thread';
 
@@ -50,6 +51,35 @@ export interface PollerOptions {
 /** Stores a snapshot taken because of `reason`; returns its path, or null if it was not kept. */
 export type PostMortemWriter = (snapshot: Uint8Array, reason: string) => string | null;
 
+/** Options of serveInspector (the inspector itself is host/inspector/server.ts). */
+export interface InspectorOptions {
+  /** Socket path; default the conventional $XDG_RUNTIME_DIR/netpoll/<pid>.sock or /tmp/netpoll-<uid>/<pid>.sock. It must not exist, except a stale socket at the conventional path. */
+  path?: string;
+  /** Clients served at once (default 8); more are closed as they are accepted. */
+  maxClients?: number;
+  /** A client that sends nothing for this long is closed (default 60 000 ms). */
+  idleMs?: number;
+  /** A client that reads none of its response for this long is closed (default 2 000 ms; per 64 KiB chunk). */
+  writeTimeoutMs?: number;
+}
+
+/** A running inspector server, as serveInspector hands it out. */
+export interface InspectorHandle {
+  /** The unix socket it listens on (mode 0600). */
+  readonly path: string;
+  readonly isClosed: boolean;
+  /** Serve another poller on the same socket. */
+  add(poller: Poller): void;
+  /** Stop listening, close every client, remove the socket file. */
+  close(): Promise<void>;
+}
+
+/** What the package entry installs: how an inspector is started, and what NETPOLL_INSPECT does with each new poller. */
+export interface InspectorHooks {
+  serve(pollers: Poller[], opts: InspectorOptions): Promise<InspectorHandle>;
+  onCreate(poller: Poller): void;
+}
+
 export interface PollerStats {
   descriptors: number;
   waiters: number;
@@ -75,6 +105,12 @@ export class Poller {
 
   /** The post-mortem writer of pollers created without the postMortem option (set by host/index.ts and host/sim/index.ts). */
   static defaultPostMortem: PostMortemWriter | null = null;
+  /**
+   * The inspector server (host/inspector/, a layer above this one), installed
+   * by the package's entry points as the post-mortem writer is: serveInspector
+   * and NETPOLL_INSPECT go through it.
+   */
+  static inspector: InspectorHooks | null = null;
 
   private constructor(engine: Engine, makeDrive: DriveFactory, maxEvents: number, postMortem: PostMortemWriter | null) {
     this.engine = engine;
@@ -108,7 +144,9 @@ export class Poller {
     }
     const core = loadCore(opts.core);
     const postMortem = opts.postMortem === undefined ? Poller.defaultPostMortem : opts.postMortem;
-    return new Poller(new Engine(opts.core, opts.instrument ? opts.instrument(core) : core), makeDrive, maxEvents, postMortem);
+    const poller = new Poller(new Engine(opts.core, opts.instrument ? opts.instrument(core) : core), makeDrive, maxEvents, postMortem);
+    Poller.inspector?.onCreate(poller); // NETPOLL_INSPECT (host/inspector/auto.ts)
+    return poller;
   }
 
   get driveMode(): Drive['kind'] {
@@ -136,6 +174,7 @@ export class Poller {
     }
     const pd = new PollDesc(this.site, fd, index, seq);
     this.registry.add(pd);
+    ownerOf.set(pd, this);
     return pd;
   }
 
@@ -152,6 +191,17 @@ export class Poller {
   get stats(): PollerStats {
     const e = this.engine;
     return { descriptors: e.inUse, waiters: e.waiters, timers: e.timers, staleEvents: e.staleEvents };
+  }
+
+  /**
+   * Serve live inspection on a unix socket (mode 0600) through this library's
+   * own PollFD: `netpoll top SOCKET` reads it. Stops when this poller closes;
+   * never keeps the process alive. See inspector/protocol.ts.
+   */
+  serveInspector(opts: InspectorOptions = {}): Promise<InspectorHandle> {
+    this.assertOpen();
+    if (!Poller.inspector) return Promise.reject(new MisuseError('bad-argument', 'serveInspector: no inspector is installed (import the package entry, netpoll-wasm)'));
+    return Poller.inspector.serve([this], opts);
   }
 
   /** Keep the process alive while something waits (the default). */
@@ -171,6 +221,7 @@ export class Poller {
   /** Unblock every descriptor (their waiters reject with ClosedError), deregister them, stop the drive. Idempotent. */
   close(): Promise<void> {
     if (this.closing) return this.closing;
+    if (pollerCloseChannel.hasSubscribers) pollerCloseChannel.publish({ poller: this });
     this.closing = (async () => {
       for (const pd of [...this.registry.live]) pd.close();
       this.closed = true;
@@ -191,6 +242,7 @@ export class Poller {
   /** Run the core on one epoll batch (and the timers due at `now`), settle the woken; tell the drive what is left. */
   private pump(count: number, stride: number, now: bigint): BatchResult {
     const core = this.engine.core;
+    const mark = batchObserved() ? markBatch(this.engine) : null; // observe/channels.ts
     let hostBits = 0;
     for (;;) {
       const n = core.netpoll(count, stride, now);
@@ -202,6 +254,7 @@ export class Poller {
       if (next === 0n || next > now) break;
       count = 0;
     }
+    if (mark) publishBatch(this, this.engine, mark);
     // The exceptional path tells the drive itself, then throws the inconsistency.
     if (this.engine.inconsistent !== this.inconsistentSeen) this.settle();
     return this.driveState(hostBits);

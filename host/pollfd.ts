@@ -24,6 +24,7 @@ import { assertBytes } from './sys/io.js';
 import { untilDone } from './io-loop.js';
 import { Mode } from './core/abi.js';
 import * as fairness from './fairness.js';
+import { waitChannel } from './observe/channels.js';
 import { checkOpOptions } from './validate.js';
 
 export interface PollFDOptions {
@@ -227,9 +228,13 @@ export class PollFD {
       const pd = this.pd;
       if (signal?.aborted) throw new AbortError(signal.reason);
       for (;;) {
-        let code = pd.waitRound(Mode.R, signal);
-        if (typeof code !== 'number') code = await code;
-        if (!pd.wakeDone(code)) continue; // woken without I/O: wait again
+        if (waitChannel.hasSubscribers) {
+          await pd.wait('r', signal && { signal }); // traced: observe/channels.ts
+        } else {
+          let code = pd.waitRound(Mode.R, signal);
+          if (typeof code !== 'number') code = await code;
+          if (!pd.wakeDone(code)) continue; // woken without I/O: wait again
+        }
         const n = readFd(this.fd, buf);
         if (n !== WOULD_BLOCK) return n;
         if (signal?.aborted) throw new AbortError(signal.reason);
@@ -290,7 +295,9 @@ export class PollFD {
     try {
       if (!blocked && done === 0) throw new Error(`write made no progress on fd ${this.fd} (unexpected EOF)`);
       for (;;) {
-        if (blocked) {
+        if (blocked && waitChannel.hasSubscribers) {
+          await pd.wait('w', signal && { signal }); // traced: observe/channels.ts
+        } else if (blocked) {
           if (signal?.aborted) throw new AbortError(signal.reason);
           let code: number | Promise<number>;
           do {

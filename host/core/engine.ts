@@ -14,7 +14,7 @@ import { loadCore, type CoreFlavor } from './load.js';
 import { readCoreLayout } from './layout.js';
 
 /** The header fields the host reads, by their names in the layout table. */
-const HEADER_FIELDS = ['inUse', 'waiters', 'timers', 'staleEvents', 'hostEvents', 'inconsistent', 'nextWhen'] as const;
+const HEADER_FIELDS = ['inUse', 'waiters', 'timers', 'staleEvents', 'hostEvents', 'inconsistent', 'nextWhen', 'eventsSeen', 'wakeups', 'timersFired'] as const;
 type HeaderField = (typeof HEADER_FIELDS)[number];
 
 // A ready-list entry in u32 words (host/core/events.ts READY_ENTRY).
@@ -74,6 +74,10 @@ export class Engine {
   get staleEvents(): number { return this.hdr('staleEvents'); }
   get hostEvents(): number { return this.hdr('hostEvents'); }
   get inconsistent(): number { return this.hdr('inconsistent'); }
+  // Cumulative u32 counters (they wrap); read by the observability hooks only.
+  get eventsSeen(): number { return this.hdr('eventsSeen'); }
+  get wakeups(): number { return this.hdr('wakeups'); }
+  get timersFired(): number { return this.hdr('timersFired'); }
 
   /**
    * Earliest armed deadline (absolute monotonic ns), 0n for none. Read on

@@ -12,6 +12,8 @@ export { CoreJournal, type JournalEntry, type JournalEvent, type JournalCall, ty
 
 import { Poller } from '../poller.js';
 import { writePostMortem } from '../inspect/postmortem.js';
+import { inspectorHooks } from '../inspector/install.js';
 
 // Like the main entry, this one wires the default post-mortem writer.
 Poller.defaultPostMortem ??= writePostMortem;
+Poller.inspector ??= inspectorHooks;

@@ -43,6 +43,7 @@ commands:
   replay TRACE [--json]   replay a trace recorded with TraceRecorder on a fresh core;
                           print the final state and the sha256 of its memory
   demo [options]          a live demonstration (what \`npm start\` runs)
+  top SOCKET | --pid N    a live view of a running process's pollers (its inspector socket)
   help [COMMAND]          this text, or a command's
 
 Run \`netpoll COMMAND --help\` for a command's options.
@@ -112,7 +113,7 @@ export async function main(argv: readonly string[], io: IO): Promise<number> {
       return EXIT_OK;
     case 'help': {
       const topic = rest[0];
-      const text = topic === undefined ? HELP : topic === 'inspect' ? INSPECT_HELP : topic === 'replay' ? REPLAY_HELP : topic === 'demo' ? await demoUsage() : null;
+      const text = topic === undefined ? HELP : topic === 'inspect' ? INSPECT_HELP : topic === 'replay' ? REPLAY_HELP : topic === 'demo' ? await demoUsage() : topic === 'top' ? (await import('./top/command.js')).TOP_HELP : null;
       if (text === null) {
         io.err(`netpoll: unknown command ${JSON.stringify(topic)}\n\n${HELP}`);
         return EXIT_UNREADABLE;
@@ -130,6 +131,8 @@ export async function main(argv: readonly string[], io: IO): Promise<number> {
       return guarded(io, REPLAY_HELP, () => replay(rest, io));
     case 'demo':
       return demo(rest, io);
+    case 'top': // host/tools/top/command.ts
+      return (await import('./top/command.js')).runTop(rest, io);
     default:
       io.err(`netpoll: unknown command ${JSON.stringify(command)}\n\n${HELP}`);
       return EXIT_UNREADABLE;

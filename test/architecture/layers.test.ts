@@ -7,7 +7,7 @@ import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { ROOT, importsOf, sourceFiles } from './imports.js';
 
-const TOOLING = ['host/inspect/', 'host/trace/', 'host/sim/', 'host/tools/'];
+const TOOLING = ['host/inspect/', 'host/inspector/', 'host/trace/', 'host/sim/', 'host/tools/'];
 const LIBRARY = [
   ...sourceFiles('host/core'), ...sourceFiles('host/drive'), ...sourceFiles('host/sys'),
   'host/polldesc.ts', 'host/pollfd.ts', 'host/registry.ts', 'host/errors.ts', 'host/deadline.ts',

@@ -1,0 +1,58 @@
+// NETPOLL_INSPECT (values in paths.ts): one inspector per process, started
+// with the first poller and serving every poller created after it. It stops
+// when its last poller closes; the next poller starts a new one. Failures
+// (a live socket at the path, an unsafe directory) become one process
+// warning, never an error in the application.
+
+import { existsSync } from 'node:fs';
+import { dirname } from 'node:path';
+import type { Poller } from '../poller.js';
+import { InspectorServer, isBuildingOwnPoller, removeStaleSocket } from './server.js';
+import { ensurePrivateDir, socketPathForPid, socketPathFromEnv } from './paths.js';
+
+let processServer: Promise<InspectorServer | null> | null = null;
+let warned = false;
+
+/** Called for every new Poller: serve it on the process's inspector when NETPOLL_INSPECT asks for one. */
+export function autoInspect(poller: Poller): void {
+  if (isBuildingOwnPoller() || poller.driveMode === 'sim') return;
+  const path = socketPathFromEnv();
+  if (path === null) return;
+  const pending = processServer;
+  const attach = (s: InspectorServer | null): InspectorServer | null => {
+    if (s && !s.isClosed) {
+      s.add(poller);
+      return s;
+    }
+    return null;
+  };
+  processServer = (pending ?? Promise.resolve(null)).then((s) => {
+    const live = attach(s);
+    if (live) return live;
+    const conventional = path === socketPathForPid(process.pid);
+    if (!conventional) {
+      try {
+        ensureDirFor(path);
+        removeStaleSocket(path);
+      } catch (err) {
+        warnOnce(err);
+        return null;
+      }
+    }
+    return InspectorServer.start([poller], conventional ? {} : { path }).catch((err: unknown) => {
+      warnOnce(err);
+      return null;
+    });
+  });
+}
+
+function ensureDirFor(path: string): void {
+  const dir = dirname(path);
+  if (!existsSync(dir)) ensurePrivateDir(dir);
+}
+
+function warnOnce(err: unknown): void {
+  if (warned) return;
+  warned = true;
+  process.emitWarning(`NETPOLL_INSPECT: the inspector could not start: ${(err as Error)?.message ?? String(err)}`, { code: 'NETPOLL_INSPECT' });
+}
