@@ -23,7 +23,7 @@ import { type RecvMsgOptions, type RecvMsgResult, type SendMsgOptions, recvMsgFd
 import { assertBytes } from './sys/io.js';
 import { untilDone } from './io-loop.js';
 import { Mode } from './core/abi.js';
-import * as fairness from './fairness.js';
+import * as fairness from './drive/fairness.js';
 import { waitChannel } from './observe/channels.js';
 import { checkOpOptions } from './validate.js';
 

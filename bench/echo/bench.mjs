@@ -12,7 +12,7 @@
 // --baseline DIR adds netpoll servers loaded from DIR/build/host (another
 // checkout, built): before and after measured in one interleaved run.
 // --slice-sweep adds stream uv servers with NETPOLL_SLICE_MS set to each
-// value (host/fairness.ts; 0 disables the fairness check). --servers keeps
+// value (host/drive/fairness.ts; 0 disables the fairness check). --servers keeps
 // only the listed server ids.
 //
 // Every server runs in its own process for a whole placement; the
@@ -56,7 +56,7 @@ try {
 }
 const peerDir = path.join(BENCH_DIR, 'peers', 'node_modules', 'node-unix-socket');
 const havePeer = existsSync(peerDir);
-if (!havePeer) notes.push('node-unix-socket is not installed (`npm ci --prefix bench/peers`): the SOCK_SEQPACKET node comparator was skipped.');
+if (!havePeer) notes.push('node-unix-socket is not installed (`npm install --prefix bench/peers`): the SOCK_SEQPACKET node comparator was skipped.');
 
 const node = process.execPath;
 const netpoll = (drive, type, lib) => (p) => [

@@ -1,6 +1,6 @@
 // The SOCK_SEQPACKET comparator a Node user would pick: node-unix-socket's
 // SeqpacketServer ('data' → write), installed only under bench/peers/
-// (`npm ci --prefix bench/peers`), never a dependency of the package.
+// (`npm install --prefix bench/peers`), never a dependency of the package.
 //
 //   node bench/echo/server-node-seqpacket.mjs --path PATH      prints "ready" once listening
 import { createRequire } from 'node:module';

@@ -24,7 +24,7 @@ import { eventFd, eventFdWrite, eventFdRead } from '../sys/event.js';
 import { type Drive, type Pump, HOST_BREAK, afterBatch, waitMs } from './drive.js';
 import { EpollDrive } from './epoll-drive.js';
 import { boundedWait } from './worker-safe.js';
-import * as fairness from '../fairness.js';
+import * as fairness from './fairness.js';
 
 /** After the microtasks and the event loop's poll phase: where the busy loop takes its next non-blocking batch. */
 const nextLoopTurn = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));

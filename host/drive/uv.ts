@@ -15,7 +15,7 @@ import { timerFd, timerFdSetAbsolute } from '../sys/event.js';
 import { type Drive, type Pump, HOST_TIMERFD, afterBatch } from './drive.js';
 import { EpollDrive } from './epoll-drive.js';
 import { type ReadyWatch, watchReadable } from './worker-safe.js';
-import * as fairness from '../fairness.js';
+import * as fairness from './fairness.js';
 
 export class UvDrive extends EpollDrive implements Drive {
   readonly kind = 'uv' as const;

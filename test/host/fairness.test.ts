@@ -1,4 +1,4 @@
-// Fairness (host/fairness.ts): operations that never park poll epoll once
+// Fairness (host/drive/fairness.ts): operations that never park poll epoll once
 // their slice is used up, so a descriptor parked in epoll is served while a
 // hot loop keeps finding data — without deferring any operation, so FIFO
 // order per direction is kept.
@@ -6,7 +6,7 @@ import { describe, it, expect, afterEach } from 'vitest';
 import { Poller, PollFD } from '../../host/index.js';
 import { socketPair } from '../../host/sys/socket.js';
 import { writeFd } from '../../host/sys/fd.js';
-import { setSliceMs, forcedPolls } from '../../host/fairness.js';
+import { setSliceMs, forcedPolls } from '../../host/drive/fairness.js';
 import { DRIVES } from '../go/support.js';
 
 const cleanup: (() => Promise<void> | void)[] = [];
