@@ -31,6 +31,8 @@ export interface PollSite {
   readonly engine: Engine;
   readonly clock: Clock;
   readonly registry: Registry<PollDesc>;
+  /** The Poller, as observability payloads name it (one per poller, so no per-descriptor cost). */
+  readonly owner: object;
 }
 
 export interface WaitOptions {
@@ -50,10 +52,24 @@ function deadlineMode(mode: unknown): 1 | 2 | 3 {
   throw new MisuseError('bad-argument', `deadline mode must be 'r', 'w' or 'rw', got ${JSON.stringify(mode)}`);
 }
 
+/**
+ * A descriptor's life: open → unblocked (Go's fd is "closing": waiters woken,
+ * SetDeadline answers ErrFileClosing) → closed (freed in the core). One field,
+ * not two flags: a PollDesc is per fd, and each field costs every descriptor.
+ */
+const OPEN = 0, UNBLOCKED = 1, CLOSED = 2;
+
 export class PollDesc {
-  private closed = false;
-  /** unblock() happened: Go's fd is "closing", and SetDeadline answers ErrFileClosing. */
-  private unblocked = false;
+  private phase: typeof OPEN | typeof UNBLOCKED | typeof CLOSED = OPEN;
+
+  private get closed(): boolean {
+    return this.phase === CLOSED;
+  }
+
+  /** @internal The Poller this descriptor belongs to (observe/channels.ts names it in payloads). */
+  get owner(): object {
+    return this.site.owner;
+  }
 
   /** @internal */
   constructor(
@@ -153,7 +169,7 @@ export class PollDesc {
     const m = deadlineMode(mode);
     const clock = this.site.clock;
     const d = relativeNs(deadline, clock.epochNowMs ? clock.epochNowMs() : epochNowMs());
-    if (this.closed || this.unblocked) throw new ClosedError(`use of closed poll descriptor (fd ${this.fd})`);
+    if (this.phase !== OPEN) throw new ClosedError(`use of closed poll descriptor (fd ${this.fd})`);
     const engine = this.site.engine;
     const n = engine.core.setDeadline(this.index, this.seq, m, d, clock.now());
     if (n < 0) {
@@ -178,7 +194,7 @@ export class PollDesc {
     const n = engine.core.unblock(this.index, this.seq);
     if (n === Misuse.ALREADY_CLOSING) return false;
     if (n < 0) throw this.fail(n);
-    this.unblocked = true;
+    this.phase = UNBLOCKED;
     engine.dispatch(n);
     engine.changed();
     return true;
@@ -199,7 +215,7 @@ export class PollDesc {
       // The caller closed the fd first (EBADF) or it left the set already (ENOENT): nothing to remove.
       if (!isSyscallError(err, 'EBADF') && !isSyscallError(err, 'ENOENT')) throw err;
     } finally {
-      this.closed = true;
+      this.phase = CLOSED;
       const code = engine.core.close(this.index, this.seq);
       if (code !== Code.OK) throw errorForCode(code, `close fd ${this.fd}`)!;
       engine.changed();

@@ -23,7 +23,7 @@ import { decodeSnapshot } from './inspect/decode.js';
 import type { Inspection } from './inspect/types.js';
 import { epochNowMs } from './deadline.js';
 import { inspect as nodeInspect, type InspectOptions } from 'node:util';
-import { ownerOf, batchObserved, markBatch, publishBatch, pollerCloseChannel } from './observe/channels.js';
+import { batchObserved, markBatch, publishBatch, pollerCloseChannel } from './observe/channels.js';
 
 export type DriveMode = 'uv' | 'thread';
 
@@ -122,7 +122,7 @@ export class Poller {
     };
     this.drive = makeDrive(pump, maxEvents);
     this.registry = new Registry<PollDesc>(this.drive);
-    this.site = { engine, clock: this.drive, registry: this.registry };
+    this.site = { engine, clock: this.drive, registry: this.registry, owner: this };
     engine.onChange = () => this.settle();
   }
 
@@ -174,7 +174,6 @@ export class Poller {
     }
     const pd = new PollDesc(this.site, fd, index, seq);
     this.registry.add(pd);
-    ownerOf.set(pd, this);
     return pd;
   }
 

@@ -90,8 +90,6 @@ export const deadlineFiredChannel = diagnostics_channel.channel(CHANNEL_DEADLINE
 export const staleEventChannel = diagnostics_channel.channel(CHANNEL_STALE_EVENT);
 export const pollerCloseChannel = diagnostics_channel.channel(CHANNEL_POLLER_CLOSE);
 
-/** The Poller each PollDesc belongs to (set by Poller.open; weak, so it never keeps a descriptor alive). */
-export const ownerOf = new WeakMap<PollDesc, Poller>();
 
 /** Marks the options of a wait already being traced, so the traced call runs the plain body. */
 export const TRACED: unique symbol = Symbol('netpoll.traced');
@@ -111,7 +109,7 @@ function outcomeOf(err: unknown): WaitOutcome {
  * has subscribers. Runs `pd.wait` again with TRACED set in its options.
  */
 export function traceWait(pd: PollDesc, mode: WaitModeName, opts: WaitOptions | undefined): Promise<void> {
-  const ctx: WaitContext = { poller: ownerOf.get(pd)!, pollDesc: pd, fd: pd.fd, mode, startMs: performance.now() };
+  const ctx: WaitContext = { poller: pd.owner as Poller, pollDesc: pd, fd: pd.fd, mode, startMs: performance.now() };
   const traced: TracedWaitOptions = { ...opts, [TRACED]: true };
   // The TracingChannel protocol of tracePromise, published by hand: tracePromise's runStores and extra
   // promise wrapping cost more than the wait itself on a busy echo (bench/observe).
