@@ -19,19 +19,36 @@ interface Outcome {
   elapsed: number;
 }
 
-function run(args: string[], ms: number): Promise<Outcome> {
+/**
+ * Run the child; kill it if it is still running `ms` after it started — or,
+ * with `after`, `ms` after it printed `after` (a loaded machine may take
+ * longer than `ms` just to start Node and reach the interesting state).
+ */
+function run(args: string[], ms: number, after?: string): Promise<Outcome> {
   return new Promise((resolve, reject) => {
     const t0 = performance.now();
     const child = spawn(process.execPath, [CHILD, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
     let stdout = '';
     let stderr = '';
-    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
-    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
     let killed = false;
-    const timer = setTimeout(() => {
-      killed = true;
-      child.kill('SIGKILL');
-    }, ms);
+    let timer: NodeJS.Timeout | undefined;
+    const arm = (delay: number): void => {
+      clearTimeout(timer);
+      timer = setTimeout(() => {
+        killed = true;
+        child.kill('SIGKILL');
+      }, delay);
+    };
+    arm(after === undefined ? ms : 60_000);
+    let armed = after === undefined;
+    child.stdout.on('data', (d: Buffer) => {
+      stdout += d.toString();
+      if (!armed && stdout.includes(after!)) {
+        armed = true;
+        arm(ms);
+      }
+    });
+    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
     child.on('error', reject);
     child.on('close', (code) => {
       clearTimeout(timer);
@@ -86,7 +103,7 @@ describe('process lifetime (child processes)', () => {
 
   for (const drive of ['uv', 'thread'] as const) {
     it(`(${drive}) a PollFD blocked in read on a ref'd poller keeps the process running`, async () => {
-      const r = await run(['blocked', drive], 1500);
+      const r = await run(['blocked', drive], 1500, `${drive}: blocked`);
       expect(r.stdout).toContain(`${drive}: blocked`);
       expect(r.code).toBeNull(); // still running: we had to kill it
       expect(r.stderr).toBe('');
