@@ -8,9 +8,10 @@
  */
 import * as libc from './libc.js';
 import * as more from './libc-fds.js';
-import { ERRNO, SyscallError, throwErrno } from './errors.js';
+import { SyscallError, throwErrno } from './errors.js';
 import { assertBytes } from './io.js';
 import { SOCKADDR_STORAGE_SIZE } from './socket-abi.js';
+import { connectDone } from './socket.js';
 
 function checkInt(v: number, what: string): void {
   if (!Number.isInteger(v) || v < -0x8000_0000 || v > 0x7fff_ffff) throw new RangeError(`${what} must be an int, got ${v}`);
@@ -49,17 +50,9 @@ export function connect(fd: number, addr: Uint8Array): boolean {
   assertBytes(addr, 'connect');
   if (libc.connect(fd, addr, addr.byteLength) === 0) return true;
   const errno = libc.errno();
-  switch (errno) {
-    case ERRNO.EISCONN:
-      return true;
-    case ERRNO.EINPROGRESS:
-    case ERRNO.EALREADY:
-    case ERRNO.EINTR:
-    case ERRNO.EAGAIN:
-      return false;
-    default:
-      throw new SyscallError('connect', errno, { fd });
-  }
+  const done = connectDone(errno);
+  if (done === null) throw new SyscallError('connect', errno, { fd });
+  return done;
 }
 
 const nameBuf = new Uint8Array(SOCKADDR_STORAGE_SIZE);

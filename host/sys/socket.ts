@@ -120,6 +120,25 @@ export interface ConnectResult {
 }
 
 /**
+ * What a failed non-blocking connect(2)'s errno means: true = connected
+ * already (EISCONN), false = under way (EINPROGRESS, EALREADY, EINTR, EAGAIN:
+ * wait for writability), null = a real error to throw.
+ */
+export function connectDone(errno: number): boolean | null {
+  switch (errno) {
+    case ERRNO.EISCONN:
+      return true;
+    case ERRNO.EINPROGRESS:
+    case ERRNO.EALREADY:
+    case ERRNO.EINTR:
+    case ERRNO.EAGAIN:
+      return false;
+    default:
+      return null;
+  }
+}
+
+/**
  * One non-blocking connect(2) attempt: true when connected (EISCONN counts),
  * false when pending, SyscallError otherwise (ECONNREFUSED, ENOENT, …).
  *
@@ -133,17 +152,9 @@ export function connectFd(fd: number, path: string): boolean {
   const { addr, len } = sockaddrUn(path);
   if (libc.connect(fd, addr, len) === 0) return true;
   const errno = libc.errno();
-  switch (errno) {
-    case ERRNO.EISCONN:
-      return true;
-    case ERRNO.EINPROGRESS:
-    case ERRNO.EALREADY:
-    case ERRNO.EINTR:
-    case ERRNO.EAGAIN:
-      return false;
-    default:
-      throw new SyscallError('connect', errno, { fd, path });
-  }
+  const done = connectDone(errno);
+  if (done === null) throw new SyscallError('connect', errno, { fd, path });
+  return done;
 }
 
 /** A new non-blocking socket connecting to `path`; closed again if connect fails. */
