@@ -1,7 +1,8 @@
 // pollfd.stream(): a stream.Duplex on real fds. Bulk transfer with pipeline()
-// and checksums, backpressure in both directions, message boundaries on
-// SOCK_SEQPACKET and SOCK_DGRAM, end() as shutdown(SHUT_WR), destroy()
-// closing the fd, and errors surfacing as stream errors.
+// and checksums (a raw pty's is in stream-pty.test.ts), backpressure in both
+// directions, message boundaries on SOCK_SEQPACKET and SOCK_DGRAM, end() as
+// shutdown(SHUT_WR), destroy() closing the fd, and errors surfacing as stream
+// errors.
 
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createHash, randomBytes } from 'node:crypto';
@@ -83,7 +84,7 @@ describe('pollfd.stream(): bulk transfer', () => {
   });
 
   it('pipeline() moves 64 MiB through a pipe; one-sided streams close their fds when done', async () => {
-    // A pipe pair stands in for a pty here (openPty belongs to netpoll-wasm/sys and is not on this branch).
+    // The pty case, both directions on both drives, is in stream-pty.test.ts.
     const [r, w] = await open(pipe());
     const sr = r.stream();
     const sw = w.stream();

@@ -8,9 +8,11 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { Poller, PollFD } from '../../host/index.js';
 import { SyscallError } from '../../host/sys/errors.js';
 import { WOULD_BLOCK, isCloseOnExec, pipe, readFd, setNonBlocking, writeFd } from '../../host/sys/fd.js';
+import * as libc from '../../host/sys/libc-fds.js';
+import { LITTLE_ENDIAN } from '../../host/sys/libc.js';
 import { isPtyHangup, isPtyMaster, openPty } from '../../host/sys/pty.js';
 import {
-  CS8, CSIZE, ECHO, ICANON, ISIG, OPOST, VMIN, VTIME,
+  CS8, CSIZE, ECHO, ICANON, ISIG, OPOST, PARENB, TERMIOS_SIZE, VMIN, VTIME,
   getSpeed, getTermios, getWindowSize, isTty, setRawMode, setSpeed, setWindowSize,
 } from '../../host/sys/termios.js';
 import { socketPair } from '../../host/sys/socket.js';
@@ -79,6 +81,46 @@ describe('termios', () => {
     setRawMode(slave);
     writeFd(slave, bytes('b\n'));
     expect(await drain(master)).toBe('b\n');
+  });
+
+  it('raw mode carries all 256 byte values unchanged both ways, even from settings with every flag set', async () => {
+    // cfmakeraw leaves IUCLC, IXOFF, IXANY, IMAXBEL, IUTF8, XCASE, FLUSHO, PENDIN, EXTPROC and the
+    // output delays alone. On a Linux pty none of them touches a byte once ICANON, IEXTEN, IXON and
+    // OPOST are off, which this pins down.
+    const { master, slave } = pty();
+    setNonBlocking(master);
+    setNonBlocking(slave);
+    const t = new Uint8Array(TERMIOS_SIZE);
+    expect(libc.tcgetattr(slave, t)).toBe(0);
+    const v = new DataView(t.buffer);
+    const or = (at: number, bits: number) => v.setUint32(at, v.getUint32(at, LITTLE_ENDIAN) | bits, LITTLE_ENDIAN);
+    or(0, 0o77777); // c_iflag: IGNBRK … IUTF8
+    or(4, 0o377); // c_oflag: OPOST … OFDEL
+    or(8, PARENB | 0o1000); // c_cflag: parity, odd
+    or(12, 0o377777); // c_lflag: ISIG … EXTPROC
+    expect(libc.tcsetattr(slave, 0, t)).toBe(0);
+    setRawMode(slave);
+    const every = Uint8Array.from({ length: 1024 }, (_, i) => i & 255);
+    async function send(from: number, to: number): Promise<Buffer> {
+      expect(writeFd(from, every)).toBe(every.length); // well within the line discipline's buffers
+      const got: Buffer[] = [];
+      const buf = new Uint8Array(4096);
+      let n = 0;
+      for (const until = Date.now() + 2000; n < every.length && Date.now() < until; ) {
+        const r = readFd(to, buf);
+        if (r === WOULD_BLOCK) {
+          await new Promise((res) => setTimeout(res, 5));
+        } else {
+          got.push(Buffer.from(buf.subarray(0, r)));
+          n += r;
+        }
+      }
+      await new Promise((res) => setTimeout(res, 50));
+      expect(readFd(to, buf)).toBe(WOULD_BLOCK); // nothing added (an echo, a CR)
+      return Buffer.concat(got);
+    }
+    expect((await send(master, slave)).equals(every)).toBe(true);
+    expect((await send(slave, master)).equals(every)).toBe(true);
   });
 
   it('line speeds round-trip through the B* codes', () => {
