@@ -4,10 +4,12 @@
 // WOULD_BLOCK means wait for readiness (edge-triggered, so only after EAGAIN)
 // and try again. The syscall wrapper has already retried EINTR.
 //
-// Used by PollFD's message methods (recvMsg, sendMsg, recvFrom, sendTo).
+// Used by PollFD's message methods (recvMsg, sendMsg, recvFrom, sendTo); the
+// options were checked (validate.ts) before the lock was taken.
 
 import type { PollDesc, WaitOptions } from './polldesc.js';
 import { WOULD_BLOCK } from './sys/io.js';
+import * as fairness from './drive/fairness.js';
 
 export async function untilDone<T>(
   pd: PollDesc,
@@ -15,6 +17,7 @@ export async function untilDone<T>(
   opts: WaitOptions,
   attempt: () => T | typeof WOULD_BLOCK,
 ): Promise<T> {
+  fairness.spend(); // like read/write: a used-up slice polls epoll first (drive/fairness.ts)
   pd.reset(mode);
   for (;;) {
     const result = attempt();

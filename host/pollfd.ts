@@ -13,7 +13,7 @@ import { Poller } from './poller.js';
 import type { PollDesc, WaitOptions } from './polldesc.js';
 import type { Deadline } from './deadline.js';
 import { AbortError, ClosedError, DeadlineExceededError, MisuseError } from './errors.js';
-import { readFd, writeFd, closeFd, setNonBlocking, WOULD_BLOCK } from './sys/fd.js';
+import { readFd, writeFd, closeFd, WOULD_BLOCK } from './sys/fd.js';
 import { acceptFd } from './sys/socket.js';
 import { inspect, type InspectOptions } from 'node:util';
 import { PollFDStream, type PollFDStreamOptions } from './stream.js';
@@ -26,6 +26,7 @@ import { Mode } from './core/abi.js';
 import * as fairness from './drive/fairness.js';
 import { waitChannel } from './observe/channels.js';
 import { checkOpOptions } from './validate.js';
+import { acquireNonBlocking, releaseNonBlocking } from './nonblock.js';
 
 export interface PollFDOptions {
   /** The poller to register with; by default a shared one, created on first use. */
@@ -97,15 +98,6 @@ function withCount(err: unknown, done: number): unknown {
   return err;
 }
 
-/** Clear the O_NONBLOCK this PollFD set. A failure (EBADF: the caller closed the fd under us) is close(2)'s to report. */
-function restoreBlocking(fd: number): void {
-  try {
-    setNonBlocking(fd, false);
-  } catch {
-    // closeFd below reports what is wrong with the fd
-  }
-}
-
 function notBuffer(buf: unknown, what: string): Promise<never> | null {
   return buf instanceof Uint8Array ? null : Promise.reject(new TypeError(`${what}: the buffer must be a Uint8Array (or Buffer)`));
 }
@@ -120,10 +112,11 @@ export class PollFD {
 
   /**
    * O_NONBLOCK is a property of the open file description, which a dup'd or
-   * inherited fd (stdin!) shares with other processes: open() set it, so
-   * close() clears it again, before close(2), while the fd still names it.
+   * inherited fd (stdin!) shares with other processes: open() set it, and
+   * close() clears it again unless another PollFD still uses the file
+   * (nonblock.ts holds the rule); `nonBlockKey` is this PollFD's claim.
    */
-  private constructor(readonly fd: number, private readonly pd: PollDesc, private readonly setNonBlock: boolean) {}
+  private constructor(readonly fd: number, private readonly pd: PollDesc, private readonly nonBlockKey: string) {}
 
   /** Take ownership of fd: register it, set O_NONBLOCK. NotPollableError for regular files (the fd is left as it was). */
   static async open(fd: number, opts: PollFDOptions = {}): Promise<PollFD> {
@@ -132,14 +125,14 @@ export class PollFD {
     }
     const poller = opts.poller ?? (await defaultPoller());
     const pd = poller.open(fd);
-    let changed: boolean;
+    let key: string;
     try {
-      changed = setNonBlocking(fd);
+      key = acquireNonBlocking(fd);
     } catch (err) {
       pd.close();
       throw err;
     }
-    return new PollFD(fd, pd, changed);
+    return new PollFD(fd, pd, key);
   }
 
   /** The underlying poll descriptor (for its deadlines and waits). */
@@ -327,6 +320,7 @@ export class PollFD {
     const queued = this.enter(lock, opts?.signal);
     if (queued) await queued;
     try {
+      fairness.spend(); // a used-up slice polls epoll first (drive/fairness.ts)
       this.pd.reset('r');
       for (;;) {
         const fd = acceptFd(this.fd);
@@ -364,6 +358,7 @@ export class PollFD {
    * and any other control messages.
    */
   async recvMsg(buf: Uint8Array, opts: IoOptions & RecvMsgOptions = {}): Promise<RecvMsgResult> {
+    checkOpOptions(opts, 'recvMsg');
     assertBytes(buf, 'recvMsg');
     return this.messageOp('r', opts, () => recvMsgFd(this.fd, buf, opts));
   }
@@ -374,18 +369,21 @@ export class PollFD {
    * whole or fails (EMSGSIZE); on a stream socket the count may be short.
    */
   async sendMsg(buf: Uint8Array, opts: IoOptions & SendMsgOptions = {}): Promise<number> {
+    checkOpOptions(opts, 'sendMsg');
     assertBytes(buf, 'sendMsg');
     return this.messageOp('w', opts, () => sendMsgFd(this.fd, buf, opts));
   }
 
   /** Receive one datagram: its length in buf and the sender's address bytes (null if the socket gives none). */
   async recvFrom(buf: Uint8Array, opts: IoOptions = {}): Promise<{ n: number; addr: Uint8Array | null }> {
+    checkOpOptions(opts, 'recvFrom');
     const { n, addr } = await this.recvMsg(buf, { signal: opts.signal, controlSize: 0 });
     return { n, addr };
   }
 
   /** Send buf as one datagram to `addr` (address bytes, e.g. sockaddrUnix(path)). */
-  sendTo(buf: Uint8Array, addr: Uint8Array, opts: IoOptions = {}): Promise<number> {
+  async sendTo(buf: Uint8Array, addr: Uint8Array, opts: IoOptions = {}): Promise<number> {
+    checkOpOptions(opts, 'sendTo');
     return this.sendMsg(buf, { signal: opts.signal, to: addr });
   }
 
@@ -409,7 +407,7 @@ export class PollFD {
         this.finish = null;
         try {
           this.pd.close();
-          if (this.setNonBlock) restoreBlocking(this.fd);
+          releaseNonBlocking(this.fd, this.nonBlockKey);
           closeFd(this.fd);
           resolve();
         } catch (err) {
@@ -444,6 +442,9 @@ export class PollFD {
    * Reaching EOF never closes it: the write direction may still be in use.
    */
   chunks(opts: ChunksOptions = {}): AsyncGenerator<Buffer, void, undefined> {
+    // Checked here, not by the first read: a misuse must not count as an early exit that closes the PollFD.
+    checkOpOptions(opts, 'chunks');
+    if (opts.destroyOnReturn !== undefined && typeof opts.destroyOnReturn !== 'boolean') throw new MisuseError('bad-argument', `chunks(): destroyOnReturn must be a boolean, got ${typeof opts.destroyOnReturn}`);
     const size = opts.size ?? 65536;
     if (!Number.isInteger(size) || size < 1 || size > 1 << 30) throw new MisuseError('bad-argument', `chunks(): size must be an integer in 1 … 2^30, got ${size}`);
     return this.chunkLoop(Buffer.allocUnsafe(size), opts.signal, opts.destroyOnReturn ?? true);

@@ -32,6 +32,19 @@ for (const drive of DRIVES) {
       closeFd(b);
     });
 
+    it('two PollFDs on one open file description: the flag stays until the last one closes', async () => {
+      const [a, b] = socketPair('stream');
+      setNonBlocking(a, false);
+      const first = await PollFD.open(dupFd(a), { poller: h().poller }); // sets the flag
+      const second = await PollFD.open(dupFd(a), { poller: h().poller }); // finds it set
+      await first.close();
+      expect(isNonBlocking(second.fd)).toBe(true); // cleared here, second's read(2) would block the thread
+      await second.close();
+      expect(isNonBlocking(a)).toBe(false);
+      closeFd(a);
+      closeFd(b);
+    });
+
     it('an fd that was already non-blocking stays so: only what open() changed is undone', async () => {
       const [a, b] = socketPair('stream'); // SOCK_NONBLOCK
       const shared = dupFd(a);
