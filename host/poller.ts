@@ -132,6 +132,7 @@ export class Poller {
 
   /** @internal The synchronous constructor behind create(); also used by the simulator. */
   static createSync(opts: PollerOptions = {}, makeDrive?: DriveFactory): Poller {
+    if (opts === null || typeof opts !== 'object') throw new MisuseError('bad-argument', `Poller.create: options must be an object, got ${opts === null ? 'null' : typeof opts}`);
     const maxEvents = opts.maxEvents ?? 128;
     if (!Number.isInteger(maxEvents) || maxEvents < 1 || maxEvents > 1024) {
       throw new MisuseError('bad-argument', `maxEvents must be an integer in 1 … 1024, got ${maxEvents}`);
@@ -199,6 +200,7 @@ export class Poller {
    */
   serveInspector(opts: InspectorOptions = {}): Promise<InspectorHandle> {
     this.assertOpen();
+    if (opts === null || typeof opts !== 'object') return Promise.reject(new MisuseError('bad-argument', 'serveInspector: options must be an object'));
     if (!Poller.inspector) return Promise.reject(new MisuseError('bad-argument', 'serveInspector: no inspector is installed (import the package entry, netpoll-wasm)'));
     return Poller.inspector.serve([this], opts);
   }
@@ -222,10 +224,14 @@ export class Poller {
     if (this.closing) return this.closing;
     if (pollerCloseChannel.hasSubscribers) pollerCloseChannel.publish({ poller: this });
     this.closing = (async () => {
-      for (const pd of [...this.registry.live]) pd.close();
-      this.closed = true;
-      this.registry.closed = true;
-      this.drive.close();
+      try {
+        for (const pd of [...this.registry.live]) pd.close();
+      } finally {
+        // Whatever a descriptor's close threw, the drive and its fds go: a half-closed poller helps nobody.
+        this.closed = true;
+        this.registry.closed = true;
+        this.drive.close();
+      }
     })();
     return this.closing;
   }

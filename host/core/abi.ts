@@ -147,10 +147,6 @@ export interface CoreExports {
   nextDeadline(): bigint;
 }
 
-export function isMisuse(code: number): boolean {
-  return code < 0;
-}
-
 /** The exports a wrapper (trace recorder, journal) passes through untouched: memory and the region accessors. */
 export type CoreRegions = Pick<CoreExports, 'memory' | 'headerOffset' | 'eventsOffset' | 'eventCapacity' | 'readyOffset' | 'readyCapacity'>;
 

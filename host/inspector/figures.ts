@@ -134,6 +134,3 @@ export function unwatch(poller: Poller): void {
   }
 }
 
-export function figuresOf(poller: Poller): PollerFigures | undefined {
-  return watched.get(poller);
-}

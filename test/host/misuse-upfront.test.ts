@@ -5,7 +5,7 @@
 // with data queued works: no ghost waiter was left parked to swallow it.
 
 import { describe, it, expect } from 'vitest';
-import { ClosedError, MisuseError, PollFD, type PollDesc, type Poller } from '../../host/index.js';
+import { ClosedError, MisuseError, PollFD, Poller, type PollDesc } from '../../host/index.js';
 import { writeFd, unixListen } from '../../host/sys/index.js';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -145,3 +145,12 @@ for (const drive of DRIVES) {
     });
   });
 }
+
+describe('options that are not objects', () => {
+  it('Poller.create(null) and serveInspector(null) are MisuseErrors, not TypeErrors', async () => {
+    await expect(Poller.create(null as never)).rejects.toMatchObject({ name: 'MisuseError', reason: 'bad-argument' });
+    const p = await Poller.create();
+    await expect(p.serveInspector(null as never)).rejects.toMatchObject({ name: 'MisuseError', reason: 'bad-argument' });
+    await p.close();
+  });
+});
