@@ -46,9 +46,13 @@ export interface Drive {
   /**
    * Whether there is anything to serve (waiters or timers), and whether the
    * process must be kept alive for it: someone waits and the user has not
-   * unref'd the poller. Deadlines with no waiter are served without holding it.
+   * unref'd the poller. Deadlines with no waiter are served without holding
+   * it: they fire on time (an IdleDeadline where the drive's wait does not run
+   * meanwhile), so a later operation sees the expiry.
    */
   activity(active: boolean, ref: boolean): void;
+  /** Take one non-blocking batch now, settling its waiters (the uv drive: fairness.ts, and the inspector's poller inside a worker). */
+  pollNow?(): void;
   close(): void;
 }
 
@@ -66,6 +70,38 @@ export type Clock = Pick<Drive, 'now' | 'epochNowMs'>;
 export { REGISTER_EVENTS, HOST_SENTINEL } from '../core/epoll-abi.js';
 export const HOST_TIMERFD = 0;
 export const HOST_BREAK = 1;
+
+/**
+ * An unref'd Node timer at a deadline, for a drive whose own wait does not
+ * run while nothing holds the process (the thread drive whenever it is not
+ * polling; the uv drive inside a worker while its watch is unreferenced):
+ * deadlines must still fire on time, without keeping the process alive.
+ * `fire` runs the core at the deadline; it may run early (ms truncation), and
+ * the drive re-arms then: the core decides what is due.
+ */
+export class IdleDeadline {
+  private timer: NodeJS.Timeout | null = null;
+
+  constructor(private readonly clock: () => bigint, private readonly fire: () => void) {}
+
+  /** Fire at `when` (absolute ns, the clock's); 0n disarms. Replaces any earlier arming. */
+  set(when: bigint): void {
+    this.clear();
+    if (when === 0n) return;
+    const delay = when - this.clock();
+    const ms = Math.min(waitMs(delay > 0n ? delay : 0n), 0x7fffffff);
+    this.timer = setTimeout(() => {
+      this.timer = null;
+      this.fire();
+    }, ms);
+    this.timer.unref();
+  }
+
+  clear(): void {
+    if (this.timer) clearTimeout(this.timer);
+    this.timer = null;
+  }
+}
 
 /**
  * Go's netpoll delay → epoll_wait timeout in ms: < 0 blocks; 0 polls; under

@@ -4,8 +4,9 @@
 // buffer — never into core memory, which memory.grow may detach while the
 // kernel writes — and its events are copied into the core when it returns.
 // Its timeout is the delay to the earliest deadline (Go's netpoll delay
-// rules, drive.ts), so no timerfd is needed. It polls only while there are
-// waiters or timers, as Go's scheduler does.
+// rules, drive.ts), so no timerfd is needed. It polls only while someone
+// waits on a ref'd poller; deadlines alone (or on an unref'd poller) get an
+// unref'd Node timer instead (idleTimers).
 //
 // netpollBreak: a level-triggered eventfd in the set, written when the poll
 // must return early (an earlier deadline, new activity after idling, close).
@@ -21,7 +22,7 @@
 
 import { epollWaitAsync, epollWaitInto, EPOLL_EVENT_SIZE, EPOLLIN } from '../sys/epoll.js';
 import { eventFd, eventFdWrite, eventFdRead } from '../sys/event.js';
-import { type Drive, type Pump, HOST_BREAK, afterBatch, waitMs } from './drive.js';
+import { type Drive, type Pump, HOST_BREAK, IdleDeadline, afterBatch, waitMs } from './drive.js';
 import { EpollDrive } from './epoll-drive.js';
 import { boundedWait } from './worker-safe.js';
 import * as fairness from './fairness.js';
@@ -39,7 +40,12 @@ export class ThreadDrive extends EpollDrive implements Drive {
   private wakeSent = false; // Go's netpollWakeSig
   private closed = false;
   /** While no poll runs but a deadline is armed: an unref'd timer that fires due deadlines (see idleTimers). */
-  private idleTimer: NodeJS.Timeout | null = null;
+  private readonly idle = new IdleDeadline(
+    () => this.now(),
+    () => {
+      if (!this.polling && !this.closed) afterBatch(this, this.pumpTo.pump(0, EPOLL_EVENT_SIZE, this.now())); // re-arms through deadline()
+    },
+  );
   /** Breaks written to the eventfd (the de-duplication is visible here). */
   breaks = 0;
 
@@ -62,16 +68,7 @@ export class ThreadDrive extends EpollDrive implements Drive {
    * Node timer runs the core on no events at the earliest deadline.
    */
   private idleTimers(): void {
-    if (this.idleTimer) clearTimeout(this.idleTimer);
-    this.idleTimer = null;
-    if (this.polling || this.closed || this.when === 0n) return;
-    const delay = this.when - this.now();
-    const ms = Math.min(waitMs(delay > 0n ? delay : 0n), 0x7fffffff); // early wake-ups just re-arm: the core decides what is due
-    this.idleTimer = setTimeout(() => {
-      this.idleTimer = null;
-      if (!this.polling && !this.closed) afterBatch(this, this.pumpTo.pump(0, EPOLL_EVENT_SIZE, this.now()));
-    }, ms);
-    this.idleTimer.unref();
+    this.idle.set(this.polling || this.closed ? 0n : this.when);
   }
 
   activity(active: boolean, ref: boolean): void {
@@ -152,8 +149,7 @@ export class ThreadDrive extends EpollDrive implements Drive {
     if (this.closed) return;
     this.untrack();
     this.wantPoll = false;
-    if (this.idleTimer) clearTimeout(this.idleTimer);
-    this.idleTimer = null;
+    this.idle.clear();
     if (this.polling) {
       // The in-flight wait still uses epfd: break it, and close the fds when it returns.
       this.wakeSent = false;

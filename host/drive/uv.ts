@@ -7,14 +7,18 @@
 // absolute time, registered in the same epoll set (edge-triggered, so it is
 // never read: re-arming resets it), re-armed only when the earliest deadline
 // changes. The libuv handle is referenced only while there is something to
-// wait for and the user has not unref'd the poller. Inside a worker the
-// libuv handle is replaced by a poll(2) on the threadpool (worker-safe.ts).
+// wait for and the user has not unref'd the poller; unreferenced, it still
+// delivers. Inside a worker the libuv handle is replaced by a poll(2) on the
+// threadpool (worker-safe.ts), which stops while unreferenced: then an
+// unref'd Node timer at the earliest deadline drains the set instead (the
+// thread drive's idle timer, IdleDeadline in drive.ts), so a deadline with
+// no waiter still fires on time.
 
 import { epollWaitInto, EPOLL_EVENT_SIZE, EPOLLIN, EPOLLET } from '../sys/epoll.js';
 import { timerFd, timerFdSetAbsolute } from '../sys/event.js';
-import { type Drive, type Pump, HOST_TIMERFD, afterBatch } from './drive.js';
+import { type Drive, type Pump, HOST_TIMERFD, IdleDeadline, afterBatch } from './drive.js';
 import { EpollDrive } from './epoll-drive.js';
-import { type ReadyWatch, watchReadable } from './worker-safe.js';
+import { type ReadyWatch, IN_WORKER, watchReadable } from './worker-safe.js';
 import * as fairness from './fairness.js';
 
 export class UvDrive extends EpollDrive implements Drive {
@@ -23,6 +27,16 @@ export class UvDrive extends EpollDrive implements Drive {
   private armed = 0n;
   private referenced = true;
   private closed = false;
+  /** Inside a worker, while the watch is unreferenced (it does not poll then): drains the set at the earliest deadline. */
+  private readonly idle: IdleDeadline | null = IN_WORKER
+    ? new IdleDeadline(
+        () => this.now(),
+        () => {
+          this.drain();
+          this.idleTimer(); // fired early, or nothing changed: still due
+        },
+      )
+    : null;
 
   constructor(private readonly pumpTo: Pump, private readonly maxEvents: number) {
     // Edge-triggered and never read: re-arming a timerfd resets it.
@@ -52,6 +66,7 @@ export class UvDrive extends EpollDrive implements Drive {
     if (when === this.armed || this.closed) return;
     this.armed = when;
     timerFdSetAbsolute(this.hostFd, when); // 0n disarms
+    this.idleTimer();
   }
 
   activity(active: boolean, ref: boolean): void {
@@ -60,11 +75,18 @@ export class UvDrive extends EpollDrive implements Drive {
     this.referenced = want;
     if (want) this.watch.ref();
     else this.watch.unref();
+    this.idleTimer();
+  }
+
+  /** Inside a worker: the timer runs exactly while the watch is unreferenced and a deadline is armed. */
+  private idleTimer(): void {
+    this.idle?.set(this.referenced || this.closed ? 0n : this.armed);
   }
 
   close(): void {
     if (this.closed) return;
     this.closed = true;
+    this.idle?.clear();
     fairness.leave(this);
     this.untrack();
     this.watch.close(() => this.releaseFds());

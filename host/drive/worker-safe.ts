@@ -13,7 +13,11 @@
 //   has koffi loaded. Closing the handle from JavaScript first avoids both,
 //   but no JavaScript runs. So inside a worker no drive holds one: the uv
 //   drive learns that its epoll set is ready from a poll(2) on the threadpool
-//   instead (sys/poll.ts), and drains it as on the main thread.
+//   instead (sys/poll.ts), and drains it as on the main thread while the
+//   watch is referenced. Unreferenced, the watch does not poll (see
+//   PoolPollWatch); the uv drive then reaches its deadlines through an unref'd
+//   Node timer that drains the set (uv.ts); other events wait for the next
+//   ref or that drain.
 // - A threadpool call that does not return. Node waits for the worker's
 //   in-flight threadpool work before it finishes the teardown, so a blocked
 //   epoll_wait(-1) makes terminate() never resolve. Inside a worker every
@@ -76,7 +80,8 @@ class UvPollWatch implements ReadyWatch {
 /**
  * A worker's watch: poll(2) on the threadpool, at most WORKER_WAIT_CAP_MS at a
  * time, only while referenced (an in-flight call keeps the loop alive, so an
- * unreferenced watch does not poll: its events wait for the next ref).
+ * unreferenced watch does not poll: its events wait for the next ref, or for
+ * the uv drive's drain at a deadline, uv.ts).
  */
 class PoolPollWatch implements ReadyWatch {
   private wanted = false;

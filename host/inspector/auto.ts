@@ -3,9 +3,16 @@
 // when its last poller closes; the next poller starts a new one. Failures
 // (a live socket at the path, an unsafe directory) become one process
 // warning, never an error in the application.
+//
+// Only the main thread's pollers: a worker has its own module state, so it
+// would start a second inspector at the same path (the pid's) and, if first,
+// keep the main thread's out. A terminated worker could not remove its
+// socket either (no JavaScript runs). A worker serves its pollers with
+// serveInspector({ path }) instead.
 
 import { existsSync } from 'node:fs';
 import { dirname } from 'node:path';
+import { isMainThread } from 'node:worker_threads';
 import type { Poller } from '../poller.js';
 import { InspectorServer, isBuildingOwnPoller, removeStaleSocket } from './server.js';
 import { ensurePrivateDir, socketPathForPid, socketPathFromEnv } from './paths.js';
@@ -15,7 +22,7 @@ let warned = false;
 
 /** Called for every new Poller: serve it on the process's inspector when NETPOLL_INSPECT asks for one. */
 export function autoInspect(poller: Poller): void {
-  if (isBuildingOwnPoller() || poller.driveMode === 'sim') return;
+  if (!isMainThread || isBuildingOwnPoller() || poller.driveMode === 'sim') return;
   const path = socketPathFromEnv();
   if (path === null) return;
   const pending = processServer;

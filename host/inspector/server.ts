@@ -6,6 +6,15 @@
 // figures of the pollers it serves (they are listed in the frame's
 // `inspector.ownFds` instead).
 //
+// Inside a worker an unref'd poller serves no waits until ref() (its drive
+// waits on the threadpool, and a call in flight would keep the worker alive:
+// drive/worker-safe.ts). The inspector's poller stays unref'd there and is
+// polled instead: an unref'd interval takes a non-blocking batch every
+// WORKER_POLL_MS (one epoll_wait that returns at once, and one core call: a
+// few µs, 20 times a second per inspector, measured in the README). So in a
+// worker each accept, read or blocked write of a client waits up to that
+// long; nothing else changes.
+//
 // What a client can cost the served process, and why it is bounded:
 //   - memory: one read buffer of MAX_REQUEST_BYTES and one response in
 //     flight per client, at most `maxClients` clients (more are closed at
@@ -23,6 +32,7 @@
 import { existsSync, lstatSync, unlinkSync } from 'node:fs';
 import { setImmediate as yieldToLoop, setTimeout as sleep } from 'node:timers/promises';
 import diagnostics_channel from 'node:diagnostics_channel';
+import { isMainThread } from 'node:worker_threads';
 import { Poller, type InspectorOptions } from '../poller.js';
 import { PollFD } from '../pollfd.js';
 import { MisuseError, ClosedError } from '../errors.js';
@@ -46,6 +56,8 @@ const MAX_CLIENTS_LIMIT = 1024;
 const WRITE_CHUNK = 64 << 10;
 /** However slow a frame was to build, a newer one is built after this long. */
 const MAX_FRAME_REUSE_MS = 2000;
+/** Inside a worker: how often the inspector's own (unref'd) poller is polled without blocking. */
+export const WORKER_POLL_MS = 50;
 
 function positiveInt(v: unknown, name: string, dflt: number, max: number): number {
   if (v === undefined) return dflt;
@@ -69,6 +81,8 @@ export class InspectorServer {
   private closing: Promise<void> | null = null;
   private readonly onPollerClose = (m: unknown): void => this.remove((m as PollerCloseMessage).poller);
   private readonly onExit = (): void => this.unlinkSocket();
+  /** Inside a worker: the interval that polls the own poller (see the header). */
+  private readonly workerPoll: NodeJS.Timeout | null;
   /** Close when the last served poller closes. */
   stopWhenEmpty = true;
 
@@ -83,6 +97,7 @@ export class InspectorServer {
     this.path = path;
     diagnostics_channel.subscribe(CHANNEL_POLLER_CLOSE, this.onPollerClose);
     process.on('exit', this.onExit);
+    this.workerPoll = isMainThread ? null : setInterval(() => own.drive.pollNow?.(), WORKER_POLL_MS).unref();
     void this.acceptLoop().catch(() => {});
   }
 
@@ -158,6 +173,7 @@ export class InspectorServer {
       }
       this.unlinkSocket();
       await Promise.allSettled([this.listener.close(), ...[...this.clients].map((c) => c.close())]);
+      if (this.workerPoll) clearInterval(this.workerPoll);
       await this.own.close();
     })();
     return this.closing;

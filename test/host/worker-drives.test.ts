@@ -2,7 +2,8 @@
 // they wait on the threadpool, so an unref'd poller serves no waits until
 // ref() (an in-flight call would keep the worker alive), and a closed poller
 // gives its epoll fd and eventfd/timerfd back once the capped wait returns;
-// deadlines fire there as on the main thread.
+// deadlines fire there as on the main thread, also with nobody waiting (a
+// later read sees the expiry).
 
 import { describe, it, expect } from 'vitest';
 import { Worker } from 'node:worker_threads';
@@ -18,10 +19,11 @@ interface Result {
   fdsAfterClose: number;
   deadlineCode: string;
   deadlineMs: number;
+  idleDeadlineCode: string;
 }
 
 describe('drives inside a worker', () => {
-  it('unref() parks the waits until ref(); a read deadline fires; close() releases the drive fds', async () => {
+  it('unref() parks the waits until ref(); a read deadline fires, with or without a waiter; close() releases the drive fds', async () => {
     const w = new Worker(FIXTURE);
     const results = await new Promise<Result[]>((resolve, reject) => {
       w.once('message', resolve);
@@ -33,6 +35,8 @@ describe('drives inside a worker', () => {
       expect({ drive: r.drive, unref: r.servedWhileUnref, ref: r.servedAfterRef }).toEqual({ drive: r.drive, unref: false, ref: 1 });
       expect({ drive: r.drive, code: r.deadlineCode }).toEqual({ drive: r.drive, code: 'ETIMEDOUT' });
       expect(r.deadlineMs).toBeGreaterThanOrEqual(45); // never early (timing noise only makes it later)
+      // Armed with no read waiting, passed 200 ms before the peer writes: the read after it rejects, as on the main thread.
+      expect({ drive: r.drive, idle: r.idleDeadlineCode }).toEqual({ drive: r.drive, idle: 'ETIMEDOUT' });
       // Before: the socketpair only. After close: the socketpair still (PollFD not closed yet), no drive fds.
       expect({ drive: r.drive, fds: r.fdsAfterClose }).toEqual({ drive: r.drive, fds: r.fdsBefore });
     }

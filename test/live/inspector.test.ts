@@ -7,6 +7,7 @@ import { mkdtempSync, rmSync, statSync, existsSync, readdirSync, mkdirSync } fro
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { spawn } from 'node:child_process';
+import { Worker } from 'node:worker_threads';
 import { unixListen, closeFd } from '../../host/sys/index.js';
 import { startServed, runCli, rawClient, ask, sleep, root, type Served } from './support.js';
 import type { Frame } from '../../host/inspector/protocol.js';
@@ -251,6 +252,44 @@ describe('inconsistencies and churn', () => {
   });
 });
 
+/** Resolves with `p`, or rejects after `ms` saying what did not happen. */
+function within<T>(p: Promise<T>, ms: number, what: string): Promise<T> {
+  const late = new Promise<T>((_, reject) => setTimeout(() => reject(new Error(`${what}: nothing after ${ms} ms`)), ms));
+  return Promise.race([p, late]);
+}
+
+const workerFixture = join(root, 'test/live/fixtures/worker-served.mjs');
+
+describe('inside a worker', () => {
+  it('serveInspector in a worker answers (its unref\'d poller is polled every 50 ms), and does not keep the worker alive', async () => {
+    const sock = join(dir, 'worker.sock');
+    const w = new Worker(workerFixture, { workerData: { path: sock } });
+    const messages: Record<string, unknown>[] = [];
+    w.on('message', (m) => messages.push(m));
+    const exited = new Promise<number>((r) => w.once('exit', r));
+    try {
+      const started = new Promise<Record<string, unknown>>((r, reject) => {
+        w.once('message', r);
+        w.once('error', reject);
+      });
+      const ready = await within(started, 10_000, 'worker ready');
+      const hello = await within(ask(sock, '{"op":"hello"}\n'), 3000, 'hello from the worker\'s inspector');
+      expect(hello).toMatchObject({ ok: true, op: 'hello', pid: process.pid });
+      expect(hello.pollers).toHaveLength(1);
+      const r = await runCli(['top', sock, '--once', '--json']);
+      expect(r.stderr).toBe('');
+      const f = JSON.parse(r.stdout) as Frame;
+      expect(f.pollers[0]!.descriptors.map((d) => d.fd)).toContain(ready.fd);
+      w.postMessage('stop');
+      expect(await within(exited, 5000, 'the worker exiting on its own')).toBe(0); // the inspector's polling holds nothing
+      expect(messages.at(-1)).toEqual({ stopped: true, inspectorClosed: true });
+      expect(existsSync(sock)).toBe(false);
+    } finally {
+      await w.terminate();
+    }
+  });
+});
+
 describe('NETPOLL_INSPECT and --pid', () => {
   it('NETPOLL_INSPECT=1 serves every poller at the conventional path; top --pid finds it', async () => {
     const xdg = join(dir, 'xdg');
@@ -300,6 +339,50 @@ describe('NETPOLL_INSPECT and --pid', () => {
       expect(await ask(shared, '{"op":"hello"}\n')).toMatchObject({ ok: true, pid: first.pid });
     } finally {
       first.kill();
+    }
+  });
+
+  it('NETPOLL_INSPECT=1 with a worker that creates a poller first: only the main thread serves, at the conventional path', async () => {
+    const xdg = join(dir, 'xdg-worker');
+    mkdirSync(xdg, { mode: 0o700 });
+    const script = [
+      `import { Worker } from 'node:worker_threads';`,
+      `import { Poller } from './build/host/index.js';`,
+      `import { socketPair } from './build/host/sys/index.js';`,
+      `const w = new Worker(${JSON.stringify(workerFixture)}, { workerData: { auto: true }, execArgv: [] });`, // not the parent's --input-type
+      `await new Promise((r) => w.once('message', r));`,
+      `await new Promise((r) => setTimeout(r, 300));`, // a worker's inspector would be listening by now
+      `const p = await Poller.create();`,
+      `const [a] = socketPair();`,
+      `p.open(a);`,
+      `console.log(JSON.stringify({ pid: process.pid, fd: a }));`,
+      `process.stdin.once('data', async () => { w.postMessage('stop'); await p.close(); process.stdin.destroy(); });`,
+    ].join('\n');
+    const c = spawn(process.execPath, ['--input-type=module', '-e', script], { cwd: root, stdio: ['pipe', 'pipe', 'pipe'], env: { ...process.env, XDG_RUNTIME_DIR: xdg, NETPOLL_INSPECT: '1' } });
+    let out = '';
+    let err = '';
+    c.stdout!.on('data', (d) => (out += d));
+    c.stderr!.on('data', (d) => (err += d));
+    const exited = new Promise<number | null>((r) => c.on('exit', (code) => r(code)));
+    try {
+      const until = Date.now() + 10_000;
+      while (!out.includes('\n') && Date.now() < until) await sleep(20);
+      const ready = JSON.parse(out) as { pid: number; fd: number };
+      expect(ready.pid).toBe(c.pid);
+      const sock = join(xdg, 'netpoll', `${c.pid}.sock`);
+      const hello = await within(ask(sock, '{"op":"hello"}\n'), 3000, 'hello at the conventional path');
+      expect(hello).toMatchObject({ ok: true, pid: c.pid });
+      expect(hello.pollers).toHaveLength(1); // the main thread's poller; the worker's is not served
+      const r = await runCli(['top', '--pid', String(c.pid), '--once', '--json'], { XDG_RUNTIME_DIR: xdg });
+      expect(r.stderr).toBe('');
+      const f = JSON.parse(r.stdout) as Frame;
+      expect(f.pollers.map((p) => p.descriptors.map((d) => d.fd))).toEqual([[ready.fd]]); // the main thread's poller
+      c.stdin!.write('stop\n');
+      expect(await within(exited, 10_000, 'the child exiting')).toBe(0);
+      expect(err).not.toContain('NETPOLL_INSPECT');
+      expect(readdirSync(join(xdg, 'netpoll'))).toEqual([]); // one socket, removed at exit
+    } finally {
+      c.kill('SIGKILL');
     }
   });
 
