@@ -34,8 +34,10 @@ export class ThreadDrive extends EpollDrive implements Drive {
   readonly kind = 'thread' as const;
   private readonly buf: Buffer;
   private when = 0n; // earliest deadline, 0n none
-  private waitingUntil = -1n; // deadline the in-flight poll times out at (-1n: blocks indefinitely)
-  private polling = false;
+  private waitingUntil = -1n; // deadline the in-flight blocking wait times out at (-1n: blocks indefinitely)
+  private polling = false; // the loop runs (blocked in the threadpool, or busy polling on this thread)
+  /** A blocking epoll_wait is in flight: only then does a change need the break (busy polls re-read `when` and `wantPoll` each turn). */
+  private blocked = false;
   private wantPoll = false;
   private wakeSent = false; // Go's netpollWakeSig
   private closed = false;
@@ -57,7 +59,7 @@ export class ThreadDrive extends EpollDrive implements Drive {
   deadline(when: bigint): void {
     this.when = when;
     // A poll blocked past the new deadline must come back and re-time itself.
-    if (this.polling && when !== 0n && (this.waitingUntil < 0n || when < this.waitingUntil)) this.wake();
+    if (this.blocked && when !== 0n && (this.waitingUntil < 0n || when < this.waitingUntil)) this.wake();
     this.idleTimers();
   }
 
@@ -77,7 +79,7 @@ export class ThreadDrive extends EpollDrive implements Drive {
     if (want === this.wantPoll) return;
     this.wantPoll = want;
     if (want && !this.polling) this.startLoop();
-    else if (!want && this.polling) this.wake();
+    else if (!want && this.blocked) this.wake();
     this.idleTimers();
   }
 
@@ -111,7 +113,13 @@ export class ThreadDrive extends EpollDrive implements Drive {
         const now = this.now();
         const delay = this.when === 0n ? -1n : this.when > now ? this.when - now : 0n;
         this.waitingUntil = delay < 0n ? -1n : now + delay;
-        const n = await epollWaitAsync(this.epfd, this.buf, this.maxEvents, boundedWait(waitMs(delay)));
+        this.blocked = true;
+        let n: number;
+        try {
+          n = await epollWaitAsync(this.epfd, this.buf, this.maxEvents, boundedWait(waitMs(delay)));
+        } finally {
+          this.blocked = false;
+        }
         if (this.closed) break;
         fairness.refill(); // a batch arrived: a new slice for operations that never park
         this.pumpTo.writeEvents(this.buf.subarray(0, n * EPOLL_EVENT_SIZE));
