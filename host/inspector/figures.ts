@@ -75,9 +75,13 @@ export class PollerFigures {
 
 const watched = new Map<Poller, PollerFigures>();
 
+// One waiter per direction can be parked: a second wait() in the same direction is a
+// misuse that fails at once, so it must neither restart nor end the parked one's clock.
 const onStart = (ctx: WaitContext): void => {
   const f = watched.get(ctx.poller);
-  if (f) f.desc(ctx.pollDesc).parkedSince[ctx.mode] = ctx.startMs;
+  if (!f) return;
+  const since = f.desc(ctx.pollDesc).parkedSince;
+  if (since[ctx.mode] === null) since[ctx.mode] = ctx.startMs;
 };
 
 const onAsyncEnd = (ctx: WaitContext): void => {
@@ -85,7 +89,7 @@ const onAsyncEnd = (ctx: WaitContext): void => {
   if (!f) return;
   const d = f.desc(ctx.pollDesc);
   const outcome: WaitOutcome = ctx.outcome ?? 'error';
-  d.parkedSince[ctx.mode] = null;
+  if (d.parkedSince[ctx.mode] === ctx.startMs) d.parkedSince[ctx.mode] = null;
   d.parkedTotalMs += ctx.parkedMs ?? 0;
   d.waits[outcome]++;
   f.outcomes[outcome]++;

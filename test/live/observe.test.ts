@@ -149,3 +149,31 @@ describe('serveInspector misuse', () => {
     expect(() => other.serveInspector()).toThrow(expect.objectContaining({ code: 'ERR_NETPOLL_CLOSED' }));
   });
 });
+
+describe('inspector figures', () => {
+  it("a second wait in the same direction (a misuse) neither restarts nor ends the parked waiter's clock", async () => {
+    const { watch, unwatch } = await import('../../host/inspector/figures.js');
+    const poller = await Poller.create();
+    const [a, b] = socketPair('stream');
+    const pd = poller.open(a);
+    const figures = watch(poller);
+    try {
+      const parked = pd.wait('r');
+      const since = figures.desc(pd).parkedSince.r;
+      expect(since).not.toBeNull();
+      await new Promise((r) => setTimeout(r, 5));
+      await expect(pd.wait('r')).rejects.toMatchObject({ name: 'MisuseError' });
+      expect(figures.desc(pd).parkedSince.r).toBe(since); // still the parked waiter's start
+      writeFd(b, Buffer.from('x'));
+      await parked;
+      expect(figures.desc(pd).parkedSince.r).toBeNull();
+      expect(figures.desc(pd).waits.ready).toBe(1);
+    } finally {
+      unwatch(poller);
+      pd.close();
+      closeFd(a);
+      closeFd(b);
+      await poller.close();
+    }
+  });
+});
