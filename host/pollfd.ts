@@ -98,7 +98,13 @@ function withCount(err: unknown, done: number): unknown {
   return err;
 }
 
-function notBuffer(buf: unknown, what: string): Promise<never> | null {
+/** read / write refuse bad options (MisuseError) and a non-buffer (TypeError) before anything happens: a rejected promise, or null to go on. */
+function refused(buf: unknown, opts: unknown, what: string): Promise<never> | null {
+  try {
+    checkOpOptions(opts, what);
+  } catch (err) {
+    return Promise.reject(err);
+  }
   return buf instanceof Uint8Array ? null : Promise.reject(new TypeError(`${what}: the buffer must be a Uint8Array (or Buffer)`));
 }
 
@@ -176,12 +182,7 @@ export class PollFD {
 
   /** Read into buf: the byte count, 0 at EOF (and at once for an empty buf). */
   read(buf: Uint8Array, opts?: IoOptions): Promise<number> {
-    try {
-      checkOpOptions(opts, 'read');
-    } catch (err) {
-      return Promise.reject(err);
-    }
-    const bad = notBuffer(buf, 'read');
+    const bad = refused(buf, opts, 'read');
     if (bad) return bad;
     if (buf.byteLength === 0 && !this.closing) return Promise.resolve(0); // Go issue 15735: never wait for nothing
     const signal = opts?.signal;
@@ -245,12 +246,7 @@ export class PollFD {
    * `bytesWritten` (Go returns the count together with the error).
    */
   write(buf: Uint8Array, opts?: IoOptions): Promise<number> {
-    try {
-      checkOpOptions(opts, 'write');
-    } catch (err) {
-      return Promise.reject(err);
-    }
-    const bad = notBuffer(buf, 'write');
+    const bad = refused(buf, opts, 'write');
     if (bad) return bad;
     const signal = opts?.signal;
     let queued: Promise<void> | null;
