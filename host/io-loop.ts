@@ -4,7 +4,7 @@
 // WOULD_BLOCK means wait for readiness (edge-triggered, so only after EAGAIN)
 // and try again. The syscall wrapper has already retried EINTR.
 //
-// Used by PollFD's message methods (recvMsg, sendMsg, recvFrom, sendTo); the
+// Used by PollFD's accept and message methods (recvMsg, sendMsg, recvFrom, sendTo); the
 // options were checked (validate.ts) before the lock was taken.
 
 import type { PollDesc, WaitOptions } from './polldesc.js';
@@ -14,7 +14,7 @@ import * as fairness from './drive/fairness.js';
 export async function untilDone<T>(
   pd: PollDesc,
   mode: 'r' | 'w',
-  opts: WaitOptions,
+  opts: WaitOptions | undefined,
   attempt: () => T | typeof WOULD_BLOCK,
 ): Promise<T> {
   fairness.spend(); // like read/write: a used-up slice polls epoll first (drive/fairness.ts)

@@ -312,20 +312,7 @@ export class PollFD {
   /** Accept a connection on a listening socket: the new fd (non-blocking, close-on-exec). */
   async accept(opts?: IoOptions): Promise<number> {
     checkOpOptions(opts, 'accept');
-    const lock = this.readLock;
-    const queued = this.enter(lock, opts?.signal);
-    if (queued) await queued;
-    try {
-      fairness.spend(); // a used-up slice polls epoll first (drive/fairness.ts)
-      this.pd.reset('r');
-      for (;;) {
-        const fd = acceptFd(this.fd);
-        if (fd !== WOULD_BLOCK) return fd;
-        await this.pd.wait('r', opts);
-      }
-    } finally {
-      this.leave(lock);
-    }
+    return this.lockedOp('r', opts?.signal, () => acceptFd(this.fd)); // Go's accept loop is its read loop
   }
 
   /** Both deadlines: a Date, epoch ms, or null for none. */
@@ -345,7 +332,7 @@ export class PollFD {
   }
 
   // --- Messages: datagrams with their addresses, ancillary data (sys/msg.ts). ---
-  // Same locks and deadlines as read/write; the loop is io-loop.ts/untilDone.
+  // Same locks and deadlines as read/write; the loop is io-loop.ts/untilDone (lockedOp).
 
   /**
    * Receive one message into buf: `n` bytes (a longer datagram is cut to
@@ -356,7 +343,7 @@ export class PollFD {
   async recvMsg(buf: Uint8Array, opts: IoOptions & RecvMsgOptions = {}): Promise<RecvMsgResult> {
     checkOpOptions(opts, 'recvMsg');
     assertBytes(buf, 'recvMsg');
-    return this.messageOp('r', opts, () => recvMsgFd(this.fd, buf, opts));
+    return this.lockedOp('r', opts.signal, () => recvMsgFd(this.fd, buf, opts));
   }
 
   /**
@@ -367,7 +354,7 @@ export class PollFD {
   async sendMsg(buf: Uint8Array, opts: IoOptions & SendMsgOptions = {}): Promise<number> {
     checkOpOptions(opts, 'sendMsg');
     assertBytes(buf, 'sendMsg');
-    return this.messageOp('w', opts, () => sendMsgFd(this.fd, buf, opts));
+    return this.lockedOp('w', opts.signal, () => sendMsgFd(this.fd, buf, opts));
   }
 
   /** Receive one datagram: its length in buf and the sender's address bytes (null if the socket gives none). */
@@ -383,16 +370,18 @@ export class PollFD {
     return this.sendMsg(buf, { signal: opts.signal, to: addr });
   }
 
-  private async messageOp<T>(mode: 'r' | 'w', opts: IoOptions, attempt: () => T | typeof WOULD_BLOCK): Promise<T> {
+  /** An operation other than read/write's fast paths (accept, the message calls): the direction's lock, then io-loop.ts's loop. */
+  private async lockedOp<T>(mode: 'r' | 'w', signal: AbortSignal | undefined, attempt: () => T | typeof WOULD_BLOCK): Promise<T> {
     const lock = mode === 'r' ? this.readLock : this.writeLock;
-    const queued = this.enter(lock, opts.signal);
+    const queued = this.enter(lock, signal);
     if (queued) await queued;
     try {
-      return await untilDone(this.pd, mode, { signal: opts.signal }, attempt);
+      return await untilDone(this.pd, mode, signal && { signal }, attempt);
     } finally {
       this.leave(lock);
     }
   }
+
 
   /** Close: blocked operations fail with ClosedError; resolves once the fd is closed. Idempotent. */
   close(): Promise<void> {
