@@ -12,16 +12,12 @@ import { chmodSync, unlinkSync } from 'node:fs';
 import * as libc from './libc.js';
 import { throwErrno } from './errors.js';
 import { closeFd } from './fd.js';
-import { sockaddrUn } from './socket.js';
-
-const AF_UNIX = 1;
-const SOCK_STREAM = 1;
+import { sockaddrUn, unixSocket } from './socket.js';
 
 /** socket + bind(path) + chmod 0600 + listen: a non-blocking, close-on-exec listener. The path must not exist. */
 export function unixListenOwnerOnly(path: string, backlog = 64): number {
   const { addr, len } = sockaddrUn(path);
-  const fd = libc.socket(AF_UNIX, SOCK_STREAM | libc.O_NONBLOCK | libc.O_CLOEXEC, 0);
-  if (fd < 0) throwErrno('socket', { info: 'AF_UNIX stream' });
+  const fd = unixSocket('stream');
   let bound = false;
   try {
     if (libc.bind(fd, addr, len) < 0) throwErrno('bind', { fd, path });

@@ -82,7 +82,8 @@ export function sockaddrUn(path: string): SockaddrUn {
   return { addr, len: SUN_PATH_OFFSET + bytes.length + (abstract ? 0 : 1) };
 }
 
-function unixSocket(type: SocketType): number {
+/** A non-blocking, close-on-exec AF_UNIX socket of `type`. */
+export function unixSocket(type: SocketType): number {
   const fd = libc.socket(AF_UNIX, sockType(type), 0);
   if (fd < 0) throwErrno('socket', { info: `AF_UNIX ${type}` });
   return fd;
