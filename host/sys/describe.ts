@@ -3,19 +3,16 @@
  * adapter picks message mode and its directions from these).
  */
 import * as libc from './libc.js';
-import { ERRNO, SyscallError, throwErrno } from './errors.js';
+import { ERRNO, SyscallError } from './errors.js';
+import { getFl } from './fd.js';
+import { SOCK_DGRAM, SOCK_SEQPACKET, SOCK_STREAM, SOL_SOCKET, SO_TYPE } from './socket-abi.js';
 
-const F_GETFL = 3;
 const O_ACCMODE = 0o3;
-const SOL_SOCKET = 1;
-const SO_TYPE = 3;
-const SOCK_NAMES: Record<number, 'stream' | 'dgram' | 'seqpacket'> = { 1: 'stream', 2: 'dgram', 5: 'seqpacket' };
+const SOCK_NAMES: Record<number, 'stream' | 'dgram' | 'seqpacket'> = { [SOCK_STREAM]: 'stream', [SOCK_DGRAM]: 'dgram', [SOCK_SEQPACKET]: 'seqpacket' };
 
 /** The directions an fd was opened for (fcntl F_GETFL & O_ACCMODE): a pipe's read end is 'r', its write end 'w'. */
 export function accessMode(fd: number): 'r' | 'w' | 'rw' {
-  const flags = libc.fcntl(fd, F_GETFL);
-  if (flags < 0) throwErrno('fcntl', { fd, info: 'F_GETFL' });
-  const mode = flags & O_ACCMODE;
+  const mode = getFl(fd) & O_ACCMODE;
   return mode === 0 ? 'r' : mode === 1 ? 'w' : 'rw';
 }
 

@@ -49,7 +49,8 @@ export function closeFd(fd: number): void {
   throw new SyscallError('close', errno, { fd });
 }
 
-function getFl(fd: number): number {
+/** fcntl(F_GETFL): the open file description's status flags and access mode. */
+export function getFl(fd: number): number {
   const flags = libc.fcntl(fd, F_GETFL);
   if (flags < 0) throwErrno('fcntl', { fd, info: 'F_GETFL' });
   return flags;
