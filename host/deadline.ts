@@ -6,6 +6,7 @@
 // 0 means none, so a computed 0 becomes −1: "now" has already expired.
 
 import { MisuseError } from './errors.js';
+import type { Clock } from './drive/drive.js';
 
 export type Deadline = Date | number | null;
 
@@ -27,6 +28,11 @@ export function epochNowMs(): number {
     t = wall;
   }
   return t;
+}
+
+/** The wall clock user deadlines are relative to: the drive's own (the simulator's virtual one), else epochNowMs(). */
+export function clockEpochMs(clock: Clock): number {
+  return clock.epochNowMs ? clock.epochNowMs() : epochNowMs();
 }
 
 /**

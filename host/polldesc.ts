@@ -11,7 +11,7 @@ import type { Clock } from './drive/drive.js';
 import type { Registry } from './registry.js';
 import { Code, Misuse, Mode } from './core/abi.js';
 import { AbortError, ClosedError, MisuseError, errorForCode } from './errors.js';
-import { epochNowMs, relativeNs, type Deadline } from './deadline.js';
+import { clockEpochMs, relativeNs, type Deadline } from './deadline.js';
 import { isSyscallError } from './sys/errors.js';
 import { inspect, type InspectOptions } from 'node:util';
 import { readLiveDescriptor, type LiveDescriptor } from './core/live.js';
@@ -168,7 +168,7 @@ export class PollDesc {
   setDeadline(deadline: Deadline, mode: DeadlineModeName = 'rw'): void {
     const m = deadlineMode(mode);
     const clock = this.site.clock;
-    const d = relativeNs(deadline, clock.epochNowMs ? clock.epochNowMs() : epochNowMs());
+    const d = relativeNs(deadline, clockEpochMs(clock));
     if (this.phase !== OPEN) throw new ClosedError(`use of closed poll descriptor (fd ${this.fd})`);
     const engine = this.site.engine;
     const n = engine.core.setDeadline(this.index, this.seq, m, d, clock.now());
@@ -232,7 +232,7 @@ export class PollDesc {
   /** @internal What util.inspect shows, read from the core's memory (no core call): null once closed. */
   live(): LiveDescriptor | null {
     if (this.closed) return null;
-    return readLiveDescriptor(this.site.engine.core, this.index, this.seq, this.site.clock.now(), this.site.clock.epochNowMs ? this.site.clock.epochNowMs() : epochNowMs());
+    return readLiveDescriptor(this.site.engine.core, this.index, this.seq, this.site.clock.now(), clockEpochMs(this.site.clock));
   }
 
   /** util.inspect: fd, state, deadlines, the directions with a parked wait. */

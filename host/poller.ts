@@ -21,7 +21,7 @@ import { PollDesc, type PollSite } from './polldesc.js';
 import { Registry } from './registry.js';
 import { decodeSnapshot } from './inspect/decode.js';
 import type { Inspection } from './inspect/types.js';
-import { epochNowMs } from './deadline.js';
+import { clockEpochMs } from './deadline.js';
 import { inspect as nodeInspect, type InspectOptions } from 'node:util';
 import { batchObserved, markBatch, publishBatch, pollerCloseChannel } from './observe/channels.js';
 
@@ -304,7 +304,7 @@ export class Poller {
   private nextDeadlineDate(): Date | null {
     const next = this.engine.nextWhen;
     if (next === 0n) return null;
-    return new Date((this.drive.epochNowMs ? this.drive.epochNowMs() : epochNowMs()) + Number(next - this.drive.now()) / 1e6);
+    return new Date(clockEpochMs(this.drive) + Number(next - this.drive.now()) / 1e6);
   }
 
   /** After anything outside a batch that changed waiters or timers: tell the drive. */
