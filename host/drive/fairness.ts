@@ -33,8 +33,15 @@
 
 import { performance } from 'node:perf_hooks';
 
-/** Default slice in ms; NETPOLL_SLICE_MS overrides it (0 disables the check), for the benchmark sweep. */
-const DEFAULT_SLICE_MS = 1;
+/**
+ * Default slice in ms; NETPOLL_SLICE_MS overrides it (0 disables the check),
+ * for the benchmark sweep. 4 ms, measured (bench/results/levers/slice-sweep.md,
+ * 1,000 connections on a quiet machine): against 1 ms it spent less CPU and
+ * had the lower tail in both placements — unpinned, 1 ms left p99.9 outliers
+ * of 200–700 ms that 4 ms did not — and pinned it still cut p99 below no
+ * slice at all (10.9 vs 14.7 ms).
+ */
+const DEFAULT_SLICE_MS = 4;
 const CHECK_EVERY = 32;
 
 function sliceFromEnv(): number {
