@@ -22,15 +22,15 @@
 //     `writeTimeoutMs` (each 64 KiB chunk has its own write deadline) is
 //     closed;
 //   - time: a client idle for `idleMs` is closed; after every request and
-//     every accept the server yields to the event loop (setImmediate), so a
-//     client that keeps data flowing cannot starve the served process; frames
+//     every accept the server yields to the event loop (yieldToLoop below), so
+//     a client that keeps data flowing cannot starve the served process; frames
 //     are shared and recomputed at most every max(FRAME_CACHE_MS, min(2 s, 10 × the
 //     time the last one took)), so inspection takes at most ~10% of the
 //     process's time (for frames built in under 200 ms) however many clients
 //     ask how often.
 
 import { existsSync, lstatSync, unlinkSync } from 'node:fs';
-import { setImmediate as yieldToLoop, setTimeout as sleep } from 'node:timers/promises';
+import { setTimeout as sleep } from 'node:timers/promises';
 import diagnostics_channel from 'node:diagnostics_channel';
 import { isMainThread } from 'node:worker_threads';
 import { Poller, type InspectorOptions } from '../poller.js';
@@ -64,6 +64,17 @@ function positiveInt(v: unknown, name: string, dflt: number, max: number): numbe
   if (typeof v !== 'number' || !Number.isInteger(v) || v < 1 || v > max) throw new MisuseError('bad-argument', `${name} must be an integer in 1 … ${max}, got ${String(v)}`);
   return v;
 }
+
+/**
+ * Let the event loop run, without holding the process open. An unref'd timer,
+ * not an unref'd setImmediate: libuv's poll phase waits with a timeout taken
+ * from the timers, ref'd or not, but counts only ref'd immediates, so an
+ * unref'd immediate queued outside the check phase (here: after an accept
+ * or a read settled) runs only when something else wakes the loop — in a
+ * quiet process that is seconds, or never, and every client that connected
+ * and left cost one such stall before the next accept.
+ */
+const yieldToLoop = (): Promise<void> => sleep(0, undefined, { ref: false });
 
 /** True while the server builds its own poller: the NETPOLL_INSPECT hook must not inspect it. */
 let buildingOwnPoller = false;
@@ -202,7 +213,7 @@ export class InspectorServer {
         return;
       }
       this.admit(fd);
-      await yieldToLoop(undefined, { ref: false });
+      await yieldToLoop();
     }
   }
 
@@ -263,7 +274,7 @@ export class InspectorServer {
         len -= nl + 1;
         this.stats.requests++;
         if (!(await this.respond(c, this.answer(line)))) return;
-        await yieldToLoop(undefined, { ref: false });
+        await yieldToLoop();
       }
     } finally {
       this.clients.delete(c);
