@@ -7,9 +7,45 @@ import type { Frame } from '../../inspector/protocol.js';
 /** Largest response line accepted (a base64 snapshot of the largest core the server sends, with room). */
 const MAX_RESPONSE_BYTES = 96 << 20;
 
+/**
+ * Response lines cut out of the byte stream as it arrives. Each chunk is
+ * scanned once, for its own newlines, and a line's chunks are joined once,
+ * when its newline comes: the cost is linear in the bytes received (joining
+ * everything buffered on every chunk made an 85 MiB response quadratic).
+ * What is held — complete lines not yet taken plus the partial one — is
+ * bounded by MAX_RESPONSE_BYTES.
+ */
+class LineBuffer {
+  private partial: Buffer[] = [];
+  private readonly lines: Buffer[] = [];
+  private held = 0;
+
+  /** Add a chunk; false when what is held (newlines not counted) exceeds MAX_RESPONSE_BYTES: the caller drops the connection. */
+  push(chunk: Buffer): boolean {
+    this.held += chunk.length;
+    let from = 0;
+    for (let nl = chunk.indexOf(10); nl >= 0; nl = chunk.indexOf(10, from)) {
+      this.partial.push(chunk.subarray(from, nl));
+      this.lines.push(this.partial.length === 1 ? this.partial[0]! : Buffer.concat(this.partial));
+      this.held -= 1; // the newline is not kept
+      this.partial = [];
+      from = nl + 1;
+    }
+    if (from < chunk.length) this.partial.push(chunk.subarray(from));
+    return this.held <= MAX_RESPONSE_BYTES;
+  }
+
+  /** The oldest complete line, if any. */
+  take(): string | undefined {
+    const line = this.lines.shift();
+    if (line === undefined) return undefined;
+    this.held -= line.length;
+    return line.toString('utf8');
+  }
+}
+
 export class InspectorClient {
-  private buffered: Buffer[] = [];
-  private size = 0;
+  private readonly received = new LineBuffer();
   private waiting: { resolve: (line: string) => void; reject: (err: Error) => void } | null = null;
   private failure: Error | null = null;
 
@@ -37,27 +73,14 @@ export class InspectorClient {
   }
 
   private onData(chunk: Buffer): void {
-    this.buffered.push(chunk);
-    this.size += chunk.length;
+    if (!this.received.push(chunk)) return this.fail(new Error(`an inspector response exceeded ${MAX_RESPONSE_BYTES} bytes`));
     this.deliver();
   }
 
   private deliver(): void {
-    if (!this.waiting) {
-      if (this.size > MAX_RESPONSE_BYTES) this.fail(new Error(`an inspector response exceeded ${MAX_RESPONSE_BYTES} bytes`));
-      return;
-    }
-    const all = this.buffered.length === 1 ? this.buffered[0]! : Buffer.concat(this.buffered);
-    const nl = all.indexOf(10);
-    if (nl < 0) {
-      this.buffered = [all];
-      if (this.size > MAX_RESPONSE_BYTES) this.fail(new Error(`an inspector response exceeded ${MAX_RESPONSE_BYTES} bytes`));
-      return;
-    }
-    const line = all.toString('utf8', 0, nl);
-    const rest = all.subarray(nl + 1);
-    this.buffered = rest.length ? [rest] : [];
-    this.size = rest.length;
+    if (!this.waiting) return;
+    const line = this.received.take();
+    if (line === undefined) return;
     const w = this.waiting;
     this.waiting = null;
     w.resolve(line);
