@@ -46,6 +46,9 @@ commands:
   top SOCKET | --pid N    a live view of a running process's pollers (its inspector socket)
   help [COMMAND]          this text, or a command's
 
+The simulator (SimPoller: virtual time, scripted epoll events) is a library,
+not a command: import { SimPoller } from 'netpoll-wasm/sim'.
+
 Run \`netpoll COMMAND --help\` for a command's options.
 
 exit codes: 0 ok · 1 read but inconsistent (violations, diverged replay) · 2 unreadable input or bad usage
@@ -99,6 +102,15 @@ const REPLAY_HELP = `usage: netpoll replay TRACE [--json] [--core release|debug]
   hash mismatch, or invariant violations · 2 unreadable or malformed trace
 `;
 
+/** What `netpoll sim` answers: the simulator has no command of its own. */
+const SIM_IS_A_LIBRARY = `netpoll: the simulator is a library, not a command. In your code or tests:
+
+  import { SimPoller } from 'netpoll-wasm/sim';
+  const sim = SimPoller.create();   // a real Poller on virtual time: open(fd), ready(fd, 'r'), advance(ms)
+
+(README: "Simulation"). To re-run a recorded session, use \`netpoll replay TRACE\`.
+`;
+
 class UsageError extends Error {}
 
 export async function main(argv: readonly string[], io: IO): Promise<number> {
@@ -133,6 +145,9 @@ export async function main(argv: readonly string[], io: IO): Promise<number> {
       return demo(rest, io);
     case 'top': // host/tools/top/command.ts
       return (await import('./top/command.js')).runTop(rest, io);
+    case 'sim':
+      io.err(SIM_IS_A_LIBRARY);
+      return EXIT_UNREADABLE;
     default:
       io.err(`netpoll: unknown command ${JSON.stringify(command)}\n\n${HELP}`);
       return EXIT_UNREADABLE;
@@ -210,12 +225,13 @@ async function inspect(args: readonly string[], io: IO): Promise<number> {
   const path = onePath(positionals, 'FILE');
   const waitMs = waitOption(values.wait);
   const { decodeSnapshot, SnapshotError } = await import('../inspect/decode.js');
-  const { SNAPSHOT_INPUT } = await import('./input-formats.js');
+  const { SNAPSHOT_INPUT, refuseTrace } = await import('./input-formats.js');
   const bytes = await readInput(path, SNAPSHOT_INPUT, waitMs, io, SnapshotError);
   if (!bytes) return EXIT_UNREADABLE;
   const { formatInspection } = await import('../inspect/format.js');
   let x;
   try {
+    refuseTrace(bytes); // a trace shorter than a snapshot's header reaches here unchecked
     x = decodeSnapshot(bytes);
   } catch (err) {
     if (err instanceof SnapshotError) {
