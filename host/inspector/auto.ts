@@ -14,8 +14,9 @@ import { existsSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { isMainThread } from 'node:worker_threads';
 import type { Poller } from '../poller.js';
-import { InspectorServer, isBuildingOwnPoller, removeStaleSocket } from './server.js';
-import { ensurePrivateDir, socketPathForPid, socketPathFromEnv } from './paths.js';
+import { InspectorServer, isBuildingOwnPoller } from './server.js';
+import { socketPathForPid, socketPathFromEnv } from './paths.js';
+import { openPrivateDir } from './private-dir.js';
 
 let processServer: Promise<InspectorServer | null> | null = null;
 let warned = false;
@@ -40,12 +41,12 @@ export function autoInspect(poller: Poller): void {
     if (!conventional) {
       try {
         ensureDirFor(path);
-        removeStaleSocket(path);
       } catch (err) {
         warnOnce(err);
         return null;
       }
     }
+    // A stale socket at the path is replaced by start(), for this path as for serveInspector({ path }).
     return InspectorServer.start([poller], conventional ? {} : { path }).catch((err: unknown) => {
       warnOnce(err);
       return null;
@@ -53,9 +54,10 @@ export function autoInspect(poller: Poller): void {
   });
 }
 
+/** A directory NETPOLL_INSPECT names that does not exist yet is created private (0700, checked); an existing one is the user's choice. */
 function ensureDirFor(path: string): void {
   const dir = dirname(path);
-  if (!existsSync(dir)) ensurePrivateDir(dir);
+  if (!existsSync(dir)) openPrivateDir(dir, true).close();
 }
 
 function warnOnce(err: unknown): void {

@@ -29,7 +29,7 @@
 //     process's time (for frames built in under 200 ms) however many clients
 //     ask how often.
 
-import { existsSync, lstatSync, unlinkSync } from 'node:fs';
+import { lstatSync, unlinkSync } from 'node:fs';
 import { setTimeout as sleep } from 'node:timers/promises';
 import diagnostics_channel from 'node:diagnostics_channel';
 import { isMainThread } from 'node:worker_threads';
@@ -43,7 +43,8 @@ import { isSyscallError } from '../sys/errors.js';
 import { CHANNEL_POLLER_CLOSE, type PollerCloseMessage } from '../observe/channels.js';
 import { watch, unwatch, type PollerFigures } from './figures.js';
 import { pollerFrame, type SeenAt } from './frame.js';
-import { ensurePrivateDir, inspectorDir, socketPathForPid } from './paths.js';
+import { inspectorDir } from './paths.js';
+import { openPrivateDir, type PrivateDir } from './private-dir.js';
 import {
   PROTOCOL_VERSION, MAX_REQUEST_BYTES, FRAME_CACHE_MS, MAX_SNAPSHOT_BYTES,
   type ErrorResponse, type Frame, type InspectorFrame,
@@ -80,7 +81,15 @@ const yieldToLoop = (): Promise<void> => sleep(0, undefined, { ref: false });
 let buildingOwnPoller = false;
 export const isBuildingOwnPoller = (): boolean => buildingOwnPoller;
 
+/** Where the socket is: the path shown (frames, `path`), the path the syscalls use, and the conventional directory held open. */
+interface SocketPlace {
+  shown: string;
+  used: string;
+  dir: PrivateDir | null;
+}
+
 export class InspectorServer {
+  /** The socket's path as given, or in the conventional directory (reached through `place.used`). */
   readonly path: string;
   private readonly pollers = new Map<Poller, PollerFigures>();
   private readonly seen = new Map<Poller, SeenAt>();
@@ -100,12 +109,12 @@ export class InspectorServer {
   private constructor(
     private readonly own: Poller,
     private readonly listener: PollFD,
-    path: string,
+    private readonly place: SocketPlace,
     private readonly maxClients: number,
     private readonly idleMs: number,
     private readonly writeTimeoutMs: number,
   ) {
-    this.path = path;
+    this.path = place.shown;
     diagnostics_channel.subscribe(CHANNEL_POLLER_CLOSE, this.onPollerClose);
     process.on('exit', this.onExit);
     this.workerPoll = isMainThread ? null : setInterval(() => own.drive.pollNow?.(), WORKER_POLL_MS).unref();
@@ -118,37 +127,42 @@ export class InspectorServer {
     const idleMs = positiveInt(opts.idleMs, 'idleMs', 60_000, 86_400_000);
     const writeTimeoutMs = positiveInt(opts.writeTimeoutMs, 'writeTimeoutMs', 2_000, 86_400_000);
     if (opts.path !== undefined && (typeof opts.path !== 'string' || opts.path === '')) throw new MisuseError('bad-argument', 'path must be a non-empty string');
-    const path = opts.path ?? socketPathForPid(process.pid);
-    if (opts.path === undefined) {
-      ensurePrivateDir(inspectorDir());
-      removeStaleSocket(path); // same pid: a dead process's, or a crashed earlier server's
-    } else if (existsSync(path)) {
-      throw new MisuseError('bad-argument', `inspector socket path ${path} already exists (remove it, or choose another path)`);
+    const place = socketPlace(opts.path);
+    try {
+      // Any path: a socket of a process that died (SIGKILL, SIGTERM without cleanup) is replaced, a live one refused.
+      removeStaleSocket(place.used, place.shown);
+    } catch (err) {
+      place.dir?.close();
+      throw err;
     }
     buildingOwnPoller = true;
     let own: Poller;
     try {
       own = Poller.createSync();
+    } catch (err) {
+      place.dir?.close();
+      throw err;
     } finally {
       buildingOwnPoller = false;
     }
     own.unref();
     let fd = -1;
     try {
-      fd = unixListenOwnerOnly(path);
+      fd = unixListenOwnerOnly(place.used);
       const listener = await PollFD.open(fd, { poller: own });
-      const server = new InspectorServer(own, listener, path, maxClients, idleMs, writeTimeoutMs);
+      const server = new InspectorServer(own, listener, place, maxClients, idleMs, writeTimeoutMs);
       for (const p of pollers) server.add(p);
       return server;
     } catch (err) {
       if (fd >= 0) {
         closeFd(fd);
         try {
-          unlinkSync(path);
+          unlinkSync(place.used);
         } catch {
           // not created
         }
       }
+      place.dir?.close();
       await own.close();
       throw err;
     }
@@ -183,6 +197,7 @@ export class InspectorServer {
         unwatch(p);
       }
       this.unlinkSocket();
+      this.place.dir?.close();
       await Promise.allSettled([this.listener.close(), ...[...this.clients].map((c) => c.close())]);
       if (this.workerPoll) clearInterval(this.workerPoll);
       await this.own.close();
@@ -192,7 +207,7 @@ export class InspectorServer {
 
   private unlinkSocket(): void {
     try {
-      unlinkSync(this.path);
+      unlinkSync(this.place.used);
     } catch {
       // already removed
     }
@@ -376,20 +391,29 @@ function errorResponse(error: ErrorResponse['error'], message: string): ErrorRes
   return { ok: false, error, message };
 }
 
+/** Where to listen: `path` as given, or <pid>.sock in the conventional directory, checked and held open (private-dir.ts). */
+function socketPlace(path: string | undefined): SocketPlace {
+  if (path !== undefined) return { shown: path, used: path, dir: null };
+  const dir = openPrivateDir(inspectorDir(), true);
+  const name = `${process.pid}.sock`;
+  return { shown: dir.shown(name), used: dir.at(name), dir };
+}
+
 /**
  * Remove a socket file nobody listens on (a process that died without
  * cleaning up). One that accepts a connection belongs to a live server (a
  * child process that inherited NETPOLL_INSPECT, say): refuse rather than
- * steal it.
+ * steal it; anything else at the path is refused too. `shown` is the path
+ * for messages when `path` is a /proc/self/fd one.
  */
-export function removeStaleSocket(path: string): void {
-  let isSocket = false;
+function removeStaleSocket(path: string, shown = path): void {
+  let isSocket: boolean;
   try {
     isSocket = lstatSync(path).isSocket();
   } catch {
     return; // missing: fine
   }
-  if (!isSocket) return; // bind reports EADDRINUSE with the path
+  if (!isSocket) throw new MisuseError('bad-argument', `inspector socket path ${shown} already exists and is not a socket (remove it, or choose another path)`);
   let probe: number;
   try {
     probe = unixConnect(path).fd;
@@ -398,6 +422,6 @@ export function removeStaleSocket(path: string): void {
     return;
   }
   closeFd(probe);
-  throw new MisuseError('bad-argument', `inspector socket ${path} is in use by a live process; choose another path`);
+  throw new MisuseError('bad-argument', `inspector socket ${shown} is in use by a live process; choose another path`);
 }
 

@@ -9,26 +9,12 @@ import { describe, it, expect, beforeAll, afterAll } from 'vitest';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { spawn, type ChildProcess } from 'node:child_process';
-import { createInterface } from 'node:readline';
+import type { ChildProcess } from 'node:child_process';
 import { connect } from 'node:net';
-import { runCli, ask, root } from './support.js';
+import { runCli, ask, startQuiet } from './support.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'netpoll-churn-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
-
-/** Start fixtures/quiet.mjs serving `path` ("-": the conventional path); resolves with its first line. */
-export async function startQuiet(path: string, env: NodeJS.ProcessEnv = {}): Promise<{ child: ChildProcess; line: Record<string, unknown> }> {
-  const child = spawn(process.execPath, [join(root, 'test/live/fixtures/quiet.mjs'), path], { cwd: root, stdio: ['pipe', 'pipe', 'inherit'], env: { ...process.env, ...env } });
-  const first = await new Promise<string>((resolve, reject) => {
-    const t = setTimeout(() => reject(new Error('the quiet fixture did not start')), 20_000);
-    createInterface({ input: child.stdout! }).once('line', (l) => {
-      clearTimeout(t);
-      resolve(l);
-    });
-  });
-  return { child, line: JSON.parse(first) as Record<string, unknown> };
-}
 
 /** `n` clients connect at once and close without a word. */
 function connectAndLeave(path: string, n: number): Promise<void> {

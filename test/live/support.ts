@@ -58,6 +58,25 @@ export async function startServed(path: string, opts: object = {}, env: NodeJS.P
   };
 }
 
+/**
+ * Start fixtures/quiet.mjs serving `path` ("-": serveInspector()'s
+ * conventional path): a process whose event loop only the inspector's
+ * clients wake. Resolves with its first line: {pid, path}, or {error, code}
+ * when serveInspector refused. "exit" on its stdin ends it cleanly.
+ */
+export async function startQuiet(path: string, env: NodeJS.ProcessEnv = {}): Promise<{ child: ChildProcess; line: Record<string, unknown>; exited: Promise<number | null> }> {
+  const child = spawn(process.execPath, [join(root, 'test/live/fixtures/quiet.mjs'), path], { cwd: root, stdio: ['pipe', 'pipe', 'inherit'], env: { ...process.env, ...env } });
+  const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
+  const first = await new Promise<string>((resolve, reject) => {
+    const t = setTimeout(() => reject(new Error('the quiet fixture did not start')), 20_000);
+    createInterface({ input: child.stdout! }).once('line', (l) => {
+      clearTimeout(t);
+      resolve(l);
+    });
+  });
+  return { child, line: JSON.parse(first) as Record<string, unknown>, exited };
+}
+
 export interface Run {
   code: number | null;
   stdout: string;

@@ -15,13 +15,16 @@
 // (once per descriptor per run), naming the file in the warning.
 
 import { parseArgs } from 'node:util';
+import { basename, dirname, join } from 'node:path';
 import { existsSync } from 'node:fs';
 import { emitKeypressEvents } from 'node:readline';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { InspectorClient } from './client.js';
 import { TopModel, DEFAULT_THRESHOLDS, type View, type Thresholds } from './model.js';
 import { renderView, SORT_KEYS, KEYS_HELP, type SortKey } from './render.js';
-import { socketPathForPid, INSPECT_ENV } from '../../inspector/paths.js';
+import { inspectorDir, INSPECT_ENV } from '../../inspector/paths.js';
+import { openPrivateDir, UnsafeDirectoryError } from '../../inspector/private-dir.js';
+import { visible, visibleJson } from './visible.js';
 import { writePostMortem } from '../../inspect/postmortem.js';
 
 export interface TopIO {
@@ -41,7 +44,9 @@ export const TOP_HELP = `usage: netpoll top SOCKET [options]
   $XDG_RUNTIME_DIR/netpoll/<pid>.sock, or /tmp/netpoll-<uid>/<pid>.sock when
   XDG_RUNTIME_DIR is unset — what --pid looks for).
 
-  --pid N             attach to process N through that conventional path
+  --pid N             attach to process N through that conventional path (its
+                      directory must be this user's own, 0700, not a symlink:
+                      the same checks as the process's)
   --once              print one frame (two samples --interval apart) and exit
   --json              frames as JSON lines (the frame, rates and warnings)
   --interval MS       refresh period (default 250)
@@ -68,9 +73,9 @@ function num(v: unknown, name: string, dflt: number, min = 0): number {
 }
 
 interface Parsed {
+  /** SOCKET as given; with --pid, the conventional path (where it is shown; top connects through the checked directory). */
   path: string;
   pid: number | null;
-  source: string;
   once: boolean;
   json: boolean;
   intervalMs: number;
@@ -104,23 +109,19 @@ function parse(args: readonly string[]): Parsed | 'help' {
   const v = r.values;
   if (v.help) return 'help';
   let path: string;
-  let source: string;
   if (v.pid !== undefined) {
     if (r.positionals.length > 0) throw new TopUsage('give SOCKET or --pid N, not both');
     if (!/^[1-9][0-9]*$/.test(v.pid)) throw new TopUsage(`--pid must be a process id, got ${JSON.stringify(v.pid)}`);
-    path = socketPathForPid(Number(v.pid));
-    source = `pid ${v.pid}`;
+    path = join(inspectorDir(), `${v.pid}.sock`);
   } else {
     if (r.positionals.length !== 1) throw new TopUsage(r.positionals.length === 0 ? 'missing SOCKET (or --pid N)' : 'one SOCKET at a time');
     path = r.positionals[0]!;
-    source = path;
   }
   const sort = (v.sort ?? 'parked') as SortKey;
   if (!SORT_KEYS.includes(sort)) throw new TopUsage(`--sort must be one of ${SORT_KEYS.join(', ')}, got ${JSON.stringify(v.sort)}`);
   return {
     path,
     pid: v.pid === undefined ? null : Number(v.pid),
-    source,
     once: v.once === true,
     json: v.json === true,
     intervalMs: num(v.interval, '--interval', 250, 20),
@@ -157,6 +158,21 @@ function cannotConnect(p: Parsed, err: NodeJS.ErrnoException, pid: number | null
   return `cannot connect to ${p.path}: ${err.message}`;
 }
 
+/**
+ * SOCKET as given; with --pid, the socket in the conventional directory,
+ * reached through that directory held open after the server's own checks
+ * (inspector/private-dir.ts): one another user made, or a symlink, is refused.
+ */
+async function connectTo(p: Parsed): Promise<InspectorClient> {
+  if (p.pid === null) return InspectorClient.open(p.path);
+  const dir = openPrivateDir(dirname(p.path), false);
+  try {
+    return await InspectorClient.open(dir.at(basename(p.path)));
+  } finally {
+    dir.close();
+  }
+}
+
 export async function runTop(args: readonly string[], io: TopIO): Promise<number> {
   let p: Parsed | 'help';
   try {
@@ -174,9 +190,9 @@ export async function runTop(args: readonly string[], io: TopIO): Promise<number
   }
   let client: InspectorClient;
   try {
-    client = await InspectorClient.open(p.path);
+    client = await connectTo(p);
   } catch (err) {
-    io.err(`netpoll top: ${cannotConnect(p, err as NodeJS.ErrnoException, p.pid)}\n`);
+    io.err(`netpoll top: ${visible(err instanceof UnsafeDirectoryError ? err.message : cannotConnect(p, err as NodeJS.ErrnoException, p.pid))}\n`);
     return 2;
   }
   const model = new TopModel(p.thresholds);
@@ -196,7 +212,7 @@ export async function runTop(args: readonly string[], io: TopIO): Promise<number
     }
     return v;
   };
-  const jsonLine = (v: View): string => `${JSON.stringify({ ...v.frame, rates: Object.fromEntries(v.pollers.map((x) => [x.frame.id, x.rates])), totals: v.totals, warnings: v.warnings })}\n`;
+  const jsonLine = (v: View): string => `${visibleJson(JSON.stringify({ ...v.frame, rates: Object.fromEntries(v.pollers.map((x) => [x.frame.id, x.rates])), totals: v.totals, warnings: v.warnings }))}\n`;
 
   try {
     if (p.once) {
@@ -208,20 +224,20 @@ export async function runTop(args: readonly string[], io: TopIO): Promise<number
         v = await sample();
         if (v.totals !== null || v.pollers.length === 0 || tries >= 20) break;
       }
-      io.out(p.json ? jsonLine(v) : `${renderView(v, { sort: p.sort, filter: '', columns: 200, rows: 60, prompt: null, source: p.source }).join('\n')}\n`);
+      io.out(p.json ? jsonLine(v) : `${renderView(v, { sort: p.sort, filter: '', columns: 200, rows: 60, prompt: null, source: p.path }).join('\n')}\n`);
       return inconsistent ? 1 : 0;
     }
     if (p.json || !process.stdout.isTTY || !process.stdin.isTTY) {
       for (;;) {
         const v = await sample();
         if (p.json) io.out(jsonLine(v));
-        else io.out(`${renderView(v, { sort: p.sort, filter: '', columns: 200, rows: 60, prompt: null, source: p.source }).join('\n')}\n\n`);
+        else io.out(`${renderView(v, { sort: p.sort, filter: '', columns: 200, rows: 60, prompt: null, source: p.path }).join('\n')}\n\n`);
         await sleep(p.intervalMs);
       }
     }
     return await live(p, sample, () => inconsistent);
   } catch (err) {
-    io.err(`netpoll top: ${(err as Error).message}\n`);
+    io.err(`netpoll top: ${visible((err as Error).message)}\n`);
     return 2;
   } finally {
     client.close();
@@ -245,7 +261,7 @@ async function live(p: Parsed, sample: () => Promise<View>, inconsistent: () => 
 
   const draw = (): void => {
     if (!last) return;
-    const lines = renderView(last, { sort, filter, columns: stdout.columns || 80, rows: stdout.rows || 24, prompt: typing === null ? KEYS_HELP : `filter: ${typing}█`, source: p.source });
+    const lines = renderView(last, { sort, filter, columns: stdout.columns || 80, rows: stdout.rows || 24, prompt: typing === null ? KEYS_HELP : `filter: ${typing}█`, source: p.path });
     stdout.write(`\x1b[H${lines.map((l) => `${l}\x1b[K`).join('\n')}\x1b[J`);
   };
   const onKey = (str: string | undefined, key: { name?: string; ctrl?: boolean; sequence?: string }): void => {
@@ -304,7 +320,7 @@ async function live(p: Parsed, sample: () => Promise<View>, inconsistent: () => 
   loop.catch((err: unknown) => {
     if (stop) return; // the connection closed because we are leaving
     restore();
-    process.stderr.write(`netpoll top: ${(err as Error).message}\n`);
+    process.stderr.write(`netpoll top: ${visible((err as Error).message)}\n`);
     done(2);
   });
   try {

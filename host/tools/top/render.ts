@@ -1,8 +1,10 @@
-// The text of one `netpoll top` screen. Pure: a View in, lines out.
+// The text of one `netpoll top` screen. Pure: a View in, lines out, with
+// control characters from the frame made visible (visible.ts).
 
 import type { View } from './model.js';
 import type { DescriptorFrame, PollerFrame } from '../../inspector/protocol.js';
 import { formatDuration } from '../../inspect/format.js';
+import { visible } from './visible.js';
 
 export const SORT_KEYS = ['parked', 'fd', 'waits', 'deadline'] as const;
 export type SortKey = (typeof SORT_KEYS)[number];
@@ -92,7 +94,8 @@ export function renderView(v: View, o: RenderOptions): string[] {
   }
   if (rows.length > room) lines.push(`  … ${rows.length - room} more`);
   if (o.prompt !== null) lines.push(o.prompt);
-  return lines.map((l) => (l.length > o.columns ? l.slice(0, o.columns) : l));
+  // Frame text made visible before the width cut, so an escape cannot be cut in half into something raw.
+  return lines.map(visible).map((l) => (l.length > o.columns ? l.slice(0, o.columns) : l));
 }
 
 /** The current wait's length; "?" when the core holds a waiter the inspector did not see start (it attached later). */
