@@ -53,7 +53,7 @@ export type PostMortemWriter = (snapshot: Uint8Array, reason: string) => string 
 
 /** Options of serveInspector (the inspector itself is host/inspector/server.ts). */
 export interface InspectorOptions {
-  /** Socket path; default the conventional $XDG_RUNTIME_DIR/netpoll/<pid>.sock or /tmp/netpoll-<uid>/<pid>.sock. It must not exist, except a stale socket at the conventional path. */
+  /** Socket path; default the conventional $XDG_RUNTIME_DIR/netpoll/<pid>.sock or /tmp/netpoll-<uid>/<pid>.sock. A socket file there that nobody listens on is replaced; a live socket or any other file is refused. */
   path?: string;
   /** Clients served at once (default 8); more are closed as they are accepted. */
   maxClients?: number;
