@@ -115,6 +115,7 @@ describe('the conventional directory, one user', () => {
     const target = ownPrivate('symlink-target');
     symlinkSync(target, join(xdg, 'netpoll'));
     const q = await startQuiet('-', { XDG_RUNTIME_DIR: xdg });
+    q.child.kill('SIGKILL'); // it exits by itself once refused; not if it was wrongly accepted
     expect(q.line.error).toMatch(/netpoll is a symbolic link; refusing to use it/);
     expect(q.line.code).toBe('ERR_NETPOLL_UNSAFE_DIR');
     const planted = await plant(join(target, `${process.pid}.sock`), '{"ok":true}');
@@ -141,10 +142,12 @@ describe('the conventional directory, one user', () => {
     symlinkSync(elsewhere, real);
     expect(existsSync(join(moved, `${pid}.sock`))).toBe(true);
     const r = await runCli(['top', '--pid', String(pid), '--once'], { XDG_RUNTIME_DIR: xdg });
+    q.child.stdin!.write('exit\n');
+    const killer = setTimeout(() => q.child.kill('SIGKILL'), 10_000);
+    expect(await q.exited).toBe(0);
+    clearTimeout(killer);
     expect(r.code).toBe(2);
     expect(r.stderr).toMatch(/is a symbolic link/);
-    q.child.stdin!.write('exit\n');
-    expect(await q.exited).toBe(0);
     expect(readFileSync(decoy, 'utf8')).toBe('not the server\'s'); // the cleanup went to the directory it opened
     expect(existsSync(join(moved, `${pid}.sock`))).toBe(false);
   });
@@ -239,6 +242,7 @@ describe.skipIf(typeof attacker === 'string')('another user got there first', ()
     const planted = await plant(join(dir, `${process.pid}.sock`), JSON.stringify({ ok: true, op: 'frame', pid: EVIL }), a);
     try {
       const q = await startQuiet('-', { XDG_RUNTIME_DIR: xdg });
+      q.child.kill('SIGKILL');
       expect(q.line.error).toMatch(new RegExp(`belongs to uid ${a.uid}, not to this user \\(0\\)`));
       const r = await runCli(['top', '--pid', String(process.pid), '--once'], { XDG_RUNTIME_DIR: xdg });
       expect(r.code).toBe(2);
@@ -255,6 +259,7 @@ describe.skipIf(typeof attacker === 'string')('another user got there first', ()
     const victims = ownPrivate('victims-own');
     asAttacker(a, ['ln', '-s', victims, join(xdg, 'netpoll')]);
     const q = await startQuiet('-', { XDG_RUNTIME_DIR: xdg });
+    q.child.kill('SIGKILL');
     expect(q.line.error).toMatch(/is a symbolic link; refusing to use it/);
     const r = await runCli(['top', '--pid', String(process.pid), '--once'], { XDG_RUNTIME_DIR: xdg });
     expect(r.code).toBe(2);
