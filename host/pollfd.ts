@@ -20,7 +20,7 @@ import { PollFDStream, type PollFDStreamOptions } from './stream.js';
 import { liveView } from './polldesc.js';
 import { isPtyHangup } from './sys/pty.js';
 import { type RecvMsgOptions, type RecvMsgResult, type SendMsgOptions, recvMsgFd, sendMsgFd } from './sys/msg.js';
-import { assertBytes } from './sys/io.js';
+import { InvalidArgTypeError, validateBytes, validateFd } from './sys/args.js';
 import { untilDone } from './io-loop.js';
 import { Mode } from './core/abi.js';
 import * as fairness from './drive/fairness.js';
@@ -105,7 +105,7 @@ function refused(buf: unknown, opts: unknown, what: string): Promise<never> | nu
   } catch (err) {
     return Promise.reject(err);
   }
-  return buf instanceof Uint8Array ? null : Promise.reject(new TypeError(`${what}: the buffer must be a Uint8Array (or Buffer)`));
+  return buf instanceof Uint8Array ? null : Promise.reject(new InvalidArgTypeError('buf', 'an instance of Uint8Array or Buffer', buf));
 }
 
 export class PollFD {
@@ -126,6 +126,7 @@ export class PollFD {
 
   /** Take ownership of fd: register it, set O_NONBLOCK. NotPollableError for regular files (the fd is left as it was). */
   static async open(fd: number, opts: PollFDOptions = {}): Promise<PollFD> {
+    validateFd(fd);
     if (opts === null || typeof opts !== 'object' || (opts.poller !== undefined && !(opts.poller instanceof Poller))) {
       throw new MisuseError('bad-argument', `PollFD.open: options must be an object whose poller, if given, is a Poller`);
     }
@@ -342,7 +343,7 @@ export class PollFD {
    */
   async recvMsg(buf: Uint8Array, opts: IoOptions & RecvMsgOptions = {}): Promise<RecvMsgResult> {
     checkOpOptions(opts, 'recvMsg');
-    assertBytes(buf, 'recvMsg');
+    validateBytes(buf, 'buf');
     return this.lockedOp('r', opts.signal, () => recvMsgFd(this.fd, buf, opts));
   }
 
@@ -353,7 +354,7 @@ export class PollFD {
    */
   async sendMsg(buf: Uint8Array, opts: IoOptions & SendMsgOptions = {}): Promise<number> {
     checkOpOptions(opts, 'sendMsg');
-    assertBytes(buf, 'sendMsg');
+    validateBytes(buf, 'buf');
     return this.lockedOp('w', opts.signal, () => sendMsgFd(this.fd, buf, opts));
   }
 

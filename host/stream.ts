@@ -33,6 +33,7 @@ import { ClosedError, MisuseError } from './errors.js';
 import { accessMode, socketKind } from './sys/describe.js';
 import { shutdownFd } from './sys/socket.js';
 import { isSyscallError } from './sys/errors.js';
+import { InvalidArgTypeError } from './sys/args.js';
 
 export interface PollFDStreamOptions {
   /**
@@ -164,7 +165,7 @@ export class PollFDStream extends Duplex {
     let bytes: Uint8Array;
     if (chunk instanceof Uint8Array) bytes = chunk;
     else if (typeof chunk === 'string') bytes = Buffer.from(chunk, encoding);
-    else return cb(new TypeError('stream write: a chunk must be a Buffer, Uint8Array or string'));
+    else return cb(new InvalidArgTypeError('chunk', 'of type string or an instance of Buffer or Uint8Array', chunk));
     this.pollFD.write(bytes).then(() => cb(), cb);
   }
 

@@ -6,6 +6,7 @@
 import * as libc from './libc.js';
 import { throwErrno } from './errors.js';
 import { WOULD_BLOCK, readFd, writeFd } from './fd.js';
+import { InvalidArgTypeError, OutOfRangeError, validateFd, validateInteger } from './args.js';
 
 const EFD_SEMAPHORE = 1;
 const CLOCK_MONOTONIC = 1;
@@ -18,9 +19,7 @@ const counterBytes = new Uint8Array(counter.buffer);
 
 /** eventfd(initval, EFD_NONBLOCK | EFD_CLOEXEC [| EFD_SEMAPHORE]). */
 export function eventFd(initval = 0, opts: { semaphore?: boolean } = {}): number {
-  if (!Number.isInteger(initval) || initval < 0 || initval > 0xffff_ffff) {
-    throw new RangeError(`eventFd: initval must be a u32, got ${initval}`);
-  }
+  validateInteger(initval, 'initval', 0, 0xffff_ffff);
   const flags = libc.O_NONBLOCK | libc.O_CLOEXEC | (opts.semaphore ? EFD_SEMAPHORE : 0);
   const fd = libc.eventfd(initval, flags);
   if (fd < 0) throwErrno('eventfd');
@@ -33,8 +32,10 @@ export function eventFd(initval = 0, opts: { semaphore?: boolean } = {}): number
  * netpollBreak-style wake-up needs). Throws on anything else (2^64-1 itself is EINVAL).
  */
 export function eventFdWrite(fd: number, value: bigint | number = 1): boolean {
+  validateFd(fd);
+  if (typeof value !== 'bigint' && typeof value !== 'number') throw new InvalidArgTypeError('value', 'of type bigint or number', value);
   const v = typeof value === 'bigint' ? value : Number.isSafeInteger(value) ? BigInt(value) : -1n;
-  if (v < 0n || v > U64_MAX) throw new RangeError(`eventFdWrite: value must be a u64, got ${value}`);
+  if (v < 0n || v > U64_MAX) throw new OutOfRangeError('value', `an integer >= 0 && <= 2^64 - 1`, value);
   counter[0] = v;
   return writeFd(fd, counterBytes) !== WOULD_BLOCK;
 }
@@ -66,9 +67,9 @@ const IT_VALUE_NSEC = 3;
  * there is no need to read it first.
  */
 export function timerFdSetAbsolute(fd: number, whenNs: bigint): void {
-  if (typeof whenNs !== 'bigint' || whenNs < 0n) {
-    throw new RangeError(`timerFdSetAbsolute: whenNs must be a bigint >= 0n, got ${String(whenNs)}`);
-  }
+  validateFd(fd);
+  if (typeof whenNs !== 'bigint') throw new InvalidArgTypeError('whenNs', 'of type bigint', whenNs);
+  if (whenNs < 0n) throw new OutOfRangeError('whenNs', '>= 0n', whenNs);
   itimerspec.fill(0n);
   itimerspec[IT_VALUE_SEC] = whenNs / 1_000_000_000n;
   itimerspec[IT_VALUE_NSEC] = whenNs % 1_000_000_000n;
