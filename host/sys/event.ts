@@ -2,6 +2,11 @@
  * eventfd (the poller's wake-up "break" fd) and timerfd (its single deadline
  * clock). Both are created non-blocking and close-on-exec, and both are read
  * and written as one host-endian u64 — hence the BigUint64Array scratch.
+ *
+ * Not ready is WOULD_BLOCK here too, as for every other call in host/sys
+ * (fd.ts): eventFdRead / timerFdRead return the counter or WOULD_BLOCK,
+ * eventFdWrite the 8 bytes written or WOULD_BLOCK. (Before 0.2 these
+ * returned null and false.)
  */
 import * as libc from './libc.js';
 import { throwErrno } from './errors.js';
@@ -27,22 +32,23 @@ export function eventFd(initval = 0, opts: { semaphore?: boolean } = {}): number
 }
 
 /**
- * Adds `value` to the counter. Returns false on EAGAIN: the counter would pass
- * 2^64-2, which for a wake-up fd means it is already readable (all a
- * netpollBreak-style wake-up needs). Throws on anything else (2^64-1 itself is EINVAL).
+ * Adds `value` to the counter: 8 (the bytes written), or WOULD_BLOCK on
+ * EAGAIN — the counter would pass 2^64-2, which for a wake-up fd means it is
+ * already readable (all a netpollBreak-style wake-up needs). Throws on
+ * anything else (2^64-1 itself is EINVAL).
  */
-export function eventFdWrite(fd: number, value: bigint | number = 1): boolean {
+export function eventFdWrite(fd: number, value: bigint | number = 1): number {
   validateFd(fd);
   if (typeof value !== 'bigint' && typeof value !== 'number') throw new InvalidArgTypeError('value', 'of type bigint or number', value);
   const v = typeof value === 'bigint' ? value : Number.isSafeInteger(value) ? BigInt(value) : -1n;
   if (v < 0n || v > U64_MAX) throw new OutOfRangeError('value', `an integer >= 0 && <= 2^64 - 1`, value);
   counter[0] = v;
-  return writeFd(fd, counterBytes) !== WOULD_BLOCK;
+  return writeFd(fd, counterBytes);
 }
 
-/** Reads and resets the counter (or takes 1 in semaphore mode); null if it is 0 (EAGAIN). */
-export function eventFdRead(fd: number): bigint | null {
-  return readFd(fd, counterBytes) === WOULD_BLOCK ? null : counter[0];
+/** Reads and resets the counter (or takes 1 in semaphore mode); WOULD_BLOCK if it is 0 (EAGAIN). */
+export function eventFdRead(fd: number): bigint | typeof WOULD_BLOCK {
+  return readFd(fd, counterBytes) === WOULD_BLOCK ? WOULD_BLOCK : counter[0];
 }
 
 /** timerfd_create(CLOCK_MONOTONIC, TFD_NONBLOCK | TFD_CLOEXEC). */
@@ -76,7 +82,7 @@ export function timerFdSetAbsolute(fd: number, whenNs: bigint): void {
   if (libc.timerfd_settime(fd, TFD_TIMER_ABSTIME, itimerspec, null) < 0) throwErrno('timerfd_settime', { fd });
 }
 
-/** Expirations since the last read or arm; null if none (EAGAIN). */
-export function timerFdRead(fd: number): bigint | null {
+/** Expirations since the last read or arm; WOULD_BLOCK if none (EAGAIN). */
+export function timerFdRead(fd: number): bigint | typeof WOULD_BLOCK {
   return eventFdRead(fd);
 }
