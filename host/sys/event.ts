@@ -5,8 +5,8 @@
  *
  * Not ready is WOULD_BLOCK here too, as for every other call in host/sys
  * (fd.ts): eventFdRead / timerFdRead return the counter or WOULD_BLOCK,
- * eventFdWrite the 8 bytes written or WOULD_BLOCK. (Before 0.2 these
- * returned null and false.)
+ * eventFdWrite the 8 bytes written or WOULD_BLOCK. (They used to return
+ * null and false.)
  */
 import * as libc from './libc.js';
 import { throwErrno } from './errors.js';
