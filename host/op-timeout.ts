@@ -48,16 +48,19 @@ export async function withTimeout<T>(
   what: string,
   op: (signal: AbortSignal) => Promise<T>,
 ): Promise<T> {
-  const expired = new DeadlineExceededError(`i/o timeout (${what}: no result within its timeout of ${timeoutMs} ms)`);
+  let expired: DeadlineExceededError | undefined; // made only when the timer fires: most operations finish first
   const timer = new AbortController();
   const combined = signal ? AbortSignal.any([signal, timer.signal]) : timer.signal;
   // Unref'd: a parked operation keeps the process alive through its poller, not through this timer.
-  const handle = setTimeout(() => timer.abort(expired), timeoutMs);
+  const handle = setTimeout(() => {
+    expired = new DeadlineExceededError(`i/o timeout (${what}: no result within its timeout of ${timeoutMs} ms)`);
+    timer.abort(expired);
+  }, timeoutMs);
   handle.unref();
   try {
     return await op(combined);
   } catch (err) {
-    if (err instanceof AbortError && err.cause === expired) {
+    if (expired && err instanceof AbortError && err.cause === expired) {
       const written = (err as { bytesWritten?: number }).bytesWritten;
       if (written !== undefined) expired.bytesWritten = written;
       throw expired;
