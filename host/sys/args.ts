@@ -11,8 +11,9 @@
  * code that catches those keeps working. Every check runs before the
  * operation does anything: a refused call has changed nothing.
  *
- * This file imports nothing, so any layer may use it.
+ * This file imports nothing of the project's, so any layer may use it.
  */
+import { inspect } from 'node:util';
 
 /** Node's `Received …` tail for a wrong type: the type, with a short rendering of the value. */
 function receivedType(value: unknown): string {
@@ -27,13 +28,9 @@ function receivedType(value: unknown): string {
   return ` Received type ${typeof value} (${shown})`;
 }
 
-/** A value as Node's range and value errors print it. */
+/** A value as Node's range and value errors print it (util.inspect), kept short: it may be anything a caller passed. */
 function shown(value: unknown): string {
-  if (typeof value === 'string') return `'${value}'`;
-  if (typeof value === 'bigint') return `${value}n`;
-  if (typeof value === 'object' && value !== null) return Array.isArray(value) ? `[${value.map(shown).join(', ')}]` : '[object]';
-  if (Object.is(value, -0)) return '-0';
-  return String(value);
+  return inspect(value, { depth: 0, breakLength: Infinity, maxArrayLength: 8, maxStringLength: 64 });
 }
 
 /** ERR_INVALID_ARG_TYPE: `name` is not of the `expected` type, e.g. 'of type number', 'an instance of Uint8Array'. */
