@@ -19,7 +19,7 @@ import { inspect, type InspectOptions } from 'node:util';
 import { PollFDStream, type PollFDStreamOptions } from './stream.js';
 import { liveView } from './polldesc.js';
 import { isPtyHangup } from './sys/pty.js';
-import { type RecvMsgOptions, type RecvMsgResult, type SendMsgOptions, recvMsgFd, sendMsgFd } from './sys/msg.js';
+import { type RecvMsgOptions, type RecvMsgResult, type SendMsgOptions, checkRecvMsgOptions, checkSendMsgOptions, recvMsgFd, sendMsgFd } from './sys/msg.js';
 import { InvalidArgTypeError, validateBytes, validateFd } from './sys/args.js';
 import { untilDone } from './io-loop.js';
 import { Mode } from './core/abi.js';
@@ -373,6 +373,7 @@ export class PollFD {
   async recvMsg(buf: Uint8Array, opts: IoOptions & RecvMsgOptions = {}): Promise<RecvMsgResult> {
     checkOpOptions(opts, 'recvMsg');
     validateBytes(buf, 'buf');
+    checkRecvMsgOptions(opts);
     if (opts.timeout !== undefined) return withTimeout(opts.timeout, opts.signal, 'recvMsg', (signal) => this.recvMsg(buf, { ...opts, timeout: undefined, signal }));
     return this.lockedOp('r', opts.signal, () => recvMsgFd(this.fd, buf, opts));
   }
@@ -385,6 +386,7 @@ export class PollFD {
   async sendMsg(buf: Uint8Array, opts: IoOptions & SendMsgOptions = {}): Promise<number> {
     checkOpOptions(opts, 'sendMsg');
     validateBytes(buf, 'buf');
+    checkSendMsgOptions(opts);
     if (opts.timeout !== undefined) return withTimeout(opts.timeout, opts.signal, 'sendMsg', (signal) => this.sendMsg(buf, { ...opts, timeout: undefined, signal }));
     return this.lockedOp('w', opts.signal, () => sendMsgFd(this.fd, buf, opts));
   }

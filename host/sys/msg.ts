@@ -156,12 +156,18 @@ function rightsOf(data: Uint8Array): number[] {
 }
 
 /** recvmsg(2) into all of `buf`, with the sender's address and control messages. */
+/** recvMsgFd's options, checked (PollFD.recvMsg checks them before it takes its lock, so a refusal changes nothing). */
+export function checkRecvMsgOptions(opts: RecvMsgOptions): void {
+  if (opts === null || typeof opts !== 'object') throw new InvalidArgTypeError('opts', 'of type object', opts);
+  if (opts.controlSize !== undefined) validateInteger(opts.controlSize, 'opts.controlSize', 0, MAX_CONTROL);
+  if (opts.flags !== undefined) validateInteger(opts.flags, 'opts.flags', 0, 0x7fff_ffff);
+}
+
 export function recvMsgFd(fd: number, buf: Uint8Array, opts: RecvMsgOptions = {}): RecvMsgResult | typeof WOULD_BLOCK {
   validateFd(fd);
   validateBytes(buf, 'buf');
+  checkRecvMsgOptions(opts);
   const size = opts.controlSize ?? DEFAULT_CONTROL;
-  validateInteger(size, 'opts.controlSize', 0, MAX_CONTROL);
-  if (opts.flags !== undefined) validateInteger(opts.flags, 'opts.flags', 0, 0x7fff_ffff);
   if (controlScratch.byteLength < size) controlScratch = new Uint8Array(new ArrayBuffer(size));
   const control = controlScratch.subarray(0, size);
   fillHeader(buf, name, size > 0 ? control : null);
@@ -185,31 +191,40 @@ export function recvMsgFd(fd: number, buf: Uint8Array, opts: RecvMsgOptions = {}
   return result;
 }
 
-function encodeControl(opts: SendMsgOptions): Uint8Array | null {
-  const msgs: ControlMessage[] = [];
+/**
+ * sendMsgFd's options, checked (PollFD.sendMsg checks them before it takes
+ * its lock, so a refusal changes nothing). Anything but an array for `fds` is
+ * refused: `fds: 5` must not send a message without the descriptor meant.
+ */
+export function checkSendMsgOptions(opts: SendMsgOptions): void {
+  if (opts === null || typeof opts !== 'object') throw new InvalidArgTypeError('opts', 'of type object', opts);
+  if (opts.to !== undefined) validateBytes(opts.to, 'opts.to');
+  if (opts.flags !== undefined) validateInteger(opts.flags, 'opts.flags', 0, 0x7fff_ffff);
   const fds: unknown = opts.fds;
-  // Anything but an array is refused: `fds: 5` must not send a message without the descriptor the caller meant.
   if (fds !== undefined && !Array.isArray(fds)) throw new InvalidArgTypeError('opts.fds', 'an array of file descriptors', fds);
-  if (fds && fds.length > 0) {
-    if (fds.length > SCM_MAX_FD) throw new OutOfRangeError('opts.fds.length', `<= ${SCM_MAX_FD} (the kernel's SCM_MAX_FD)`, fds.length);
-    const data = new Uint8Array(4 * fds.length);
-    const view = new DataView(data.buffer);
-    fds.forEach((f: unknown, i) => {
-      validateFd(f, `opts.fds[${i}]`);
-      view.setInt32(4 * i, f, LITTLE_ENDIAN);
-    });
-    msgs.push({ level: SOL_SOCKET, type: SCM_RIGHTS, data });
-  }
+  if (fds && fds.length > SCM_MAX_FD) throw new OutOfRangeError('opts.fds.length', `<= ${SCM_MAX_FD} (the kernel's SCM_MAX_FD)`, fds.length);
+  fds?.forEach((f: unknown, i) => validateFd(f, `opts.fds[${i}]`));
   const control: unknown = opts.control;
   if (control !== undefined && !Array.isArray(control)) throw new InvalidArgTypeError('opts.control', 'an array of control messages', control);
-  (control as unknown[] | undefined)?.forEach((m, i) => {
+  control?.forEach((m: unknown, i) => {
     if (m === null || typeof m !== 'object') throw new InvalidArgTypeError(`opts.control[${i}]`, 'of type object', m);
     const { level, type, data } = m as Partial<ControlMessage>;
     validateInteger(level, `opts.control[${i}].level`, -0x8000_0000, 0x7fff_ffff);
     validateInteger(type, `opts.control[${i}].type`, -0x8000_0000, 0x7fff_ffff);
     validateBytes(data, `opts.control[${i}].data`);
-    msgs.push({ level, type, data });
   });
+}
+
+/** The control buffer for checked options (checkSendMsgOptions); null when there is nothing to send. */
+function encodeControl(opts: SendMsgOptions): Uint8Array | null {
+  const msgs: ControlMessage[] = [];
+  if (opts.fds && opts.fds.length > 0) {
+    const data = new Uint8Array(4 * opts.fds.length);
+    const view = new DataView(data.buffer);
+    opts.fds.forEach((f, i) => view.setInt32(4 * i, f, LITTLE_ENDIAN));
+    msgs.push({ level: SOL_SOCKET, type: SCM_RIGHTS, data });
+  }
+  for (const m of opts.control ?? []) msgs.push(m);
   if (msgs.length === 0) return null;
   const out = new Uint8Array(new ArrayBuffer(msgs.reduce((s, m) => s + cmsgSpace(m.data.byteLength), 0)));
   const view = new DataView(out.buffer);
@@ -232,8 +247,7 @@ function encodeControl(opts: SendMsgOptions): Uint8Array | null {
 export function sendMsgFd(fd: number, buf: Uint8Array, opts: SendMsgOptions = {}): number {
   validateFd(fd);
   validateBytes(buf, 'buf');
-  if (opts.to !== undefined) validateBytes(opts.to, 'opts.to');
-  if (opts.flags !== undefined) validateInteger(opts.flags, 'opts.flags', 0, 0x7fff_ffff);
+  checkSendMsgOptions(opts);
   const control = encodeControl(opts);
   fillHeader(buf, opts.to ?? null, control);
   return call('sendmsg', fd, (opts.flags ?? 0) | MSG_DONTWAIT | MSG_NOSIGNAL);
