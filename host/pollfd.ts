@@ -443,7 +443,9 @@ export class PollFD {
    * Chunks as they arrive, until a read returns 0 (EOF on a stream). Each
    * chunk is a Buffer of its own, sized to what was read. On a datagram or
    * SOCK_SEQPACKET socket an empty message also reads as 0 and ends the
-   * iteration: use read() there if empty messages matter. Leaving the loop
+   * iteration: use read() there if empty messages matter; and a message
+   * longer than the chunk size throws MessageTooLongError, never yields a
+   * cut chunk (read(buf, { rejectTruncated: true }) underneath). Leaving the loop
    * early (break, return, throw) closes the PollFD, as with a Node Readable;
    * `chunks({ destroyOnReturn: false })` keeps it open.
    */
