@@ -7,27 +7,34 @@
 
 import { MisuseError } from './errors.js';
 import type { Clock } from './drive/drive.js';
+import { clockRealtimeMs } from './sys/time.js';
 
 export type Deadline = Date | number | null;
 
-// The wall clock users compute deadlines with is Date.now(): integer ms.
-// performance.now() adds sub-ms resolution, but its origin drifts from
-// Date.now() (by a millisecond or two at start-up, and without bound after a
-// wall-clock step or a suspend). So the fine clock is re-anchored whenever it
-// leaves the millisecond Date.now() reports: deadlines follow the clock users
-// read, at sub-ms resolution.
-let anchor = Date.now() - performance.now();
+// The wall clock deadlines are measured against: performance.timeOrigin +
+// performance.now(), the precise form of Date.now(). Node takes timeOrigin
+// from the microsecond wall clock at start-up, and performance.now() runs on
+// CLOCK_MONOTONIC, which the kernel slews together with the wall clock; so
+// the sum is CLOCK_REALTIME to within timeOrigin's own measurement error (a
+// few µs; test/host/deadline-clock.test.ts bounds it at 50 µs). An anchor
+// from Date.now() would lag by up to a whole millisecond, its truncation.
+//
+// What the monotonic clock does not follow is a step of the wall clock
+// (settimeofday, an NTP step, a suspend). Date.now() does, so each reading is
+// checked against it: leaving Date.now()'s millisecond by more than
+// STEP_MS means a step, and the anchor is taken again from
+// clock_gettime(CLOCK_REALTIME), to the microsecond. A step of STEP_MS or
+// less goes unnoticed and moves deadlines by at most that much.
+const STEP_MS = 1;
+let anchor = performance.timeOrigin;
 
-/** Wall-clock epoch milliseconds, consistent with Date.now(), with sub-millisecond resolution. */
+/** Wall-clock epoch milliseconds with microsecond resolution: CLOCK_REALTIME to within a few µs (see above). */
 export function epochNowMs(): number {
-  const fine = performance.now();
-  const wall = Date.now();
-  let t = fine + anchor;
-  if (t < wall || t >= wall + 1) {
-    anchor = wall - fine;
-    t = wall;
-  }
-  return t;
+  const t = anchor + performance.now();
+  const wall = Date.now(); // t lies in [wall, wall + 1) up to the clocks' µs of disagreement, unless the wall clock stepped
+  if (t >= wall - STEP_MS && t < wall + 1 + STEP_MS) return t;
+  anchor = clockRealtimeMs() - performance.now();
+  return anchor + performance.now();
 }
 
 /** The wall clock user deadlines are relative to: the drive's own (the simulator's virtual one), else epochNowMs(). */
@@ -54,4 +61,35 @@ export function relativeNs(deadline: Deadline | undefined, nowMs: number = epoch
   if (deltaNs <= -9.2e18) return -0x7fffffffffffffffn;
   const d = BigInt(Math.trunc(deltaNs));
   return d === 0n ? -1n : d;
+}
+
+// A deadline set far in the past is Go's way to unblock a reader at once
+// (net/http uses time.Unix(1, 0)), and keeps working here; but a small number
+// such as setReadDeadline(5000) is far more often a duration meant as
+// "5 s from now". Both expire at once; nothing is refused when it is set.
+// When such a deadline is what times an operation out, the error says that
+// deadlines are absolute. The note is kept per descriptor and direction, only
+// while a far-past deadline is in force (a WeakMap: descriptors without one
+// pay nothing).
+
+/** How far in the past a deadline must be, when set, for the error to explain: a day. */
+export const FAR_PAST_MS = 86_400_000;
+
+const farPastModes = new WeakMap<object, number>();
+
+/** Record, for `owner`'s directions `modes` (bits), whether `deadline` was set far in the past of `nowMs`. */
+export function noteDeadline(owner: object, modes: number, deadline: Deadline | undefined, nowMs: number): void {
+  const ms = deadline instanceof Date ? deadline.getTime() : deadline;
+  const far = typeof ms === 'number' && ms < nowMs - FAR_PAST_MS;
+  const before = farPastModes.get(owner) ?? 0;
+  const after = far ? before | modes : before & ~modes;
+  if (after === before) return;
+  if (after === 0) farPastModes.delete(owner);
+  else farPastModes.set(owner, after);
+}
+
+/** The explanation to add to a timeout of `owner` in direction `mode` (a bit), or '' when its deadline was not set far in the past. */
+export function farPastNote(owner: object, mode: number): string {
+  if (((farPastModes.get(owner) ?? 0) & mode) === 0) return '';
+  return 'the deadline was set far in the past: deadlines are absolute times (a Date or epoch ms, e.g. Date.now() + ms), not durations; for a relative limit pass { timeout: ms }';
 }

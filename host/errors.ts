@@ -29,6 +29,30 @@ export class ClosedError extends Error {
   }
 }
 
+/**
+ * A message (SOCK_SEQPACKET, SOCK_DGRAM) was longer than the buffer it was
+ * read into, and the kernel dropped the rest. Raised where losing bytes must
+ * not pass silently: the stream adapter, PollFD's async iteration, and
+ * read(buf, { rejectTruncated: true }); the first `limit` bytes are in the buffer.
+ */
+export class MessageTooLongError extends Error {
+  readonly code = 'ERR_NETPOLL_MESSAGE_TOO_LONG';
+  constructor(
+    /** The buffer size the message did not fit in. */
+    readonly limit: number,
+    /** What sets that size, for the message: 'readSize', 'size', 'the buffer'. */
+    what: string,
+    /** The message's full length, when the kernel reported it. */
+    readonly length?: number,
+  ) {
+    super(
+      `a message ${length === undefined ? 'was longer than' : `of ${length} bytes did not fit in`} ${what} (${limit} bytes) ` +
+        `and the kernel dropped the rest; a larger ${what} would hold it`,
+    );
+    this.name = 'MessageTooLongError';
+  }
+}
+
 export class NotPollableError extends Error {
   readonly code = 'ERR_NETPOLL_NOT_POLLABLE';
   constructor(message = 'not pollable') {
@@ -101,6 +125,7 @@ export function errorForCode(code: number, what = ''): Error | null {
   return null;
 }
 
-export function isTimeout(err: unknown): boolean {
+/** `err` is a timeout (DeadlineExceededError, or any error marked `timeout: true`); a type guard, so `err.code` reads after it. */
+export function isTimeout(err: unknown): err is Error & { readonly timeout: true; readonly code?: string } {
   return (err as { timeout?: unknown } | null)?.timeout === true;
 }

@@ -10,12 +10,13 @@ Poller.inspector ??= inspectorHooks;
 
 export { Poller, type PollerOptions, type PollerStats, type DriveMode, type PostMortemWriter } from './poller.js';
 export { PollDesc, type WaitOptions, type WaitModeName, type DeadlineModeName } from './polldesc.js';
-export { PollFD, type PollFDOptions, type IoOptions, type ChunksOptions, defaultPoller } from './pollfd.js';
-export { PollFDStream, MessageTooLongError, type PollFDStreamOptions } from './stream.js';
+export { PollFD, type PollFDOptions, type IoOptions, type ReadOptions, type ChunksOptions, defaultPoller } from './pollfd.js';
+export { PollFDStream, type PollFDStreamOptions } from './stream.js';
 export {
   DeadlineExceededError,
   ClosedError,
   NotPollableError,
+  MessageTooLongError,
   MisuseError,
   AbortError,
   CoreInconsistencyError,

@@ -11,11 +11,12 @@ import type { Clock } from './drive/drive.js';
 import type { Registry } from './registry.js';
 import { Code, Misuse, Mode } from './core/abi.js';
 import { AbortError, ClosedError, MisuseError, errorForCode } from './errors.js';
-import { clockEpochMs, relativeNs, type Deadline } from './deadline.js';
+import { clockEpochMs, farPastNote, noteDeadline, relativeNs, type Deadline } from './deadline.js';
 import { isSyscallError } from './sys/errors.js';
 import { inspect, type InspectOptions } from 'node:util';
 import { readLiveDescriptor, type LiveDescriptor } from './core/live.js';
 import { checkOpOptions } from './validate.js';
+import { withTimeout, type TimeoutOption } from './op-timeout.js';
 import { waitChannel, traceWait, TRACED, type TracedWaitOptions } from './observe/channels.js';
 
 export type WaitModeName = 'r' | 'w';
@@ -35,7 +36,7 @@ export interface PollSite {
   readonly owner: object;
 }
 
-export interface WaitOptions {
+export interface WaitOptions extends TimeoutOption {
   signal?: AbortSignal;
 }
 
@@ -83,15 +84,17 @@ export class PollDesc {
     return this.closed;
   }
 
-  /** The error for a core code, with "closed" for a handle this PollDesc already closed. */
-  private fail(code: number): Error {
+  /** The error for a core code, with "closed" for a handle this PollDesc already closed; `m`, the direction, explains a timeout. */
+  private fail(code: number, m = 0): Error {
     if (code === Misuse.STALE_HANDLE || this.closed) return new ClosedError(`use of closed poll descriptor (fd ${this.fd})`);
-    return errorForCode(code, `fd ${this.fd}`) ?? new Error(`netpoll: unexpected core code ${code}`);
+    const note = code === Code.TIMEOUT ? farPastNote(this, m) : '';
+    return errorForCode(code, note ? `fd ${this.fd}; ${note}` : `fd ${this.fd}`) ?? new Error(`netpoll: unexpected core code ${code}`);
   }
 
   /** Resolves when the fd is ready in `mode`; rejects with the deadline / close / EPOLLERR error. */
   async wait(mode: WaitModeName, opts?: WaitOptions): Promise<void> {
     checkOpOptions(opts, 'wait');
+    if (opts?.timeout !== undefined) return withTimeout(opts.timeout, opts.signal, 'wait', (signal) => this.wait(mode, { signal }));
     if (waitChannel.hasSubscribers && !(opts as TracedWaitOptions | undefined)?.[TRACED]) return traceWait(this, mode, opts); // observe/channels.ts
     const m = waitMode(mode);
     const signal = opts?.signal;
@@ -123,7 +126,7 @@ export class PollDesc {
       return this.park(m, signal);
     }
     if (code === Code.OK) return Code.OK;
-    throw this.fail(code);
+    throw this.fail(code, m);
   }
 
   /** @internal After a park: true when ready (OK); false = woken without I/O, go round (prepareWait re-checks the error first). An abort already rejected the park's promise. */
@@ -144,7 +147,7 @@ export class PollDesc {
     if (code !== Code.PARKED) {
       engine.forget(token);
       // OK (consumed a notification that arrived between the halves) or an error: return it as a wake code.
-      return code === Code.OK ? Code.OK : code < 0 ? Promise.reject(this.fail(code)) : code;
+      return code === Code.OK ? Code.OK : code < 0 ? Promise.reject(this.fail(code, m)) : code;
     }
     engine.changed();
     if (!signal) return woken;
@@ -160,15 +163,17 @@ export class PollDesc {
 
   /** pollReset: throws the pending error (closed, timeout, not pollable); drops a stale readiness notification. */
   reset(mode: WaitModeName): void {
-    const code = this.site.engine.core.reset(this.index, this.seq, waitMode(mode));
-    if (code !== Code.OK) throw this.fail(code);
+    const m = waitMode(mode);
+    const code = this.site.engine.core.reset(this.index, this.seq, m);
+    if (code !== Code.OK) throw this.fail(code, m);
   }
 
   /** Go's SetDeadline / SetReadDeadline / SetWriteDeadline: a Date, epoch ms, or null for none. */
   setDeadline(deadline: Deadline, mode: DeadlineModeName = 'rw'): void {
     const m = deadlineMode(mode);
     const clock = this.site.clock;
-    const d = relativeNs(deadline, clockEpochMs(clock));
+    const nowMs = clockEpochMs(clock);
+    const d = relativeNs(deadline, nowMs);
     if (this.phase !== OPEN) throw new ClosedError(`use of closed poll descriptor (fd ${this.fd})`);
     const engine = this.site.engine;
     const n = engine.core.setDeadline(this.index, this.seq, m, d, clock.now());
@@ -177,6 +182,7 @@ export class PollDesc {
       if (n === Misuse.OUT_OF_MEMORY) engine.changed();
       throw this.fail(n);
     }
+    noteDeadline(this, m, deadline, nowMs);
     engine.dispatch(n);
     engine.changed();
   }

@@ -21,6 +21,7 @@ import { PollDesc, type PollSite } from './polldesc.js';
 import { Registry } from './registry.js';
 import { decodeSnapshot } from './inspect/decode.js';
 import type { Inspection } from './inspect/types.js';
+import { validateFd } from './sys/args.js';
 import { clockEpochMs } from './deadline.js';
 import { inspect as nodeInspect, type InspectOptions } from 'node:util';
 import { batchObserved, markBatch, publishBatch, pollerCloseChannel } from './observe/channels.js';
@@ -157,7 +158,7 @@ export class Poller {
   /** Register fd (EPOLL_CTL_ADD, edge-triggered). The fd stays the caller's: PollDesc.close does not close it. */
   open(fd: number): PollDesc {
     this.assertOpen();
-    if (!Number.isInteger(fd) || fd < 0 || fd > 0x7fffffff) throw new MisuseError('bad-argument', `not a file descriptor: ${fd}`);
+    validateFd(fd);
     if (this.drive.ownsFd?.(fd)) throw new MisuseError('bad-argument', `fd ${fd} is this poller's own epoll set or wake-up fd; it cannot watch itself`);
     const core = this.engine.core;
     const index = core.open(fd);

@@ -12,28 +12,42 @@
 import { Poller } from './poller.js';
 import type { PollDesc, WaitOptions } from './polldesc.js';
 import type { Deadline } from './deadline.js';
-import { AbortError, ClosedError, DeadlineExceededError, MisuseError } from './errors.js';
+import { AbortError, ClosedError, DeadlineExceededError, MessageTooLongError, MisuseError } from './errors.js';
 import { readFd, writeFd, closeFd, WOULD_BLOCK } from './sys/fd.js';
 import { acceptFd } from './sys/socket.js';
 import { inspect, type InspectOptions } from 'node:util';
 import { PollFDStream, type PollFDStreamOptions } from './stream.js';
 import { liveView } from './polldesc.js';
 import { isPtyHangup } from './sys/pty.js';
-import { type RecvMsgOptions, type RecvMsgResult, type SendMsgOptions, recvMsgFd, sendMsgFd } from './sys/msg.js';
-import { assertBytes } from './sys/io.js';
+import { type RecvMsgOptions, type RecvMsgResult, type SendMsgOptions, checkRecvMsgOptions, checkSendMsgOptions, recvMsgFd, sendMsgFd } from './sys/msg.js';
+import { InvalidArgTypeError, validateBytes, validateFd } from './sys/args.js';
 import { untilDone } from './io-loop.js';
 import { Mode } from './core/abi.js';
 import * as fairness from './drive/fairness.js';
 import { waitChannel } from './observe/channels.js';
 import { checkOpOptions } from './validate.js';
 import { acquireNonBlocking, releaseNonBlocking } from './nonblock.js';
+import { withTimeout } from './op-timeout.js';
+import { isMessageSocket, recvMessageLength } from './message-read.js';
 
 export interface PollFDOptions {
   /** The poller to register with; by default a shared one, created on first use. */
   poller?: Poller;
 }
 
+/** Options of every PollFD operation: an AbortSignal, a relative `timeout` (op-timeout.ts). */
 export type IoOptions = WaitOptions;
+
+export interface ReadOptions extends IoOptions {
+  /**
+   * On a message socket (SOCK_SEQPACKET, SOCK_DGRAM): reject with
+   * MessageTooLongError (its `length` the message's full size) when the
+   * message was longer than buf, instead of resolving with the part that fit
+   * (Go's Read, and the default). The part that fit is in buf either way.
+   * Ignored on byte streams, where nothing is ever dropped.
+   */
+  rejectTruncated?: boolean;
+}
 
 let sharedPoller: Promise<Poller> | null = null;
 
@@ -105,7 +119,7 @@ function refused(buf: unknown, opts: unknown, what: string): Promise<never> | nu
   } catch (err) {
     return Promise.reject(err);
   }
-  return buf instanceof Uint8Array ? null : Promise.reject(new TypeError(`${what}: the buffer must be a Uint8Array (or Buffer)`));
+  return buf instanceof Uint8Array ? null : Promise.reject(new InvalidArgTypeError('buf', 'an instance of Uint8Array or Buffer', buf));
 }
 
 export class PollFD {
@@ -126,6 +140,7 @@ export class PollFD {
 
   /** Take ownership of fd: register it, set O_NONBLOCK. NotPollableError for regular files (the fd is left as it was). */
   static async open(fd: number, opts: PollFDOptions = {}): Promise<PollFD> {
+    validateFd(fd);
     if (opts === null || typeof opts !== 'object' || (opts.poller !== undefined && !(opts.poller instanceof Poller))) {
       throw new MisuseError('bad-argument', `PollFD.open: options must be an object whose poller, if given, is a Poller`);
     }
@@ -180,11 +195,17 @@ export class PollFD {
     if (--this.inflight === 0 && this.closing) this.finish?.();
   }
 
-  /** Read into buf: the byte count, 0 at EOF (and at once for an empty buf). */
-  read(buf: Uint8Array, opts?: IoOptions): Promise<number> {
+  /**
+   * Read into buf: the byte count, 0 at EOF (and at once for an empty buf).
+   * On a message socket one read is one message, cut to buf as Go's Read
+   * does; `rejectTruncated` makes a cut an error.
+   */
+  read(buf: Uint8Array, opts?: ReadOptions): Promise<number> {
     const bad = refused(buf, opts, 'read');
     if (bad) return bad;
     if (buf.byteLength === 0 && !this.closing) return Promise.resolve(0); // Go issue 15735: never wait for nothing
+    if (opts?.timeout !== undefined) return withTimeout(opts.timeout, opts.signal, 'read', (signal) => this.read(buf, { ...opts, timeout: undefined, signal }));
+    if (opts?.rejectTruncated && isMessageSocket(this, this.fd)) return this.readWholeMessage(buf, opts.signal);
     const signal = opts?.signal;
     let queued: Promise<void> | null;
     try {
@@ -214,6 +235,13 @@ export class PollFD {
     if (n === WOULD_BLOCK) return this.readParked(buf, signal);
     this.leave(this.readLock);
     return Promise.resolve(n);
+  }
+
+  /** One message with recv(MSG_TRUNC), which reports its full length: MessageTooLongError when buf could not hold it. */
+  private async readWholeMessage(buf: Uint8Array, signal: AbortSignal | undefined): Promise<number> {
+    const length = await this.lockedOp('r', signal, () => recvMessageLength(this.fd, buf));
+    if (length > buf.byteLength) throw new MessageTooLongError(buf.byteLength, 'buffer', length);
+    return length;
   }
 
   /** pollWait → read(2) until it does not return EAGAIN (Go's read loop after the first try). */
@@ -248,6 +276,7 @@ export class PollFD {
   write(buf: Uint8Array, opts?: IoOptions): Promise<number> {
     const bad = refused(buf, opts, 'write');
     if (bad) return bad;
+    if (opts?.timeout !== undefined) return withTimeout(opts.timeout, opts.signal, 'write', (signal) => this.write(buf, { signal }));
     const signal = opts?.signal;
     let queued: Promise<void> | null;
     try {
@@ -312,6 +341,7 @@ export class PollFD {
   /** Accept a connection on a listening socket: the new fd (non-blocking, close-on-exec). */
   async accept(opts?: IoOptions): Promise<number> {
     checkOpOptions(opts, 'accept');
+    if (opts?.timeout !== undefined) return withTimeout(opts.timeout, opts.signal, 'accept', (signal) => this.accept({ signal }));
     return this.lockedOp('r', opts?.signal, () => acceptFd(this.fd)); // Go's accept loop is its read loop
   }
 
@@ -342,7 +372,9 @@ export class PollFD {
    */
   async recvMsg(buf: Uint8Array, opts: IoOptions & RecvMsgOptions = {}): Promise<RecvMsgResult> {
     checkOpOptions(opts, 'recvMsg');
-    assertBytes(buf, 'recvMsg');
+    validateBytes(buf, 'buf');
+    checkRecvMsgOptions(opts);
+    if (opts.timeout !== undefined) return withTimeout(opts.timeout, opts.signal, 'recvMsg', (signal) => this.recvMsg(buf, { ...opts, timeout: undefined, signal }));
     return this.lockedOp('r', opts.signal, () => recvMsgFd(this.fd, buf, opts));
   }
 
@@ -353,21 +385,23 @@ export class PollFD {
    */
   async sendMsg(buf: Uint8Array, opts: IoOptions & SendMsgOptions = {}): Promise<number> {
     checkOpOptions(opts, 'sendMsg');
-    assertBytes(buf, 'sendMsg');
+    validateBytes(buf, 'buf');
+    checkSendMsgOptions(opts);
+    if (opts.timeout !== undefined) return withTimeout(opts.timeout, opts.signal, 'sendMsg', (signal) => this.sendMsg(buf, { ...opts, timeout: undefined, signal }));
     return this.lockedOp('w', opts.signal, () => sendMsgFd(this.fd, buf, opts));
   }
 
   /** Receive one datagram: its length in buf and the sender's address bytes (null if the socket gives none). */
   async recvFrom(buf: Uint8Array, opts: IoOptions = {}): Promise<{ n: number; addr: Uint8Array | null }> {
     checkOpOptions(opts, 'recvFrom');
-    const { n, addr } = await this.recvMsg(buf, { signal: opts.signal, controlSize: 0 });
+    const { n, addr } = await this.recvMsg(buf, { signal: opts.signal, timeout: opts.timeout, controlSize: 0 });
     return { n, addr };
   }
 
   /** Send buf as one datagram to `addr` (address bytes, e.g. sockaddrUnix(path)). */
   async sendTo(buf: Uint8Array, addr: Uint8Array, opts: IoOptions = {}): Promise<number> {
     checkOpOptions(opts, 'sendTo');
-    return this.sendMsg(buf, { signal: opts.signal, to: addr });
+    return this.sendMsg(buf, { signal: opts.signal, timeout: opts.timeout, to: addr });
   }
 
   /** An operation other than read/write's fast paths (accept, the message calls): the direction's lock, then io-loop.ts's loop. */
@@ -409,7 +443,9 @@ export class PollFD {
    * Chunks as they arrive, until a read returns 0 (EOF on a stream). Each
    * chunk is a Buffer of its own, sized to what was read. On a datagram or
    * SOCK_SEQPACKET socket an empty message also reads as 0 and ends the
-   * iteration: use read() there if empty messages matter. Leaving the loop
+   * iteration: use read() there if empty messages matter; and a message
+   * longer than the chunk size throws MessageTooLongError, never yields a
+   * cut chunk (read(buf, { rejectTruncated: true }) underneath). Leaving the loop
    * early (break, return, throw) closes the PollFD, as with a Node Readable;
    * `chunks({ destroyOnReturn: false })` keeps it open.
    */
@@ -439,7 +475,13 @@ export class PollFD {
     let ended = false;
     try {
       for (;;) {
-        const n = await this.read(buf, { signal });
+        let n: number;
+        try {
+          n = await this.read(buf, { signal, rejectTruncated: true }); // never drop a message's tail silently
+        } catch (err) {
+          if (err instanceof MessageTooLongError) throw new MessageTooLongError(err.limit, 'chunks() size', err.length);
+          throw err;
+        }
         if (n === 0) {
           ended = true;
           return;

@@ -29,10 +29,12 @@
 
 import { Duplex, type DuplexOptions } from 'node:stream';
 import type { PollFD } from './pollfd.js';
-import { ClosedError, MisuseError } from './errors.js';
+import { ClosedError, MessageTooLongError, MisuseError } from './errors.js';
 import { accessMode, socketKind } from './sys/describe.js';
 import { shutdownFd } from './sys/socket.js';
 import { isSyscallError } from './sys/errors.js';
+import { InvalidArgTypeError } from './sys/args.js';
+import { checkTimeout } from './op-timeout.js';
 
 export interface PollFDStreamOptions {
   /**
@@ -51,16 +53,14 @@ export interface PollFDStreamOptions {
   /** Which sides exist. Default: from the fd's access mode (a pipe end has one side), both for sockets. */
   readable?: boolean;
   writable?: boolean;
+  /**
+   * Idle timeout in ms, as net.Socket's setTimeout: 'timeout' is emitted once
+   * this long passes with no bytes read or written. The stream stays open
+   * (end or destroy it in the handler). 0 or undefined: none.
+   */
+  timeout?: number;
 }
 
-/** The error for a message-mode read that did not fit in readSize. */
-export class MessageTooLongError extends Error {
-  readonly code = 'ERR_NETPOLL_MESSAGE_TOO_LONG';
-  constructor(readonly limit: number) {
-    super(`a message was longer than readSize (${limit} bytes) and was truncated by the kernel; raise readSize`);
-    this.name = 'MessageTooLongError';
-  }
-}
 
 const DEFAULT_READ_SIZE = 65536;
 const DEFAULT_BYTES_HWM = 65536;
@@ -85,6 +85,8 @@ export class PollFDStream extends Duplex {
   private reading = false;
   private wanted = false;
   private buf: Buffer;
+  /** The idle timer (setTimeout), refreshed by every read and write; null when there is none. */
+  private idle: NodeJS.Timeout | null = null;
 
   /** @internal Use pollfd.stream(). */
   constructor(readonly pollFD: PollFD, opts: PollFDStreamOptions = {}) {
@@ -92,6 +94,7 @@ export class PollFDStream extends Duplex {
     const readSize = positiveInt(opts.readSize, 'readSize', MAX_READ_SIZE) ?? DEFAULT_READ_SIZE;
     const readableHighWaterMark = positiveInt(opts.readableHighWaterMark, 'readableHighWaterMark', MAX_READ_SIZE);
     const writableHighWaterMark = positiveInt(opts.writableHighWaterMark, 'writableHighWaterMark', MAX_READ_SIZE);
+    checkTimeout(opts.timeout, 'options.timeout');
     if (streamed.has(pollFD)) throw new MisuseError('bad-argument', `stream(): fd ${pollFD.fd} already has a stream`);
     const kind = socketKind(pollFD.fd);
     const messageMode = opts.objectMode ?? (kind !== null && kind !== 'stream');
@@ -111,6 +114,30 @@ export class PollFDStream extends Duplex {
     this.readSize = readSize;
     this.detectTruncation = messageMode && kind !== null && kind !== 'stream';
     this.buf = Buffer.allocUnsafe(readSize + (this.detectTruncation ? 1 : 0));
+    if (opts.timeout) this.setTimeout(opts.timeout);
+  }
+
+  /**
+   * net.Socket's idle timeout: emit 'timeout' after `ms` without a byte read
+   * or written (0 turns it off); `callback`, if given, is added as a one-time
+   * 'timeout' listener. Nothing is closed: the handler decides. The timer is
+   * unref'd, as Node's is, so it alone does not keep the process alive.
+   */
+  setTimeout(ms: number, callback?: () => void): this {
+    checkTimeout(ms, 'msecs');
+    if (this.idle) clearTimeout(this.idle);
+    this.idle = null;
+    if (ms > 0 && !this.destroyed) {
+      this.idle = setTimeout(() => this.emit('timeout'), ms);
+      this.idle.unref();
+    }
+    if (callback) this.once('timeout', callback);
+    return this;
+  }
+
+  /** Some I/O happened: the idle period starts again. */
+  private active(): void {
+    this.idle?.refresh();
   }
 
   override _read(): void {
@@ -144,7 +171,8 @@ export class PollFDStream extends Duplex {
         this.push(null);
         return;
       }
-      if (this.detectTruncation && n > this.readSize) throw new MessageTooLongError(this.readSize);
+      this.active();
+      if (this.detectTruncation && n > this.readSize) throw new MessageTooLongError(this.readSize, 'readSize');
       let chunk: Buffer;
       if (n * 2 >= this.buf.length) {
         // Most of the buffer: hand it over and take a fresh one (no copy).
@@ -164,8 +192,12 @@ export class PollFDStream extends Duplex {
     let bytes: Uint8Array;
     if (chunk instanceof Uint8Array) bytes = chunk;
     else if (typeof chunk === 'string') bytes = Buffer.from(chunk, encoding);
-    else return cb(new TypeError('stream write: a chunk must be a Buffer, Uint8Array or string'));
-    this.pollFD.write(bytes).then(() => cb(), cb);
+    else return cb(new InvalidArgTypeError('chunk', 'of type string or an instance of Buffer or Uint8Array', chunk));
+    this.active();
+    this.pollFD.write(bytes).then(() => {
+      this.active();
+      cb();
+    }, cb);
   }
 
   override _writev(chunks: { chunk: unknown; encoding: BufferEncoding }[], cb: (err?: Error | null) => void): void {
@@ -194,6 +226,8 @@ export class PollFDStream extends Duplex {
   }
 
   override _destroy(err: Error | null, cb: (err?: Error | null) => void): void {
+    if (this.idle) clearTimeout(this.idle);
+    this.idle = null;
     this.pollFD.close().then(
       () => cb(err),
       (closeErr: Error) => cb(err ?? closeErr),

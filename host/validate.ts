@@ -7,6 +7,8 @@
 // poller is exactly as it was when the MisuseError reaches the caller.
 
 import { MisuseError } from './errors.js';
+import { checkTimeout } from './op-timeout.js';
+import { InvalidArgTypeError } from './sys/args.js';
 
 /** What the poller uses of an AbortSignal; a signal from another realm passes too. */
 function isAbortSignalLike(v: object): v is AbortSignal {
@@ -14,12 +16,20 @@ function isAbortSignalLike(v: object): v is AbortSignal {
   return typeof s.aborted === 'boolean' && typeof s.addEventListener === 'function' && typeof s.removeEventListener === 'function';
 }
 
-/** Validate `opts` of wait / read / write / accept: undefined, or an object whose `signal` is undefined or an AbortSignal. */
+/**
+ * Validate `opts` of wait / read / write / accept / the message calls:
+ * undefined, or an object whose `signal` is undefined or an AbortSignal,
+ * whose `timeout` is undefined or a number of ms (op-timeout.ts), and whose
+ * `rejectTruncated` (read) is undefined or a boolean.
+ */
 export function checkOpOptions(opts: unknown, op: string): void {
   if (opts === undefined) return;
   if (opts === null || typeof opts !== 'object') {
     throw new MisuseError('bad-argument', `${op}: options must be an object, got ${opts === null ? 'null' : typeof opts}`);
   }
+  checkTimeout((opts as { timeout?: unknown }).timeout);
+  const rejectTruncated = (opts as { rejectTruncated?: unknown }).rejectTruncated;
+  if (rejectTruncated !== undefined && typeof rejectTruncated !== 'boolean') throw new InvalidArgTypeError('options.rejectTruncated', 'of type boolean', rejectTruncated);
   const signal = (opts as { signal?: unknown }).signal;
   if (signal === undefined) return;
   if (signal instanceof AbortSignal || (signal !== null && typeof signal === 'object' && isAbortSignalLike(signal))) return;

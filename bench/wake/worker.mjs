@@ -30,7 +30,7 @@ function finish() {
 
 if (mode === 'uv' || mode === 'thread') {
   const { Poller } = await import('../../build/host/index.js');
-  const { eventFd, eventFdRead, closeFd } = await import('../../build/host/sys/index.js');
+  const { eventFd, eventFdRead, closeFd, WOULD_BLOCK } = await import('../../build/host/sys/index.js');
   const efd = eventFd();
   const child = spawn(writerCmd[0], writerCmd[1], { stdio: ['pipe', 'inherit', 'inherit', efd] });
   const poller = await Poller.create({ drive: mode });
@@ -41,7 +41,7 @@ if (mode === 'uv' || mode === 'thread') {
     await woken;
     let t = process.hrtime.bigint();
     let v = eventFdRead(efd);
-    while (v === null) {
+    while (v === WOULD_BLOCK) {
       // A wake without a value (should not happen): wait again.
       await pd.wait('r');
       t = process.hrtime.bigint();

@@ -88,7 +88,7 @@ export class ThreadDrive extends EpollDrive implements Drive {
     if (this.wakeSent || this.closed) return;
     this.wakeSent = true;
     this.breaks++;
-    eventFdWrite(this.hostFd, 1); // false = EAGAIN: already readable, which is all we need
+    eventFdWrite(this.hostFd, 1); // WOULD_BLOCK = EAGAIN: already readable, which is all we need
   }
 
   /**

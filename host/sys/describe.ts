@@ -5,6 +5,7 @@
 import * as libc from './libc.js';
 import { ERRNO, SyscallError } from './errors.js';
 import { getFl } from './fd.js';
+import { validateFd } from './args.js';
 import { SOCK_DGRAM, SOCK_SEQPACKET, SOCK_STREAM, SOL_SOCKET, SO_TYPE } from './socket-abi.js';
 
 const O_ACCMODE = 0o3;
@@ -24,6 +25,7 @@ const optlen = new Uint32Array(1);
  * number for other types (SOCK_RAW = 3, …); null when fd is not a socket.
  */
 export function socketKind(fd: number): 'stream' | 'dgram' | 'seqpacket' | number | null {
+  validateFd(fd);
   optlen[0] = 4;
   if (libc.getsockopt(fd, SOL_SOCKET, SO_TYPE, optval, optlen) < 0) {
     const errno = libc.errno();

@@ -19,6 +19,7 @@ import { closeSync, openSync } from 'node:fs';
 import * as libc from './libc.js';
 import { throwErrno } from './errors.js';
 import { closeFd } from './fd.js';
+import { validateFd } from './args.js';
 
 /** Numbers currently adopted (closed with fs.closeSync); any other fd is closed with close(2). */
 const adopted = new Set<number>();
@@ -30,6 +31,7 @@ const adopted = new Set<number>();
  * untracked.
  */
 export function adoptFd(fd: number): number {
+  validateFd(fd);
   let slot: number;
   try {
     slot = openSync('/dev/null', 'r');

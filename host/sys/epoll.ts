@@ -13,6 +13,7 @@
  */
 import * as libc from './libc.js';
 import { ERRNO, SyscallError, throwErrno } from './errors.js';
+import { OutOfRangeError, validateBytes, validateFd, validateInteger } from './args.js';
 
 import { epollEventLayout } from '../core/epoll-abi.js';
 
@@ -47,12 +48,14 @@ const ctlEvent = new Uint8Array(EPOLL_EVENT_SIZE);
 const ctlView = new DataView(ctlEvent.buffer);
 
 function assertU32(v: number, what: string): void {
-  if (!Number.isInteger(v) || v < 0 || v > 0xffff_ffff) throw new RangeError(`${what} must be a u32, got ${v}`);
+  validateInteger(v, what, 0, 0xffff_ffff);
 }
 
 function ctl(op: number, epfd: number, fd: number, events: number, dataHi: number, dataLo: number): 0 {
-  assertU32(dataHi, 'epoll dataHi');
-  assertU32(dataLo, 'epoll dataLo');
+  validateFd(epfd, 'epfd');
+  validateFd(fd);
+  assertU32(dataHi, 'dataHi');
+  assertU32(dataLo, 'dataLo');
   ctlView.setUint32(0, events >>> 0, libc.LITTLE_ENDIAN);
   ctlView.setUint32(LO, dataLo, libc.LITTLE_ENDIAN);
   ctlView.setUint32(HI, dataHi, libc.LITTLE_ENDIAN);
@@ -80,21 +83,20 @@ export function epollMod(epfd: number, fd: number, events: number, dataHi: numbe
  * it alive (and its events coming) with no way left to remove it.
  */
 export function epollDel(epfd: number, fd: number): 0 {
+  validateFd(epfd, 'epfd');
+  validateFd(fd);
   if (libc.epoll_ctl(epfd, EPOLL_CTL_DEL, fd, null) < 0) throwErrno('epoll_ctl', { fd, info: `EPOLL_CTL_DEL on epfd ${epfd}` });
   return 0;
 }
 
-function checkWaitArgs(what: string, view: unknown, maxEvents: number, timeoutMs: number): void {
-  if (!(view instanceof Uint8Array)) throw new TypeError(`${what}: the event buffer must be a Uint8Array`);
-  if (!Number.isInteger(maxEvents) || maxEvents < 1) throw new RangeError(`${what}: maxEvents must be an integer >= 1, got ${maxEvents}`);
+function checkWaitArgs(epfd: number, view: unknown, maxEvents: number, timeoutMs: number): void {
+  validateFd(epfd, 'epfd');
+  validateBytes(view, 'view');
+  validateInteger(maxEvents, 'maxEvents', 1, 0x7fff_ffff);
   if (view.byteLength < maxEvents * EPOLL_EVENT_SIZE) {
-    throw new RangeError(
-      `${what}: buffer of ${view.byteLength} bytes cannot hold ${maxEvents} events of ${EPOLL_EVENT_SIZE} bytes`,
-    );
+    throw new OutOfRangeError('view.byteLength', `>= ${maxEvents * EPOLL_EVENT_SIZE} (${maxEvents} events of ${EPOLL_EVENT_SIZE} bytes)`, view.byteLength);
   }
-  if (!Number.isInteger(timeoutMs) || timeoutMs < -1 || timeoutMs > 0x7fff_ffff) {
-    throw new RangeError(`${what}: timeoutMs must be an integer in [-1, 2^31-1], got ${timeoutMs}`);
-  }
+  validateInteger(timeoutMs, 'timeoutMs', -1, 0x7fff_ffff);
 }
 
 /**
@@ -105,7 +107,7 @@ function checkWaitArgs(what: string, view: unknown, maxEvents: number, timeoutMs
  * EINTR (the caller recomputes its timeout and polls again); throws otherwise.
  */
 export function epollWaitInto(epfd: number, view: Uint8Array, maxEvents: number, timeoutMs: number): number {
-  checkWaitArgs('epollWaitInto', view, maxEvents, timeoutMs);
+  checkWaitArgs(epfd, view, maxEvents, timeoutMs);
   const n = libc.epoll_wait(epfd, view, maxEvents, timeoutMs);
   if (n >= 0) return n;
   const errno = libc.errno();
@@ -137,7 +139,7 @@ const inFlight = new Set<Buffer>();
  */
 export function epollWaitAsync(epfd: number, buf: Buffer, maxEvents: number, timeoutMs: number): Promise<number> {
   return new Promise<number>((resolve, reject) => {
-    checkWaitArgs('epollWaitAsync', buf, maxEvents, timeoutMs);
+    checkWaitArgs(epfd, buf, maxEvents, timeoutMs);
     if (inFlight.has(buf)) throw new Error('epollWaitAsync: this buffer is already being written by another wait');
     inFlight.add(buf);
     try {
@@ -166,9 +168,8 @@ export interface EpollEvent {
 /** Decodes event `index` of an epoll_wait result buffer, at this arch's stride. */
 export function decodeEpollEvent(view: Uint8Array, index: number): EpollEvent {
   const base = index * EPOLL_EVENT_SIZE;
-  if (!Number.isInteger(index) || index < 0 || base + EPOLL_EVENT_SIZE > view.byteLength) {
-    throw new RangeError(`decodeEpollEvent: event ${index} is outside a ${view.byteLength}-byte buffer`);
-  }
+  validateBytes(view, 'view');
+  validateInteger(index, 'index', 0, Math.floor(view.byteLength / EPOLL_EVENT_SIZE) - 1);
   const dv = new DataView(view.buffer, view.byteOffset + base, EPOLL_EVENT_SIZE);
   return {
     events: dv.getUint32(0, libc.LITTLE_ENDIAN),

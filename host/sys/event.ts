@@ -2,10 +2,16 @@
  * eventfd (the poller's wake-up "break" fd) and timerfd (its single deadline
  * clock). Both are created non-blocking and close-on-exec, and both are read
  * and written as one host-endian u64 — hence the BigUint64Array scratch.
+ *
+ * Not ready is WOULD_BLOCK here too, as for every other call in host/sys
+ * (fd.ts): eventFdRead / timerFdRead return the counter or WOULD_BLOCK,
+ * eventFdWrite the 8 bytes written or WOULD_BLOCK. (They used to return
+ * null and false.)
  */
 import * as libc from './libc.js';
 import { throwErrno } from './errors.js';
 import { WOULD_BLOCK, readFd, writeFd } from './fd.js';
+import { InvalidArgTypeError, OutOfRangeError, validateFd, validateInteger } from './args.js';
 
 const EFD_SEMAPHORE = 1;
 const CLOCK_MONOTONIC = 1;
@@ -18,9 +24,7 @@ const counterBytes = new Uint8Array(counter.buffer);
 
 /** eventfd(initval, EFD_NONBLOCK | EFD_CLOEXEC [| EFD_SEMAPHORE]). */
 export function eventFd(initval = 0, opts: { semaphore?: boolean } = {}): number {
-  if (!Number.isInteger(initval) || initval < 0 || initval > 0xffff_ffff) {
-    throw new RangeError(`eventFd: initval must be a u32, got ${initval}`);
-  }
+  validateInteger(initval, 'initval', 0, 0xffff_ffff);
   const flags = libc.O_NONBLOCK | libc.O_CLOEXEC | (opts.semaphore ? EFD_SEMAPHORE : 0);
   const fd = libc.eventfd(initval, flags);
   if (fd < 0) throwErrno('eventfd');
@@ -28,20 +32,23 @@ export function eventFd(initval = 0, opts: { semaphore?: boolean } = {}): number
 }
 
 /**
- * Adds `value` to the counter. Returns false on EAGAIN: the counter would pass
- * 2^64-2, which for a wake-up fd means it is already readable (all a
- * netpollBreak-style wake-up needs). Throws on anything else (2^64-1 itself is EINVAL).
+ * Adds `value` to the counter: 8 (the bytes written), or WOULD_BLOCK on
+ * EAGAIN — the counter would pass 2^64-2, which for a wake-up fd means it is
+ * already readable (all a netpollBreak-style wake-up needs). Throws on
+ * anything else (2^64-1 itself is EINVAL).
  */
-export function eventFdWrite(fd: number, value: bigint | number = 1): boolean {
+export function eventFdWrite(fd: number, value: bigint | number = 1): number {
+  validateFd(fd);
+  if (typeof value !== 'bigint' && typeof value !== 'number') throw new InvalidArgTypeError('value', 'of type bigint or number', value);
   const v = typeof value === 'bigint' ? value : Number.isSafeInteger(value) ? BigInt(value) : -1n;
-  if (v < 0n || v > U64_MAX) throw new RangeError(`eventFdWrite: value must be a u64, got ${value}`);
+  if (v < 0n || v > U64_MAX) throw new OutOfRangeError('value', `an integer >= 0 && <= 2^64 - 1`, value);
   counter[0] = v;
-  return writeFd(fd, counterBytes) !== WOULD_BLOCK;
+  return writeFd(fd, counterBytes);
 }
 
-/** Reads and resets the counter (or takes 1 in semaphore mode); null if it is 0 (EAGAIN). */
-export function eventFdRead(fd: number): bigint | null {
-  return readFd(fd, counterBytes) === WOULD_BLOCK ? null : counter[0];
+/** Reads and resets the counter (or takes 1 in semaphore mode); WOULD_BLOCK if it is 0 (EAGAIN). */
+export function eventFdRead(fd: number): bigint | typeof WOULD_BLOCK {
+  return readFd(fd, counterBytes) === WOULD_BLOCK ? WOULD_BLOCK : counter[0];
 }
 
 /** timerfd_create(CLOCK_MONOTONIC, TFD_NONBLOCK | TFD_CLOEXEC). */
@@ -66,16 +73,16 @@ const IT_VALUE_NSEC = 3;
  * there is no need to read it first.
  */
 export function timerFdSetAbsolute(fd: number, whenNs: bigint): void {
-  if (typeof whenNs !== 'bigint' || whenNs < 0n) {
-    throw new RangeError(`timerFdSetAbsolute: whenNs must be a bigint >= 0n, got ${String(whenNs)}`);
-  }
+  validateFd(fd);
+  if (typeof whenNs !== 'bigint') throw new InvalidArgTypeError('whenNs', 'of type bigint', whenNs);
+  if (whenNs < 0n) throw new OutOfRangeError('whenNs', '>= 0n', whenNs);
   itimerspec.fill(0n);
   itimerspec[IT_VALUE_SEC] = whenNs / 1_000_000_000n;
   itimerspec[IT_VALUE_NSEC] = whenNs % 1_000_000_000n;
   if (libc.timerfd_settime(fd, TFD_TIMER_ABSTIME, itimerspec, null) < 0) throwErrno('timerfd_settime', { fd });
 }
 
-/** Expirations since the last read or arm; null if none (EAGAIN). */
-export function timerFdRead(fd: number): bigint | null {
+/** Expirations since the last read or arm; WOULD_BLOCK if none (EAGAIN). */
+export function timerFdRead(fd: number): bigint | typeof WOULD_BLOCK {
   return eventFdRead(fd);
 }

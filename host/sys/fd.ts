@@ -10,7 +10,8 @@
  */
 import * as libc from './libc.js';
 import { ERRNO, SyscallError, throwErrno } from './errors.js';
-import { EINTR_RETRY, WOULD_BLOCK, assertBytes, ioResult } from './io.js';
+import { EINTR_RETRY, WOULD_BLOCK, ioResult } from './io.js';
+import { validateBytes, validateFd } from './args.js';
 
 export { WOULD_BLOCK };
 
@@ -21,7 +22,8 @@ const FD_CLOEXEC = 1;
 
 /** read(2) into all of `buf`. Count, WOULD_BLOCK, or throws. */
 export function readFd(fd: number, buf: Uint8Array): number {
-  assertBytes(buf, 'readFd');
+  validateFd(fd);
+  validateBytes(buf, 'buf');
   let n: number;
   do n = ioResult(libc.read(fd, buf, buf.byteLength), 'read', fd);
   while (n === EINTR_RETRY);
@@ -30,7 +32,8 @@ export function readFd(fd: number, buf: Uint8Array): number {
 
 /** write(2) from all of `buf`; may be partial. Count, WOULD_BLOCK, or throws (EPIPE included). */
 export function writeFd(fd: number, buf: Uint8Array): number {
-  assertBytes(buf, 'writeFd');
+  validateFd(fd);
+  validateBytes(buf, 'buf');
   let n: number;
   do n = ioResult(libc.write(fd, buf, buf.byteLength), 'write', fd);
   while (n === EINTR_RETRY);
@@ -43,6 +46,7 @@ export function writeFd(fd: number, buf: Uint8Array): number {
  * number that was already handed out again. Other errors (EBADF, EIO) throw.
  */
 export function closeFd(fd: number): void {
+  validateFd(fd);
   if (libc.close(fd) === 0) return;
   const errno = libc.errno();
   if (errno === ERRNO.EINTR) return;
@@ -51,6 +55,7 @@ export function closeFd(fd: number): void {
 
 /** fcntl(F_GETFL): the open file description's status flags and access mode. */
 export function getFl(fd: number): number {
+  validateFd(fd);
   const flags = libc.fcntl(fd, F_GETFL);
   if (flags < 0) throwErrno('fcntl', { fd, info: 'F_GETFL' });
   return flags;
@@ -58,6 +63,7 @@ export function getFl(fd: number): number {
 
 /** Sets (default) or clears O_NONBLOCK. True if the flag changed (it was not already so). */
 export function setNonBlocking(fd: number, nonBlocking = true): boolean {
+  validateFd(fd);
   const flags = getFl(fd);
   const next = nonBlocking ? flags | libc.O_NONBLOCK : flags & ~libc.O_NONBLOCK;
   if (next === flags) return false;
@@ -70,6 +76,7 @@ export function isNonBlocking(fd: number): boolean {
 }
 
 export function isCloseOnExec(fd: number): boolean {
+  validateFd(fd);
   const flags = libc.fcntl(fd, F_GETFD);
   if (flags < 0) throwErrno('fcntl', { fd, info: 'F_GETFD' });
   return (flags & FD_CLOEXEC) !== 0;

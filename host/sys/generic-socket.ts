@@ -9,12 +9,13 @@
 import * as libc from './libc.js';
 import * as more from './libc-fds.js';
 import { SyscallError, throwErrno } from './errors.js';
-import { assertBytes } from './io.js';
+import { validateBytes, validateFd, validateInteger } from './args.js';
 import { SOCKADDR_STORAGE_SIZE } from './socket-abi.js';
 import { connectDone } from './socket.js';
 
-function checkInt(v: number, what: string): void {
-  if (!Number.isInteger(v) || v < -0x8000_0000 || v > 0x7fff_ffff) throw new RangeError(`${what} must be an int, got ${v}`);
+/** A C int argument. */
+function checkInt(v: unknown, name: string): asserts v is number {
+  validateInteger(v, name, -0x8000_0000, 0x7fff_ffff);
 }
 
 /**
@@ -22,9 +23,9 @@ function checkInt(v: number, what: string): void {
  * the family wants it: e.g. NETLINK_ROUTE, or htons(ETH_P_ALL) for AF_PACKET.
  */
 export function socket(domain: number, type: number, protocol = 0): number {
-  checkInt(domain, 'socket domain');
-  checkInt(type, 'socket type');
-  checkInt(protocol, 'socket protocol');
+  checkInt(domain, 'domain');
+  checkInt(type, 'type');
+  checkInt(protocol, 'protocol');
   const fd = libc.socket(domain, type | libc.O_NONBLOCK | libc.O_CLOEXEC, protocol);
   if (fd < 0) throwErrno('socket', { info: `domain ${domain} type ${type} protocol ${protocol}` });
   return fd;
@@ -32,11 +33,14 @@ export function socket(domain: number, type: number, protocol = 0): number {
 
 /** bind(2) to `addr` (all of its bytes are the address). */
 export function bind(fd: number, addr: Uint8Array): void {
-  assertBytes(addr, 'bind');
+  validateFd(fd);
+  validateBytes(addr, 'addr');
   if (libc.bind(fd, addr, addr.byteLength) < 0) throwErrno('bind', { fd });
 }
 
 export function listen(fd: number, backlog = 511): void {
+  validateFd(fd);
+  checkInt(backlog, 'backlog');
   if (libc.listen(fd, backlog) < 0) throwErrno('listen', { fd });
 }
 
@@ -47,7 +51,8 @@ export function listen(fd: number, backlog = 511): void {
  * or connect again. Anything else throws (ECONNREFUSED, ENETUNREACH, …).
  */
 export function connect(fd: number, addr: Uint8Array): boolean {
-  assertBytes(addr, 'connect');
+  validateFd(fd);
+  validateBytes(addr, 'addr');
   if (libc.connect(fd, addr, addr.byteLength) === 0) return true;
   const errno = libc.errno();
   const done = connectDone(errno);
@@ -59,6 +64,7 @@ const nameBuf = new Uint8Array(SOCKADDR_STORAGE_SIZE);
 const nameLen = new Uint32Array(1);
 
 function name(fd: number, call: typeof more.getsockname, syscall: string): Uint8Array {
+  validateFd(fd);
   nameLen[0] = nameBuf.byteLength;
   if (call(fd, nameBuf, nameLen) < 0) throwErrno(syscall, { fd });
   return nameBuf.slice(0, Math.min(nameLen[0], nameBuf.byteLength));
@@ -79,13 +85,16 @@ const optLen = new Uint32Array(1);
 
 /** setsockopt(2) with an int value, or with the option's bytes. */
 export function setSockOpt(fd: number, level: number, option: number, value: number | Uint8Array): void {
+  validateFd(fd);
+  checkInt(level, 'level');
+  checkInt(option, 'option');
   let bytes: Uint8Array;
   if (typeof value === 'number') {
-    checkInt(value, 'setSockOpt value');
+    checkInt(value, 'value');
     intOpt[0] = value;
     bytes = new Uint8Array(intOpt.buffer);
   } else {
-    assertBytes(value, 'setSockOpt');
+    validateBytes(value, 'value');
     bytes = value;
   }
   if (more.setsockopt(fd, level, option, bytes, bytes.byteLength) < 0) throwErrno('setsockopt', { fd, info: `level ${level} option ${option}` });
@@ -93,6 +102,9 @@ export function setSockOpt(fd: number, level: number, option: number, value: num
 
 /** getsockopt(2) of an int option. */
 export function getSockOptInt(fd: number, level: number, option: number): number {
+  validateFd(fd);
+  checkInt(level, 'level');
+  checkInt(option, 'option');
   optLen[0] = 4;
   if (libc.getsockopt(fd, level, option, intOpt, optLen) < 0) throwErrno('getsockopt', { fd, info: `level ${level} option ${option}` });
   return intOpt[0];
@@ -100,7 +112,10 @@ export function getSockOptInt(fd: number, level: number, option: number): number
 
 /** getsockopt(2) into `size` bytes: the bytes the kernel filled in. */
 export function getSockOptBytes(fd: number, level: number, option: number, size: number): Uint8Array {
-  if (!Number.isInteger(size) || size < 0 || size > 65536) throw new RangeError(`getSockOptBytes: size must be in [0, 65536], got ${size}`);
+  validateFd(fd);
+  checkInt(level, 'level');
+  checkInt(option, 'option');
+  validateInteger(size, 'size', 0, 65536);
   const out = new Uint8Array(size);
   optLen[0] = size;
   if (libc.getsockopt(fd, level, option, out, optLen) < 0) throwErrno('getsockopt', { fd, info: `level ${level} option ${option}` });

@@ -5,6 +5,7 @@
  * public `netpoll-wasm/sys` entry.
  */
 export * from './errors.js';
+export * from './args.js';
 export * from './fd.js';
 export * from './socket.js';
 export * from './event.js';

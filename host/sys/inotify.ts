@@ -13,6 +13,7 @@
 import * as libc from './libc-fds.js';
 import { LITTLE_ENDIAN, O_CLOEXEC, O_NONBLOCK } from './libc.js';
 import { throwErrno } from './errors.js';
+import { InvalidArgTypeError, InvalidArgValueError, validateFd, validateInteger } from './args.js';
 import { TruncatedRecordError } from './truncated.js';
 
 const HEADER = 16;
@@ -58,8 +59,10 @@ export function inotifyInit(): number {
 
 /** inotify_add_watch: the watch descriptor (the same one again for a path already watched). */
 export function addWatch(fd: number, path: string, mask: number): number {
-  if (path.includes('\0')) throw new TypeError(`addWatch: path contains a NUL byte: ${JSON.stringify(path)}`);
-  if (!Number.isInteger(mask) || mask < 0 || mask > 0xffff_ffff) throw new RangeError(`addWatch: mask must be a u32, got ${mask}`);
+  validateFd(fd);
+  if (typeof path !== 'string') throw new InvalidArgTypeError('path', 'of type string', path);
+  if (path.includes('\0')) throw new InvalidArgValueError('path', path, 'must not contain a NUL byte');
+  validateInteger(mask, 'mask', 0, 0xffff_ffff);
   const wd = libc.inotify_add_watch(fd, path, mask >>> 0);
   if (wd < 0) throwErrno('inotify_add_watch', { fd, path });
   return wd;
@@ -67,6 +70,8 @@ export function addWatch(fd: number, path: string, mask: number): number {
 
 /** inotify_rm_watch; the kernel then queues an IN_IGNORED event for `wd`. */
 export function removeWatch(fd: number, wd: number): void {
+  validateFd(fd);
+  validateInteger(wd, 'wd', 0, 0x7fff_ffff);
   if (libc.inotify_rm_watch(fd, wd) < 0) throwErrno('inotify_rm_watch', { fd, info: `wd ${wd}` });
 }
 

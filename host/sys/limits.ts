@@ -4,6 +4,7 @@
  */
 import * as libc from './libc.js';
 import { throwErrno } from './errors.js';
+import { OutOfRangeError, validateInteger } from './args.js';
 
 const RLIMIT_NOFILE = 7;
 const RLIM_INFINITY = (1n << 64n) - 1n;
@@ -32,11 +33,9 @@ export function getNoFileLimit(): NoFileLimit {
  */
 export function setNoFileLimit(soft: number, hard: number = getNoFileLimit().hard): void {
   for (const [name, v] of [['soft', soft], ['hard', hard]] as const) {
-    if (v !== Infinity && (!Number.isSafeInteger(v) || v < 0)) {
-      throw new RangeError(`setNoFileLimit: ${name} must be a non-negative integer or Infinity, got ${v}`);
-    }
+    if (v !== Infinity) validateInteger(v, name, 0, Number.MAX_SAFE_INTEGER);
   }
-  if (soft > hard) throw new RangeError(`setNoFileLimit: soft limit ${soft} exceeds hard limit ${hard}`);
+  if (soft > hard) throw new OutOfRangeError('soft', `<= hard (${hard})`, soft);
   rlimit[0] = toRlim(soft);
   rlimit[1] = toRlim(hard);
   if (libc.setrlimit(RLIMIT_NOFILE, rlimit) < 0) throwErrno('setrlimit', { info: `RLIMIT_NOFILE ${soft}/${hard}` });

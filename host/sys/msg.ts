@@ -23,9 +23,10 @@
 import * as more from './libc-fds.js';
 import { LITTLE_ENDIAN, errno as lastErrno } from './libc.js';
 import { ERRNO, SyscallError } from './errors.js';
-import { WOULD_BLOCK, assertBytes } from './io.js';
+import { WOULD_BLOCK } from './io.js';
+import { InvalidArgTypeError, OutOfRangeError, validateBytes, validateFd, validateInteger } from './args.js';
 import { MSG_CMSG_CLOEXEC, MSG_DONTWAIT, MSG_NOSIGNAL, SCM_RIGHTS, SOCKADDR_STORAGE_SIZE, SOL_SOCKET } from './socket-abi.js';
-import { TruncatedRecordError } from './truncated.js';
+import { TruncatedRecordError, alignUp } from './truncated.js';
 
 export { WOULD_BLOCK };
 
@@ -36,7 +37,7 @@ const CMSG_ALIGN_TO = 8;
 /** The most descriptors one SCM_RIGHTS message may carry (the kernel's SCM_MAX_FD). */
 export const SCM_MAX_FD = 253;
 
-const align = (n: number): number => (n + CMSG_ALIGN_TO - 1) & ~(CMSG_ALIGN_TO - 1);
+const align = (n: number): number => alignUp(n, CMSG_ALIGN_TO);
 /** CMSG_SPACE: the control-buffer bytes one message with `dataLen` bytes of data takes. */
 export const cmsgSpace = (dataLen: number): number => CMSG_HDR + align(dataLen);
 
@@ -56,7 +57,11 @@ export interface RecvMsgResult {
   fds: number[];
   /** Every other control message, in order. */
   control: ControlMessage[];
-  /** MSG_TRUNC, MSG_CTRUNC, … as recvmsg set them. */
+  /**
+   * MSG_TRUNC (the message was longer than the buffer: the rest is gone),
+   * MSG_CTRUNC (control data was cut), … as recvmsg set them. The
+   * MSG_CMSG_CLOEXEC this module asks for is not among them.
+   */
   flags: number;
 }
 
@@ -151,10 +156,18 @@ function rightsOf(data: Uint8Array): number[] {
 }
 
 /** recvmsg(2) into all of `buf`, with the sender's address and control messages. */
+/** recvMsgFd's options, checked (PollFD.recvMsg checks them before it takes its lock, so a refusal changes nothing). */
+export function checkRecvMsgOptions(opts: RecvMsgOptions): void {
+  if (opts === null || typeof opts !== 'object') throw new InvalidArgTypeError('opts', 'of type object', opts);
+  if (opts.controlSize !== undefined) validateInteger(opts.controlSize, 'opts.controlSize', 0, MAX_CONTROL);
+  if (opts.flags !== undefined) validateInteger(opts.flags, 'opts.flags', 0, 0x7fff_ffff);
+}
+
 export function recvMsgFd(fd: number, buf: Uint8Array, opts: RecvMsgOptions = {}): RecvMsgResult | typeof WOULD_BLOCK {
-  assertBytes(buf, 'recvMsgFd');
+  validateFd(fd);
+  validateBytes(buf, 'buf');
+  checkRecvMsgOptions(opts);
   const size = opts.controlSize ?? DEFAULT_CONTROL;
-  if (!Number.isInteger(size) || size < 0 || size > MAX_CONTROL) throw new RangeError(`recvMsgFd: controlSize must be in [0, ${MAX_CONTROL}], got ${size}`);
   if (controlScratch.byteLength < size) controlScratch = new Uint8Array(new ArrayBuffer(size));
   const control = controlScratch.subarray(0, size);
   fillHeader(buf, name, size > 0 ? control : null);
@@ -168,7 +181,8 @@ export function recvMsgFd(fd: number, buf: Uint8Array, opts: RecvMsgOptions = {}
     addr: nameLen > 0 ? name.slice(0, nameLen) : null,
     fds: [],
     control: [],
-    flags: hdrView.getInt32(48, LITTLE_ENDIAN),
+    // The kernel echoes MSG_CMSG_CLOEXEC back in msg_flags; it is our request, not news about the message.
+    flags: hdrView.getInt32(48, LITTLE_ENDIAN) & ~MSG_CMSG_CLOEXEC,
   };
   for (const m of controlMessages(control.subarray(0, controlLen))) {
     if (m.level === SOL_SOCKET && m.type === SCM_RIGHTS) result.fds.push(...rightsOf(m.data));
@@ -177,22 +191,40 @@ export function recvMsgFd(fd: number, buf: Uint8Array, opts: RecvMsgOptions = {}
   return result;
 }
 
+/**
+ * sendMsgFd's options, checked (PollFD.sendMsg checks them before it takes
+ * its lock, so a refusal changes nothing). Anything but an array for `fds` is
+ * refused: `fds: 5` must not send a message without the descriptor meant.
+ */
+export function checkSendMsgOptions(opts: SendMsgOptions): void {
+  if (opts === null || typeof opts !== 'object') throw new InvalidArgTypeError('opts', 'of type object', opts);
+  if (opts.to !== undefined) validateBytes(opts.to, 'opts.to');
+  if (opts.flags !== undefined) validateInteger(opts.flags, 'opts.flags', 0, 0x7fff_ffff);
+  const fds: unknown = opts.fds;
+  if (fds !== undefined && !Array.isArray(fds)) throw new InvalidArgTypeError('opts.fds', 'an array of file descriptors', fds);
+  if (fds && fds.length > SCM_MAX_FD) throw new OutOfRangeError('opts.fds.length', `<= ${SCM_MAX_FD} (the kernel's SCM_MAX_FD)`, fds.length);
+  fds?.forEach((f: unknown, i) => validateFd(f, `opts.fds[${i}]`));
+  const control: unknown = opts.control;
+  if (control !== undefined && !Array.isArray(control)) throw new InvalidArgTypeError('opts.control', 'an array of control messages', control);
+  control?.forEach((m: unknown, i) => {
+    if (m === null || typeof m !== 'object') throw new InvalidArgTypeError(`opts.control[${i}]`, 'of type object', m);
+    const { level, type, data } = m as Partial<ControlMessage>;
+    validateInteger(level, `opts.control[${i}].level`, -0x8000_0000, 0x7fff_ffff);
+    validateInteger(type, `opts.control[${i}].type`, -0x8000_0000, 0x7fff_ffff);
+    validateBytes(data, `opts.control[${i}].data`);
+  });
+}
+
+/** The control buffer for checked options (checkSendMsgOptions); null when there is nothing to send. */
 function encodeControl(opts: SendMsgOptions): Uint8Array | null {
   const msgs: ControlMessage[] = [];
   if (opts.fds && opts.fds.length > 0) {
-    if (opts.fds.length > SCM_MAX_FD) throw new RangeError(`sendMsgFd: at most ${SCM_MAX_FD} descriptors per message, got ${opts.fds.length}`);
     const data = new Uint8Array(4 * opts.fds.length);
     const view = new DataView(data.buffer);
-    opts.fds.forEach((f, i) => {
-      if (!Number.isInteger(f) || f < 0 || f > 0x7fff_ffff) throw new RangeError(`sendMsgFd: not a descriptor: ${f}`);
-      view.setInt32(4 * i, f, LITTLE_ENDIAN);
-    });
+    opts.fds.forEach((f, i) => view.setInt32(4 * i, f, LITTLE_ENDIAN));
     msgs.push({ level: SOL_SOCKET, type: SCM_RIGHTS, data });
   }
-  for (const m of opts.control ?? []) {
-    assertBytes(m.data, 'sendMsgFd control data');
-    msgs.push(m);
-  }
+  for (const m of opts.control ?? []) msgs.push(m);
   if (msgs.length === 0) return null;
   const out = new Uint8Array(new ArrayBuffer(msgs.reduce((s, m) => s + cmsgSpace(m.data.byteLength), 0)));
   const view = new DataView(out.buffer);
@@ -213,8 +245,9 @@ function encodeControl(opts: SendMsgOptions): Uint8Array | null {
  * On a stream socket, descriptors need at least one byte of data to ride on.
  */
 export function sendMsgFd(fd: number, buf: Uint8Array, opts: SendMsgOptions = {}): number {
-  assertBytes(buf, 'sendMsgFd');
-  if (opts.to !== undefined) assertBytes(opts.to, 'sendMsgFd address');
+  validateFd(fd);
+  validateBytes(buf, 'buf');
+  checkSendMsgOptions(opts);
   const control = encodeControl(opts);
   fillHeader(buf, opts.to ?? null, control);
   return call('sendmsg', fd, (opts.flags ?? 0) | MSG_DONTWAIT | MSG_NOSIGNAL);

@@ -21,7 +21,8 @@ import { closeFd } from './fd.js';
 import { bind, socket } from './generic-socket.js';
 import { sockaddrNetlink } from './sockaddr.js';
 import { AF_NETLINK, SOCK_RAW } from './socket-abi.js';
-import { TruncatedRecordError } from './truncated.js';
+import { TruncatedRecordError, alignUp } from './truncated.js';
+import { InvalidArgValueError } from './args.js';
 
 // Protocols (the third argument of socket(AF_NETLINK, …)).
 export const NETLINK_ROUTE = 0;
@@ -49,7 +50,7 @@ export const NLM_F_DUMP = 0x300;
 
 export const NLMSG_HDRLEN = 16;
 const RTA_HDRLEN = 4;
-const nlmsgAlign = (n: number): number => (n + 3) & ~3;
+const nlmsgAlign = (n: number): number => alignUp(n, 4);
 
 /**
  * socket(AF_NETLINK, SOCK_RAW | SOCK_NONBLOCK | SOCK_CLOEXEC, protocol), bound
@@ -141,7 +142,7 @@ export function encodeNetlinkMessage(msg: { type: number; flags?: number; seq?: 
  * Its payload is `int error` (negated errno) and the request's header.
  */
 export function netlinkErrno(msg: NetlinkMessage): number {
-  if (msg.type !== NLMSG_ERROR) throw new TypeError(`netlinkErrno: message type ${msg.type} is not NLMSG_ERROR`);
+  if (msg.type !== NLMSG_ERROR) throw new InvalidArgValueError('msg.type', msg.type, `must be NLMSG_ERROR (${NLMSG_ERROR})`);
   if (msg.payload.byteLength < 4) throw new TruncatedRecordError('nlmsgerr', 0, 4, msg.payload.byteLength);
   return -viewOf(msg.payload).getInt32(0, LITTLE_ENDIAN);
 }

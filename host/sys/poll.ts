@@ -9,6 +9,7 @@
  */
 import * as libc from './libc.js';
 import { ERRNO, SyscallError } from './errors.js';
+import { validateFd, validateInteger } from './args.js';
 
 const POLLFD_SIZE = 8;
 const POLLIN = 0x1;
@@ -24,10 +25,8 @@ const inFlight = new Set<Buffer>();
  */
 export function pollReadableAsync(fd: number, timeoutMs: number): Promise<boolean> {
   return new Promise<boolean>((resolve, reject) => {
-    if (!Number.isInteger(fd) || fd < 0) throw new RangeError(`pollReadableAsync: not a file descriptor: ${fd}`);
-    if (!Number.isInteger(timeoutMs) || timeoutMs < -1 || timeoutMs > 0x7fff_ffff) {
-      throw new RangeError(`pollReadableAsync: timeoutMs must be an integer in [-1, 2^31-1], got ${timeoutMs}`);
-    }
+    validateFd(fd);
+    validateInteger(timeoutMs, 'timeoutMs', -1, 0x7fff_ffff);
     const pfd = Buffer.alloc(POLLFD_SIZE);
     const dv = new DataView(pfd.buffer, pfd.byteOffset, POLLFD_SIZE);
     dv.setInt32(0, fd, libc.LITTLE_ENDIAN);

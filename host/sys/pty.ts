@@ -12,6 +12,7 @@ import * as libc from './libc-fds.js';
 import { O_CLOEXEC } from './libc.js';
 import { SyscallError, throwErrno } from './errors.js';
 import { closeFd } from './fd.js';
+import { validateFd } from './args.js';
 
 const O_RDWR = 0o2;
 const O_NOCTTY = 0o400;
@@ -56,6 +57,7 @@ const ptn = new Uint32Array(1);
 
 /** `fd` is the master end of a pty (TIOCGPTN succeeds only there). */
 export function isPtyMaster(fd: number): boolean {
+  validateFd(fd);
   return libc.ioctl(fd, TIOCGPTN, 'void *', ptn) === 0;
 }
 

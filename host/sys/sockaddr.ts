@@ -17,6 +17,7 @@
 import * as libc from './libc-fds.js';
 import { LITTLE_ENDIAN } from './libc.js';
 import { throwErrno } from './errors.js';
+import { InvalidArgTypeError, InvalidArgValueError, validateInteger } from './args.js';
 import { sockaddrUn } from './socket.js';
 import { AF_INET, AF_INET6, AF_NETLINK, AF_UNIX, AF_UNSPEC, SOCKADDR_STORAGE_SIZE, SUN_PATH_OFFSET } from './socket-abi.js';
 
@@ -39,12 +40,13 @@ function header(size: number, family: number): [Uint8Array, DataView] {
 }
 
 function checkU(value: number, bits: 16 | 32, what: string): void {
-  if (!Number.isInteger(value) || value < 0 || value >= 2 ** bits) throw new RangeError(`${what} must be a u${bits}, got ${value}`);
+  validateInteger(value, what, 0, 2 ** bits - 1);
 }
 
 function pton(af: number, text: string, dst: Uint8Array): void {
+  if (typeof text !== 'string') throw new InvalidArgTypeError('address', 'of type string', text);
   if (text.includes('\0') || libc.inet_pton(af, text, dst) !== 1) {
-    throw new TypeError(`not an ${af === AF_INET ? 'IPv4' : 'IPv6'} address: ${JSON.stringify(text)}`);
+    throw new InvalidArgValueError('address', text, `must be an ${af === AF_INET ? 'IPv4' : 'IPv6'} address`);
   }
 }
 
@@ -79,8 +81,8 @@ export function sockaddrInet6(address: string, port: number, opts: { flowinfo?: 
 
 /** struct sockaddr_nl: pid 0 lets the kernel choose (on bind) or means the kernel (as a destination). */
 export function sockaddrNetlink(pid = 0, groups = 0): Uint8Array {
-  checkU(pid, 32, 'netlink pid');
-  checkU(groups, 32, 'netlink groups');
+  checkU(pid, 32, 'pid');
+  checkU(groups, 32, 'groups');
   const [addr, view] = header(SIZE_NL, AF_NETLINK);
   view.setUint32(4, pid, LITTLE_ENDIAN);
   view.setUint32(8, groups, LITTLE_ENDIAN);

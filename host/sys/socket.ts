@@ -7,7 +7,8 @@
 import * as libc from './libc.js';
 import { ERRNO, SyscallError, throwErrno } from './errors.js';
 import { closeFd } from './fd.js';
-import { EINTR_RETRY, WOULD_BLOCK, assertBytes, ioResult } from './io.js';
+import { EINTR_RETRY, WOULD_BLOCK, ioResult } from './io.js';
+import { InvalidArgTypeError, InvalidArgValueError, OutOfRangeError, validateBytes, validateFd, validateInteger, validateOneOf } from './args.js';
 import {
   AF_UNIX, MSG_DONTWAIT, MSG_NOSIGNAL, SOCK_DGRAM, SOCK_SEQPACKET, SOCK_STREAM, SOL_SOCKET, SO_ERROR, SUN_PATH_OFFSET,
 } from './socket-abi.js';
@@ -21,8 +22,8 @@ export type ShutdownHow = 'r' | 'w' | 'rw';
 const SHUT: Record<ShutdownHow, number> = { r: 0, w: 1, rw: 2 };
 
 function sockType(type: SocketType): number {
+  validateOneOf(type, 'type', Object.keys(SOCK_TYPE));
   const t = SOCK_TYPE[type];
-  if (t === undefined) throw new TypeError(`unknown socket type ${JSON.stringify(type)}`);
   return t | libc.O_NONBLOCK | libc.O_CLOEXEC; // SOCK_NONBLOCK | SOCK_CLOEXEC
 }
 
@@ -36,7 +37,8 @@ export function socketPair(type: SocketType = 'stream'): [number, number] {
 
 /** recv(2) with MSG_DONTWAIT added to `flags`. Count, WOULD_BLOCK, or throws. */
 export function recvFd(fd: number, buf: Uint8Array, flags = 0): number {
-  assertBytes(buf, 'recvFd');
+  validateFd(fd);
+  validateBytes(buf, 'buf');
   let n: number;
   do n = ioResult(libc.recv(fd, buf, buf.byteLength, flags | MSG_DONTWAIT), 'recv', fd);
   while (n === EINTR_RETRY);
@@ -45,7 +47,8 @@ export function recvFd(fd: number, buf: Uint8Array, flags = 0): number {
 
 /** send(2) with MSG_DONTWAIT | MSG_NOSIGNAL added. Count, WOULD_BLOCK, or throws (EPIPE included). */
 export function sendFd(fd: number, buf: Uint8Array, flags = 0): number {
-  assertBytes(buf, 'sendFd');
+  validateFd(fd);
+  validateBytes(buf, 'buf');
   let n: number;
   do n = ioResult(libc.send(fd, buf, buf.byteLength, flags | MSG_DONTWAIT | MSG_NOSIGNAL), 'send', fd);
   while (n === EINTR_RETRY);
@@ -68,14 +71,13 @@ export interface SockaddrUn {
 }
 
 export function sockaddrUn(path: string): SockaddrUn {
+  if (typeof path !== 'string') throw new InvalidArgTypeError('path', 'of type string', path);
   const bytes = Buffer.from(path, 'utf8');
   const abstract = bytes.length > 0 && bytes[0] === 0;
-  if (bytes.length === 0) throw new TypeError('unix socket path is empty');
-  if (!abstract && bytes.includes(0)) throw new TypeError(`unix socket path contains a NUL byte: ${JSON.stringify(path)}`);
+  if (bytes.length === 0) throw new InvalidArgValueError('path', path, 'must not be empty');
+  if (!abstract && bytes.includes(0)) throw new InvalidArgValueError('path', path, 'must not contain a NUL byte (an abstract name starts with one)');
   const max = abstract ? SUN_PATH_SIZE : SUN_PATH_SIZE - 1;
-  if (bytes.length > max) {
-    throw new RangeError(`unix socket path is ${bytes.length} bytes, the limit is ${max}: ${JSON.stringify(path)}`);
-  }
+  if (bytes.length > max) throw new OutOfRangeError('path', `at most ${max} bytes in UTF-8 (it is ${bytes.length})`, path);
   const addr = new Uint8Array(SUN_PATH_OFFSET + SUN_PATH_SIZE); // zeroed, so the NUL is there
   new DataView(addr.buffer).setUint16(0, AF_UNIX, libc.LITTLE_ENDIAN);
   addr.set(bytes, SUN_PATH_OFFSET);
@@ -105,6 +107,7 @@ function closingOnError<T>(fd: number, setup: () => T): T {
  * caller's business, as with Node's net.Server.
  */
 export function unixListen(path: string, type: SocketType = 'stream', backlog = 511): number {
+  validateInteger(backlog, 'backlog', 0, 0x7fff_ffff);
   const { addr, len } = sockaddrUn(path);
   const fd = unixSocket(type);
   return closingOnError(fd, () => {
@@ -150,6 +153,7 @@ export function connectDone(errno: number): boolean | null {
  * retry after a delay, or treat it as an error as Go does.
  */
 export function connectFd(fd: number, path: string): boolean {
+  validateFd(fd);
   const { addr, len } = sockaddrUn(path);
   if (libc.connect(fd, addr, len) === 0) return true;
   const errno = libc.errno();
@@ -171,6 +175,7 @@ export function unixConnect(path: string, type: SocketType = 'stream'): ConnectR
  * Go's internal/poll accept loop.
  */
 export function acceptFd(listenFd: number): number {
+  validateFd(listenFd, 'listenFd');
   for (;;) {
     const fd = libc.accept4(listenFd, null, null, libc.O_NONBLOCK | libc.O_CLOEXEC);
     if (fd >= 0) return fd;
@@ -182,8 +187,9 @@ export function acceptFd(listenFd: number): number {
 }
 
 export function shutdownFd(fd: number, how: ShutdownHow = 'rw'): void {
+  validateFd(fd);
+  validateOneOf(how, 'how', Object.keys(SHUT));
   const h = SHUT[how];
-  if (h === undefined) throw new TypeError(`shutdownFd: how must be 'r', 'w' or 'rw', got ${JSON.stringify(how)}`);
   if (libc.shutdown(fd, h) < 0) throwErrno('shutdown', { fd });
 }
 
@@ -192,6 +198,7 @@ const optlen = new Uint32Array(1);
 
 /** getsockopt(SO_ERROR): the pending socket error (0 = none), which reading clears. */
 export function socketError(fd: number): number {
+  validateFd(fd);
   optlen[0] = 4;
   if (libc.getsockopt(fd, SOL_SOCKET, SO_ERROR, optval, optlen) < 0) throwErrno('getsockopt', { fd, info: 'SO_ERROR' });
   return optval[0];

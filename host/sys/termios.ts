@@ -16,6 +16,7 @@
 import * as libc from './libc-fds.js';
 import { LITTLE_ENDIAN } from './libc.js';
 import { throwErrno } from './errors.js';
+import { OutOfRangeError, validateFd, validateInteger } from './args.js';
 
 export const TERMIOS_SIZE = 60;
 const C_IFLAG = 0;
@@ -64,6 +65,7 @@ export const BAUD_RATES: ReadonlyMap<number, number> = new Map([
 const RATE_OF_CODE = new Map([...BAUD_RATES].map(([rate, code]) => [code, rate]));
 
 function tcget(fd: number): Uint8Array {
+  validateFd(fd);
   const t = new Uint8Array(TERMIOS_SIZE);
   if (libc.tcgetattr(fd, t) < 0) throwErrno('tcgetattr', { fd });
   return t;
@@ -99,10 +101,9 @@ export function setRawMode(fd: number): void {
 }
 
 function baudCode(rate: number): number {
+  validateInteger(rate, 'rate', 0, 0x7fff_ffff);
   const code = BAUD_RATES.get(rate);
-  if (code === undefined) {
-    throw new RangeError(`unsupported line speed ${rate} (one of ${[...BAUD_RATES.keys()].join(', ')})`);
-  }
+  if (code === undefined) throw new OutOfRangeError('rate', `a line speed termios has (one of ${[...BAUD_RATES.keys()].join(', ')})`, rate);
   return code;
 }
 
@@ -140,10 +141,11 @@ export interface WindowSize {
 
 /** TIOCSWINSZ. On a pty master this is how a terminal emulator resizes; the slave's process group gets SIGWINCH. */
 export function setWindowSize(fd: number, size: WindowSize): void {
+  validateFd(fd);
   const ws = new Uint16Array(4);
   const fields = [size.rows, size.cols, size.xpixel ?? 0, size.ypixel ?? 0];
   fields.forEach((v, i) => {
-    if (!Number.isInteger(v) || v < 0 || v > 0xffff) throw new RangeError(`setWindowSize: ${['rows', 'cols', 'xpixel', 'ypixel'][i]} must be a u16, got ${v}`);
+    validateInteger(v, `size.${['rows', 'cols', 'xpixel', 'ypixel'][i]}`, 0, 0xffff);
     ws[i] = v;
   });
   if (libc.ioctl(fd, TIOCSWINSZ, 'void *', ws) < 0) throwErrno('ioctl', { fd, info: 'TIOCSWINSZ' });
@@ -151,6 +153,7 @@ export function setWindowSize(fd: number, size: WindowSize): void {
 
 /** TIOCGWINSZ. */
 export function getWindowSize(fd: number): Required<WindowSize> {
+  validateFd(fd);
   const ws = new Uint16Array(4);
   if (libc.ioctl(fd, TIOCGWINSZ, 'void *', ws) < 0) throwErrno('ioctl', { fd, info: 'TIOCGWINSZ' });
   return { rows: ws[0], cols: ws[1], xpixel: ws[2], ypixel: ws[3] };
@@ -158,5 +161,6 @@ export function getWindowSize(fd: number): Required<WindowSize> {
 
 /** isatty(3): `fd` is a terminal (a serial port, a console, either end of a pty). */
 export function isTty(fd: number): boolean {
+  validateFd(fd);
   return libc.isatty(fd) === 1;
 }

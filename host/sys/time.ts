@@ -9,6 +9,7 @@
 import * as libc from './libc.js';
 import { throwErrno } from './errors.js';
 
+const CLOCK_REALTIME = 0;
 const CLOCK_MONOTONIC = 1;
 
 /** Now, in CLOCK_MONOTONIC nanoseconds. */
@@ -22,4 +23,10 @@ const timespec = new BigInt64Array(2);
 export function clockMonotonicNs(): bigint {
   if (libc.clock_gettime(CLOCK_MONOTONIC, timespec) < 0) throwErrno('clock_gettime');
   return timespec[0] * 1_000_000_000n + timespec[1];
+}
+
+/** clock_gettime(CLOCK_REALTIME): the wall clock in epoch milliseconds, to the microsecond (Date.now() has whole ms). */
+export function clockRealtimeMs(): number {
+  if (libc.clock_gettime(CLOCK_REALTIME, timespec) < 0) throwErrno('clock_gettime');
+  return Number(timespec[0]) * 1000 + Number(timespec[1]) / 1e6;
 }

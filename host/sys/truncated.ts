@@ -19,3 +19,15 @@ export class TruncatedRecordError extends Error {
     this.name = 'TruncatedRecordError';
   }
 }
+
+/**
+ * `n` rounded up to a multiple of `to` (a power of two: NLMSG_ALIGN,
+ * CMSG_ALIGN). In float arithmetic, not `(n + to - 1) & ~(to - 1)`: a length
+ * field read from the bytes may be 2^31 or more, which the 32-bit bitwise
+ * form turns negative, and a parser walking a buffer over 2 GiB would then
+ * step backwards and fail with a RangeError instead of TruncatedRecordError.
+ * Exact for every n below 2^53.
+ */
+export function alignUp(n: number, to: number): number {
+  return Math.ceil(n / to) * to;
+}

@@ -57,13 +57,13 @@ describe('PollFD edges', () => {
     expect(poller.stats.descriptors).toBe(0);
   });
 
-  it('epochNowMs stays within the millisecond Date.now() reports, and relativeNs measures against it', () => {
+  it('epochNowMs stays within the millisecond Date.now() reports (to 50 µs), and relativeNs measures against it', () => {
     for (let i = 0; i < 1000; i++) {
       const before = Date.now();
       const t = epochNowMs();
       const after = Date.now();
-      expect(t).toBeGreaterThanOrEqual(before);
-      expect(t).toBeLessThan(after + 1);
+      expect(t).toBeGreaterThanOrEqual(before - 0.05);
+      expect(t).toBeLessThan(after + 1 + 0.05);
     }
     expect(relativeNs(1_000_500.25, 1_000_000)).toBe(500_250_000n);
     expect(relativeNs(1_000_000, 1_000_000)).toBe(-1n); // "now" is expired, not "none"

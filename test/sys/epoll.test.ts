@@ -88,7 +88,8 @@ describe('epoll_ctl', () => {
     epollDel(ep, efd);
     expect(() => epollMod(ep, efd, EPOLLIN, 0, 0)).toThrow(expect.objectContaining({ code: 'ENOENT' }));
     expect(() => epollDel(ep, efd)).toThrow(expect.objectContaining({ code: 'ENOENT' }));
-    expect(() => epollAdd(-1, efd, EPOLLIN, 0, 0)).toThrow(expect.objectContaining({ code: 'EBADF' }));
+    expect(() => epollAdd(999_999, efd, EPOLLIN, 0, 0)).toThrow(expect.objectContaining({ code: 'EBADF' }));
+    expect(() => epollAdd(-1, efd, EPOLLIN, 0, 0)).toThrow(expect.objectContaining({ code: 'ERR_OUT_OF_RANGE' }));
   });
 
   it('refuses data halves that are not u32', () => {
@@ -161,13 +162,13 @@ describe('epollWaitInto', () => {
   it('validates buffer size, maxEvents and timeout; EBADF for a bad epfd', () => {
     const ep = readySet(0);
     const buf = new Uint8Array(2 * EPOLL_EVENT_SIZE);
-    expect(() => epollWaitInto(ep, buf, 3, 0)).toThrow(/cannot hold 3 events/);
+    expect(() => epollWaitInto(ep, buf, 3, 0)).toThrow(/3 events of/);
     expect(() => epollWaitInto(ep, buf.subarray(1), 2, 0)).toThrow(RangeError);
     expect(() => epollWaitInto(ep, buf, 0, 0)).toThrow(RangeError);
     expect(() => epollWaitInto(ep, buf, 1, 1.5)).toThrow(RangeError);
     expect(() => epollWaitInto(ep, buf, 1, -2)).toThrow(RangeError);
     expect(() => epollWaitInto(ep, [] as unknown as Uint8Array, 1, 0)).toThrow(TypeError);
-    expect(() => epollWaitInto(-1, buf, 1, 0)).toThrow(expect.objectContaining({ code: 'EBADF', syscall: 'epoll_wait' }));
+    expect(() => epollWaitInto(999_999, buf, 1, 0)).toThrow(expect.objectContaining({ code: 'EBADF', syscall: 'epoll_wait' }));
     expect(() => decodeEpollEvent(buf, 2)).toThrow(RangeError);
   });
 });
@@ -184,7 +185,7 @@ describe('epollWaitAsync', () => {
     await new Promise((r) => setTimeout(r, 50)); // the main thread keeps running meanwhile
     expect(settled).toBe(false);
 
-    expect(eventFdWrite(efd, 1)).toBe(true);
+    expect(eventFdWrite(efd, 1)).toBe(8);
     expect(await wait).toBe(1);
     expect(decodeEpollEvent(buf, 0)).toEqual({ events: EPOLLIN, dataHi: 0xcafe, dataLo: 0xf00d });
     expect(eventFdRead(efd)).toBe(1n);
@@ -196,7 +197,7 @@ describe('epollWaitAsync', () => {
   });
 
   it('rejects with SyscallError for a bad epfd, and on misuse', async () => {
-    await expect(epollWaitAsync(-1, Buffer.alloc(EPOLL_EVENT_SIZE), 1, 0)).rejects.toMatchObject({
+    await expect(epollWaitAsync(999_999, Buffer.alloc(EPOLL_EVENT_SIZE), 1, 0)).rejects.toMatchObject({
       code: 'EBADF',
       syscall: 'epoll_wait',
     });

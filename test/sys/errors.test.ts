@@ -47,8 +47,9 @@ describe('SyscallError', () => {
   });
 
   it('comes out of close and fcntl on a bad fd', () => {
-    expect(() => closeFd(-1)).toThrow(expect.objectContaining({ code: 'EBADF', syscall: 'close' }));
-    expect(() => setNonBlocking(-1)).toThrow(expect.objectContaining({ code: 'EBADF', syscall: 'fcntl' }));
+    // 999_999: a valid fd number that is not open (-1 is refused before any syscall: test/sys/fd-args.test.ts)
+    expect(() => closeFd(999_999)).toThrow(expect.objectContaining({ code: 'EBADF', syscall: 'close' }));
+    expect(() => setNonBlocking(999_999)).toThrow(expect.objectContaining({ code: 'EBADF', syscall: 'fcntl' }));
   });
 
   it('throwErrno reads the errno of the call just made', () => {

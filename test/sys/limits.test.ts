@@ -36,7 +36,7 @@ describe('RLIMIT_NOFILE', () => {
 
   it('refuses nonsense before calling setrlimit', () => {
     const { hard } = getNoFileLimit();
-    if (hard !== Infinity) expect(() => setNoFileLimit(hard + 1)).toThrow(/exceeds hard limit/);
+    if (hard !== Infinity) expect(() => setNoFileLimit(hard + 1)).toThrow(/"soft" is out of range. It must be <= hard/);
     expect(() => setNoFileLimit(-1)).toThrow(RangeError);
     expect(() => setNoFileLimit(1.5)).toThrow(RangeError);
   });

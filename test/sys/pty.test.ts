@@ -130,7 +130,8 @@ describe('termios', () => {
     expect(getSpeed(slave)).toEqual({ in: 115200, out: 115200 });
     setSpeed(slave, 9600);
     expect(getSpeed(slave)).toEqual({ in: 9600, out: 9600 });
-    expect(() => setSpeed(slave, 12345)).toThrow(RangeError);
+    expect(() => setSpeed(slave, 12345)).toThrow(expect.objectContaining({ code: 'ERR_OUT_OF_RANGE', name: 'RangeError' }));
+    expect(() => setSpeed(slave, '9600' as unknown as number)).toThrow(expect.objectContaining({ code: 'ERR_INVALID_ARG_TYPE' }));
   });
 
   it('the window size set on the master is what the slave reads', () => {

@@ -9,6 +9,7 @@ import type { Poller } from '../../poller.js';
 import type { PollDesc } from '../../polldesc.js';
 import { ClosedError, DeadlineExceededError } from '../../errors.js';
 import { eventFd, eventFdRead } from '../../sys/event.js';
+import { WOULD_BLOCK } from '../../sys/fd.js';
 import { closeFd } from '../../sys/fd.js';
 import type { DemoStats } from './stats.js';
 import type { WorkerInput, WorkerReport } from './worker.js';
@@ -67,7 +68,7 @@ export class EventFdSignals {
 
   private take(): void {
     const v = eventFdRead(this.fd); // the summed increments, and the counter is 0 again
-    if (v === null) return; // a readiness notification with nothing left (already drained)
+    if (v === WOULD_BLOCK) return; // a readiness notification with nothing left (already drained)
     this.stats.efdReads++;
     this.stats.efdSum += v;
     this.stats.efdWake.add(Number(process.hrtime.bigint() - this.lastWrite[0]) / 1e6);
