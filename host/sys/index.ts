@@ -37,3 +37,5 @@ export * from './conn-address.js';
 export * from './dial.js';
 export * from './listen.js';
 export * from './datagram-address.js';
+export * from './can-frame.js';
+export * from './can.js';
