@@ -14,7 +14,7 @@ import { closeFd } from '../../host/sys/fd.js';
 
 const FIXTURE = fileURLToPath(new URL('./fixtures/fds-in-netns.mjs', import.meta.url));
 
-export type NetnsFd = 'tun' | 'netlink' | 'events' | 'icmp';
+export type NetnsFd = 'tun' | 'netlink' | 'events' | 'icmp' | 'tap' | 'tunpi' | 'tunmq';
 
 /** Why a namespace cannot be made here (printed in the skipped suite's name), or null when it can. */
 export function netnsUnavailable(needs: { tun?: boolean } = {}): string | null {
@@ -27,7 +27,7 @@ export function netnsUnavailable(needs: { tun?: boolean } = {}): string | null {
   return null;
 }
 
-/** The descriptors named, opened in one new network namespace, in order. The caller owns them. */
+/** The descriptors named, opened in one new network namespace, in order ('tunmq' gives two). The caller owns them. */
 export async function fdsInNewNetns(what: NetnsFd[]): Promise<number[]> {
   const [mine, theirs] = socketPair('stream');
   try {
@@ -35,7 +35,8 @@ export async function fdsInNewNetns(what: NetnsFd[]): Promise<number[]> {
     const code = await new Promise((r) => child.once('exit', r));
     if (code !== 0) throw new Error(`fds-in-netns.mjs exited with ${String(code)}`);
     const got = recvMsgFd(mine, new Uint8Array(1));
-    if (got === WOULD_BLOCK || got.fds.length !== what.length) throw new Error('the child sent no descriptors');
+    const expected = what.reduce((n, w) => n + (w === 'tunmq' ? 2 : 1), 0);
+    if (got === WOULD_BLOCK || got.fds.length !== expected) throw new Error('the child sent no descriptors');
     return got.fds;
   } finally {
     closeFd(mine);

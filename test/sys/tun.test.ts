@@ -34,6 +34,37 @@ for (const drive of DRIVES) {
   describe.skipIf(skipReason !== null)(`TUN ping in a network namespace (${drive})${skipReason ? ` (skipped: ${skipReason})` : ''}`, () => {
     const h = usePoller(drive);
 
+    it('a TAP named from a pattern reads Ethernet frames; packet information; a multi-queue TUN has a descriptor per queue', async () => {
+      const [tapFd, q0, q1, piFd, nlFd] = (await fdsInNewNetns(['tap', 'tunmq', 'tunpi', 'netlink'])).map((fd) => h().track(fd));
+      const nl = await h().open(nlFd!);
+      nl.setReadDeadline(Date.now() + 5000);
+      const tap = await getLink(nl, 'tap0'); // the fixture checked that openTunFd returned this name
+      const mq = await getLink(nl, 'mq0', { seq: 2 });
+      expect(tap.type).toBe(1); // ARPHRD_ETHER
+      expect(mq.type).toBe(0xfffe); // ARPHRD_NONE: IP packets
+      expect(new Set([tapFd, q0, q1]).size).toBe(3);
+      for (const q of [q0, q1]) expect(isNonBlocking(q!)).toBe(true);
+
+      const frames = await h().open(tapFd!);
+      await netlinkCall(nl, setLinkRequest({ index: tap.index, up: true }, 3));
+      // Once up, the kernel's IPv6 sends frames out (router solicitation, MLD): one read is one Ethernet frame.
+      const buf = new Uint8Array(2048);
+      frames.setReadDeadline(Date.now() + 10_000);
+      const n = await frames.read(buf);
+      expect(n).toBeGreaterThanOrEqual(14);
+      expect((buf[12]! << 8) | buf[13]!).toBe(0x86dd); // EtherType IPv6
+      expect(buf[14]! >> 4).toBe(6);
+
+      // With packetInfo each packet starts with struct tun_pi: flags u16, then the protocol (an EtherType, big-endian).
+      const pi = await h().open(piFd!);
+      await netlinkCall(nl, setLinkRequest({ index: (await getLink(nl, 'pi0', { seq: 4 })).index, up: true }, 5));
+      pi.setReadDeadline(Date.now() + 10_000);
+      const m = await pi.read(buf);
+      expect(m).toBeGreaterThan(4 + 40);
+      expect((buf[2]! << 8) | buf[3]!).toBe(0x86dd);
+      expect(buf[4]! >> 4).toBe(6); // the IPv6 header follows
+    });
+
     it('link up + address by rtnetlink, an echo read from the TUN, a crafted reply reaches the socket', async () => {
       const [tunFd, nlFd, icmpFd] = (await fdsInNewNetns(['tun', 'netlink', 'icmp'])).map((fd) => h().track(fd));
       expect(isNonBlocking(tunFd!)).toBe(true);
