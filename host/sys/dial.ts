@@ -44,6 +44,7 @@ function checkDialOptions(opts: DialOptions): void {
 export async function dial(network: string, address: string, opts: DialOptions = {}): Promise<PollFD> {
   checkDialOptions(opts);
   const { signal } = opts;
+  if (signal?.aborted) throw new AbortError(signal.reason);
   const target = await resolveAddress(network, address, false);
   if (signal?.aborted) throw new AbortError(signal.reason);
   const until = deadlineMs(opts.deadline);

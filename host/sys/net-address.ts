@@ -54,9 +54,8 @@ export interface ResolvedAddress {
 /** The facts for a network name; InvalidArgValueError for an unknown one. */
 export function networkFacts(network: unknown): NetworkFacts & { network: Network } {
   if (typeof network !== 'string') throw new InvalidArgTypeError('network', 'of type string', network);
-  const facts = NETWORKS[network as Network];
   if (!Object.hasOwn(NETWORKS, network)) throw new InvalidArgValueError('network', network, `must be one of ${Object.keys(NETWORKS).join(', ')}`);
-  return { ...facts, network: network as Network };
+  return { ...NETWORKS[network as Network], network: network as Network };
 }
 
 /** Go's net.SplitHostPort: "host:port" or "[host]:port" → [host, port]. */

@@ -14,6 +14,7 @@ import { type NetlinkMessage, NLMSG_DONE, NLMSG_ERROR, NLMSG_HDRLEN, NLM_F_ACK, 
 import { type LinkMessage, parseLinkMessage } from './rtnetlink.js';
 import { getLinkRequest } from './rtnetlink-link-requests.js';
 import { TruncatedRecordError } from './truncated.js';
+import { InvalidArgTypeError } from './arg-errors.js';
 
 /** What netlinkCall needs of a connection: PollFD has it. */
 export interface DatagramConn {
@@ -30,7 +31,8 @@ const ANSWER_BUF_SIZE = 65536;
  * with SyscallError (syscall 'netlink') for an error reply.
  */
 export async function netlinkCall(conn: DatagramConn, request: Uint8Array, opts: { signal?: AbortSignal } = {}): Promise<NetlinkMessage[]> {
-  if (!(request instanceof Uint8Array) || request.byteLength < NLMSG_HDRLEN) throw new TruncatedRecordError('nlmsghdr', 0, NLMSG_HDRLEN, request?.byteLength ?? 0);
+  if (!(request instanceof Uint8Array)) throw new InvalidArgTypeError('request', 'a Uint8Array', request);
+  if (request.byteLength < NLMSG_HDRLEN) throw new TruncatedRecordError('nlmsghdr', 0, NLMSG_HDRLEN, request.byteLength);
   const view = new DataView(request.buffer, request.byteOffset, request.byteLength);
   const seq = view.getUint32(8, LITTLE_ENDIAN);
   const type = view.getUint16(4, LITTLE_ENDIAN);

@@ -15,10 +15,10 @@ import { LITTLE_ENDIAN } from './libc.js';
 import {
   type NetlinkMessage, NLM_F_ACK, NLM_F_CREATE, NLM_F_DUMP, NLM_F_EXCL, NLM_F_REQUEST, encodeNetlinkMessage, netlinkAttributes,
 } from './netlink.js';
-import { attrIp, attrString, attrU32, concatBytes, rtattr } from './rtnetlink-attrs.js';
-import { checkInteger } from './arg-errors.js';
+import { type FamilyName, attrIp, attrString, attrU32, concatBytes, rtattr, familyName, familyNumber } from './rtnetlink-attrs.js';
+import { InvalidArgValueError, checkInteger } from './arg-errors.js';
 import { ipBytes } from './ip-address.js';
-import { AF_INET, AF_INET6, AF_UNSPEC } from './socket-abi.js';
+import { AF_INET } from './socket-abi.js';
 import { TruncatedRecordError } from './truncated.js';
 
 export const RTM_NEWADDR = 20;
@@ -37,7 +37,7 @@ const IFADDRMSG_SIZE = 8;
 
 export interface AddressMessage {
   event: 'new' | 'del';
-  family: 'inet' | 'inet6' | number;
+  family: FamilyName | number;
   /** The interface index. */
   index: number;
   prefixLength: number;
@@ -51,8 +51,6 @@ export interface AddressMessage {
   /** IFA_LABEL (IPv4 only), e.g. 'eth0:1'. */
   label?: string;
 }
-
-const familyName = (af: number): AddressMessage['family'] => (af === AF_INET ? 'inet' : af === AF_INET6 ? 'inet6' : af);
 
 /** The address a RTM_NEWADDR / RTM_DELADDR message describes; null for any other message type. */
 export function parseAddressMessage(msg: NetlinkMessage): AddressMessage | null {
@@ -91,9 +89,8 @@ function ifaddrmsg(family: number, prefixLength: number, index: number): Uint8Ar
 }
 
 /** An RTM_GETADDR dump: every address ('inet' or 'inet6' for one family only). */
-export function addressDumpRequest(seq = 1, family?: 'inet' | 'inet6'): Uint8Array {
-  const af = family === undefined ? AF_UNSPEC : family === 'inet' ? AF_INET : family === 'inet6' ? AF_INET6 : -1;
-  if (af < 0) throw new TypeError(`addressDumpRequest: family must be 'inet' or 'inet6', got ${JSON.stringify(family)}`);
+export function addressDumpRequest(seq = 1, family?: FamilyName): Uint8Array {
+  const af = familyNumber(family);
   return encodeNetlinkMessage({ type: RTM_GETADDR, flags: NLM_F_REQUEST | NLM_F_DUMP, seq, payload: ifaddrmsg(af, 0, 0) });
 }
 
@@ -113,7 +110,7 @@ function addressPayload(spec: AddressSpec): Uint8Array {
   checkInteger(spec.index, 'index', 1, 0x7fff_ffff);
   checkInteger(spec.prefixLength, 'prefixLength', 0, ip.family === AF_INET ? 32 : 128);
   const peer = spec.peer === undefined ? ip : ipBytes(spec.peer, 'peer');
-  if (peer.family !== ip.family) throw new TypeError('address and peer must be of the same family');
+  if (peer.family !== ip.family) throw new InvalidArgValueError('peer', spec.peer, 'must be of the same family as address');
   // IFA_LOCAL is the address; IFA_ADDRESS the peer (the address itself when there is none), as iproute2 sends them.
   return concatBytes([ifaddrmsg(ip.family, spec.prefixLength, spec.index), rtattr(IFA_LOCAL, ip.bytes), rtattr(IFA_ADDRESS, peer.bytes)]);
 }

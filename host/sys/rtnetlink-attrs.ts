@@ -8,7 +8,8 @@
  * the data.
  */
 import { LITTLE_ENDIAN } from './libc.js';
-import { checkInteger } from './arg-errors.js';
+import { InvalidArgValueError, OutOfRangeError, checkInteger } from './arg-errors.js';
+import { AF_INET, AF_INET6, AF_UNSPEC } from './socket-abi.js';
 import { ipText } from './ip-address.js';
 
 const RTA_HDRLEN = 4;
@@ -20,7 +21,7 @@ export function rtattr(type: number, data: Uint8Array | Uint8Array[]): Uint8Arra
   checkInteger(type, 'attribute type', 0, 0xffff);
   const body = Array.isArray(data) ? concatBytes(data) : data;
   const len = RTA_HDRLEN + body.byteLength;
-  if (len > MAX_RTA_LEN) throw new RangeError(`an rtattr holds at most ${MAX_RTA_LEN - RTA_HDRLEN} bytes, got ${body.byteLength}`);
+  if (len > MAX_RTA_LEN) throw new OutOfRangeError('attribute data length', `at most ${MAX_RTA_LEN - RTA_HDRLEN} bytes`, body.byteLength);
   const out = new Uint8Array(align4(len));
   const view = new DataView(out.buffer);
   view.setUint16(0, len, LITTLE_ENDIAN);
@@ -74,4 +75,21 @@ export function attrIp(data: Uint8Array): string | undefined {
 /** A hardware address as 'aa:bb:cc:…'. */
 export function attrMac(data: Uint8Array): string {
   return Array.from(data, (b) => b.toString(16).padStart(2, '0')).join(':');
+}
+
+// --- address families as the rtnetlink records name them ---
+
+export type FamilyName = 'inet' | 'inet6';
+
+/** AF_INET / AF_INET6 for 'inet' / 'inet6', AF_UNSPEC (every family) for undefined; InvalidArgValueError otherwise. */
+export function familyNumber(family: FamilyName | undefined): number {
+  if (family === undefined) return AF_UNSPEC;
+  if (family === 'inet') return AF_INET;
+  if (family === 'inet6') return AF_INET6;
+  throw new InvalidArgValueError('family', family, "must be 'inet' or 'inet6'");
+}
+
+/** 'inet' / 'inet6', or the number for any other family. */
+export function familyName(af: number): FamilyName | number {
+  return af === AF_INET ? 'inet' : af === AF_INET6 ? 'inet6' : af;
 }

@@ -13,10 +13,9 @@ import { LITTLE_ENDIAN } from './libc.js';
 import {
   type NetlinkMessage, NLM_F_ACK, NLM_F_CREATE, NLM_F_DUMP, NLM_F_REPLACE, NLM_F_REQUEST, encodeNetlinkMessage, netlinkAttributes,
 } from './netlink.js';
-import { attrIp, attrMac, concatBytes, rtattr } from './rtnetlink-attrs.js';
+import { type FamilyName, attrIp, attrMac, concatBytes, rtattr, familyName, familyNumber } from './rtnetlink-attrs.js';
 import { InvalidArgValueError, checkInteger } from './arg-errors.js';
 import { ipBytes } from './ip-address.js';
-import { AF_INET, AF_INET6, AF_UNSPEC } from './socket-abi.js';
 import { TruncatedRecordError } from './truncated.js';
 
 export const RTM_NEWNEIGH = 28;
@@ -38,7 +37,7 @@ const NDMSG_SIZE = 12;
 
 export interface NeighbourMessage {
   event: 'new' | 'del';
-  family: 'inet' | 'inet6' | number;
+  family: FamilyName | number;
   index: number;
   /** NUD_* bits. */
   state: number;
@@ -58,7 +57,7 @@ export function parseNeighbourMessage(msg: NetlinkMessage): NeighbourMessage | n
   const af = p[0]!;
   const out: NeighbourMessage = {
     event: msg.type === RTM_NEWNEIGH ? 'new' : 'del',
-    family: af === AF_INET ? 'inet' : af === AF_INET6 ? 'inet6' : af,
+    family: familyName(af),
     index: view.getInt32(4, LITTLE_ENDIAN),
     state: view.getUint16(8, LITTLE_ENDIAN),
     flags: p[10]!,
@@ -72,9 +71,8 @@ export function parseNeighbourMessage(msg: NetlinkMessage): NeighbourMessage | n
 }
 
 /** An RTM_GETNEIGH dump ('inet' or 'inet6' for one family only). */
-export function neighbourDumpRequest(seq = 1, family?: 'inet' | 'inet6'): Uint8Array {
-  const af = family === undefined ? AF_UNSPEC : family === 'inet' ? AF_INET : family === 'inet6' ? AF_INET6 : -1;
-  if (af < 0) throw new TypeError(`neighbourDumpRequest: family must be 'inet' or 'inet6', got ${JSON.stringify(family)}`);
+export function neighbourDumpRequest(seq = 1, family?: FamilyName): Uint8Array {
+  const af = familyNumber(family);
   const payload = new Uint8Array(NDMSG_SIZE);
   payload[0] = af;
   return encodeNetlinkMessage({ type: RTM_GETNEIGH, flags: NLM_F_REQUEST | NLM_F_DUMP, seq, payload });

@@ -10,14 +10,13 @@
  * followed by rtattrs: RTA_DST, RTA_GATEWAY, RTA_OIF (u32), RTA_PRIORITY
  * (u32), RTA_PREFSRC, RTA_TABLE (u32, supersedes rtm_table), …
  */
-import { LITTLE_ENDIAN } from './libc.js';
 import {
   type NetlinkMessage, NLM_F_ACK, NLM_F_CREATE, NLM_F_DUMP, NLM_F_EXCL, NLM_F_REQUEST, encodeNetlinkMessage, netlinkAttributes,
 } from './netlink.js';
-import { attrIp, attrU32, concatBytes, rtattr, rtattrU32 } from './rtnetlink-attrs.js';
-import { checkInteger } from './arg-errors.js';
+import { type FamilyName, attrIp, attrU32, concatBytes, rtattr, rtattrU32, familyName, familyNumber } from './rtnetlink-attrs.js';
+import { InvalidArgValueError, checkInteger } from './arg-errors.js';
 import { ipBytes } from './ip-address.js';
-import { AF_INET, AF_INET6, AF_UNSPEC } from './socket-abi.js';
+import { AF_INET, AF_INET6 } from './socket-abi.js';
 import { TruncatedRecordError } from './truncated.js';
 
 export const RTM_NEWROUTE = 24;
@@ -46,7 +45,7 @@ const RTMSG_SIZE = 12;
 
 export interface RouteMessage {
   event: 'new' | 'del';
-  family: 'inet' | 'inet6' | number;
+  family: FamilyName | number;
   /** RTA_DST ('0.0.0.0' / '::' for a default route, which has none). */
   destination?: string;
   prefixLength: number;
@@ -72,7 +71,7 @@ export function parseRouteMessage(msg: NetlinkMessage): RouteMessage | null {
   const af = p[0]!;
   const out: RouteMessage = {
     event: msg.type === RTM_NEWROUTE ? 'new' : 'del',
-    family: af === AF_INET ? 'inet' : af === AF_INET6 ? 'inet6' : af,
+    family: familyName(af),
     prefixLength: p[1]!,
     table: p[4]!,
     protocol: p[5]!,
@@ -94,9 +93,8 @@ export function parseRouteMessage(msg: NetlinkMessage): RouteMessage | null {
 }
 
 /** An RTM_GETROUTE dump: every route of every table ('inet' or 'inet6' for one family only). */
-export function routeDumpRequest(seq = 1, family?: 'inet' | 'inet6'): Uint8Array {
-  const af = family === undefined ? AF_UNSPEC : family === 'inet' ? AF_INET : family === 'inet6' ? AF_INET6 : -1;
-  if (af < 0) throw new TypeError(`routeDumpRequest: family must be 'inet' or 'inet6', got ${JSON.stringify(family)}`);
+export function routeDumpRequest(seq = 1, family?: FamilyName): Uint8Array {
+  const af = familyNumber(family);
   const payload = new Uint8Array(RTMSG_SIZE);
   payload[0] = af;
   return encodeNetlinkMessage({ type: RTM_GETROUTE, flags: NLM_F_REQUEST | NLM_F_DUMP, seq, payload });
@@ -119,9 +117,9 @@ function routePayload(spec: RouteSpec, forDelete: boolean): Uint8Array {
   const dst = ipBytes(spec.destination, 'destination');
   checkInteger(spec.prefixLength, 'prefixLength', 0, dst.family === AF_INET ? 32 : 128);
   const gw = spec.gateway === undefined ? undefined : ipBytes(spec.gateway, 'gateway');
-  if (gw && gw.family !== dst.family) throw new TypeError('destination and gateway must be of the same family');
+  if (gw && gw.family !== dst.family) throw new InvalidArgValueError('gateway', spec.gateway, 'must be of the same family as destination');
   if (spec.index !== undefined) checkInteger(spec.index, 'index', 1, 0x7fff_ffff);
-  if (!forDelete && gw === undefined && spec.index === undefined) throw new TypeError('a route needs a gateway or an interface index');
+  if (!forDelete && gw === undefined && spec.index === undefined) throw new InvalidArgValueError('gateway', spec.gateway, 'or an interface index is needed for a route');
   const table = spec.table ?? RT_TABLE_MAIN;
   checkInteger(table, 'table', 0, 0xffff_ffff);
   const head = new Uint8Array(RTMSG_SIZE);
