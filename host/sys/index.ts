@@ -39,3 +39,4 @@ export * from './listen.js';
 export * from './datagram-address.js';
 export * from './can-frame.js';
 export * from './can.js';
+export * from './tun-pollfd.js';

@@ -14,7 +14,7 @@ const LIBRARY = [
 ];
 
 /** host/sys files that build on PollFD (the netpoll-wasm/sys toolkit above the poller). */
-const POLLFD_TOOLKIT = ['host/sys/dial.ts', 'host/sys/listen.ts', 'host/sys/datagram-address.ts'];
+const POLLFD_TOOLKIT = ['host/sys/dial.ts', 'host/sys/listen.ts', 'host/sys/datagram-address.ts', 'host/sys/tun-pollfd.ts'];
 
 function offenders(files: string[], bad: (target: string | null, spec: string) => boolean): string[] {
   return files.flatMap((f) => importsOf(f).filter((i) => bad(i.target, i.spec)).map((i) => `${f} imports ${i.spec}`));
@@ -45,7 +45,7 @@ describe('layering', () => {
     expect(offenders(sysOnly, (t) => t !== null && !t.startsWith('host/sys/') && t !== 'host/core/epoll-abi.ts')).toEqual([]);
   });
 
-  it('the toolkit files that hand out PollFDs (dial, listen, datagram addresses) reach above host/sys only for the PollFD API', () => {
+  it('the toolkit files that hand out PollFDs (dial, listen, datagram addresses, openTun) reach above host/sys only for the PollFD API', () => {
     const allowed = ['host/pollfd.ts', 'host/poller.ts', 'host/errors.ts', 'host/deadline.ts', 'host/validate.ts'];
     expect(offenders(POLLFD_TOOLKIT, (t) => t !== null && !t.startsWith('host/sys/') && !allowed.includes(t))).toEqual([]);
     for (const f of POLLFD_TOOLKIT) expect(existsSync(join(ROOT, f)), f).toBe(true);
