@@ -192,6 +192,20 @@ for (const drive of DRIVES) {
         client.setReadDeadline(Date.now() + 5000);
         expect(Buffer.from(buf.subarray(0, await client.read(buf))).toString()).toBe('answer');
         expect(() => writeTo(server, Buffer.from('x'), 'example.com:53')).toThrow(expect.objectContaining({ code: 'ERR_INVALID_ARG_VALUE' }));
+
+        // 'udp' on ':0' is dual-stack: an IPv4 sender shows as ::ffff:a.b.c.d, and writeTo maps an IPv4 destination the same way.
+        const any = keep(await listenPacket('udp', ':0', poller()));
+        const v4 = keep(await dial('udp4', `127.0.0.1:${(localAddress(any) as { port: number }).port}`, poller()));
+        const v6 = keep(await dial('udp6', `[::1]:${(localAddress(any) as { port: number }).port}`, poller()));
+        await v4.write(Buffer.from('four'));
+        any.setReadDeadline(Date.now() + 5000);
+        const from4 = await readFrom(any, buf);
+        expect(from4.address).toBe(`[::ffff:127.0.0.1]:${(localAddress(v4) as { port: number }).port}`);
+        await writeTo(any, Buffer.from('mapped'), formatAddress(localAddress(v4)));
+        v4.setReadDeadline(Date.now() + 5000);
+        expect(Buffer.from(buf.subarray(0, await v4.read(buf))).toString()).toBe('mapped');
+        await v6.write(Buffer.from('six'));
+        expect((await readFrom(any, buf)).from).toMatchObject({ family: 'inet6', address: '::1' });
       } finally {
         await closeAll();
       }
