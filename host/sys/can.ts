@@ -10,13 +10,10 @@
  * Needs the kernel's can and can_raw modules (socket(2) fails with
  * EAFNOSUPPORT without them) and a CAN interface (vcan for tests).
  */
-import * as libc from './libc.js';
 import { LITTLE_ENDIAN } from './libc.js';
-import { if_nametoindex } from './libc-net.js';
-import { ERRNO, SyscallError } from './errors.js';
 import { closeFd } from './fd.js';
 import { bind, setSockOpt, socket } from './generic-socket.js';
-import { checkLinkName } from './rtnetlink-link-requests.js';
+import { interfaceIndex } from './interface-name.js';
 import { InvalidArgTypeError, checkInteger } from './arg-errors.js';
 import { AF_CAN, SOCK_RAW } from './socket-abi.js';
 
@@ -37,14 +34,6 @@ export function sockaddrCan(ifindex: number): Uint8Array {
   view.setUint16(0, AF_CAN, LITTLE_ENDIAN);
   view.setInt32(4, ifindex, LITTLE_ENDIAN);
   return out;
-}
-
-/** if_nametoindex(3): the interface's index in this process's network namespace; SyscallError ENODEV when there is none. */
-export function interfaceIndex(name: string): number {
-  checkLinkName(name);
-  const index = if_nametoindex(name);
-  if (index === 0) throw new SyscallError('if_nametoindex', libc.errno() || ERRNO.ENODEV, { info: name });
-  return index;
 }
 
 export interface CanSocketOptions {

@@ -40,3 +40,4 @@ export * from './datagram-address.js';
 export * from './can-frame.js';
 export * from './can.js';
 export * from './tun-pollfd.js';
+export * from './interface-name.js';

@@ -7,7 +7,8 @@ import { LITTLE_ENDIAN } from './libc.js';
 import { NLM_F_ACK, NLM_F_CREATE, NLM_F_EXCL, NLM_F_REQUEST, encodeNetlinkMessage } from './netlink.js';
 import { IFF_UP, IFLA_IFNAME, IFLA_MTU, RTM_DELLINK, RTM_GETLINK, RTM_NEWLINK } from './rtnetlink.js';
 import { concatBytes, rtattr, rtattrString, rtattrU32 } from './rtnetlink-attrs.js';
-import { InvalidArgValueError, checkInteger, checkString } from './arg-errors.js';
+import { InvalidArgValueError, checkInteger } from './arg-errors.js';
+import { checkLinkName } from './interface-name.js';
 
 export const IFLA_LINKINFO = 18;
 export const IFLA_INFO_KIND = 1;
@@ -16,8 +17,6 @@ export const IFLA_INFO_DATA = 2;
 export const VETH_INFO_PEER = 1;
 
 const IFINFOMSG_SIZE = 16;
-/** IFNAMSIZ is 16 with the NUL. */
-const MAX_IFNAME = 15;
 
 function ifinfomsg(index: number, flags = 0, change = 0): Uint8Array {
   const out = new Uint8Array(IFINFOMSG_SIZE);
@@ -26,16 +25,6 @@ function ifinfomsg(index: number, flags = 0, change = 0): Uint8Array {
   view.setUint32(8, flags, LITTLE_ENDIAN);
   view.setUint32(12, change, LITTLE_ENDIAN);
   return out;
-}
-
-/** A link name as the kernel takes it: 1 … 15 bytes, no '/', whitespace or NUL. */
-export function checkLinkName(name: unknown, what = 'name'): string {
-  checkString(name, what);
-  const n = name as string;
-  if (Buffer.byteLength(n) < 1 || Buffer.byteLength(n) > MAX_IFNAME || /[\s/:\0]/.test(n) || n === '.' || n === '..') {
-    throw new InvalidArgValueError(what, n, 'must be an interface name of 1 to 15 bytes without whitespace, "/", ":" or NUL');
-  }
-  return n;
 }
 
 /** RTM_GETLINK for one link by name: answered by one RTM_NEWLINK (ENODEV if there is none). */

@@ -13,7 +13,7 @@ import { O_CLOEXEC, O_NONBLOCK, LITTLE_ENDIAN } from './libc.js';
 import { throwErrno } from './errors.js';
 import { closeFd } from './fd.js';
 import { InvalidArgTypeError, InvalidArgValueError } from './arg-errors.js';
-import { checkLinkName } from './rtnetlink-link-requests.js';
+import { checkLinkName } from './interface-name.js';
 
 const TUN_PATH = '/dev/net/tun';
 const O_RDWR = 2;
