@@ -38,7 +38,7 @@ export function bind(fd: number, addr: Uint8Array): void {
   if (libc.bind(fd, addr, addr.byteLength) < 0) throwErrno('bind', { fd });
 }
 
-export function listen(fd: number, backlog = 511): void {
+export function listenFd(fd: number, backlog = 511): void {
   validateFd(fd);
   checkInt(backlog, 'backlog');
   if (libc.listen(fd, backlog) < 0) throwErrno('listen', { fd });

@@ -33,6 +33,7 @@ export const NETLINK_GENERIC = 16;
 
 // NETLINK_ROUTE multicast groups, as a bind(2) bit mask (RTMGRP_*).
 export const RTMGRP_LINK = 0x1;
+export const RTMGRP_NEIGH = 0x4;
 export const RTMGRP_IPV4_IFADDR = 0x10;
 export const RTMGRP_IPV4_ROUTE = 0x40;
 export const RTMGRP_IPV6_IFADDR = 0x100;
@@ -47,6 +48,10 @@ export const NLM_F_REQUEST = 0x1;
 export const NLM_F_MULTI = 0x2;
 export const NLM_F_ACK = 0x4;
 export const NLM_F_DUMP = 0x300;
+// Modifiers of NEW requests: replace an existing object, fail if it exists, create it if it does not.
+export const NLM_F_REPLACE = 0x100;
+export const NLM_F_EXCL = 0x200;
+export const NLM_F_CREATE = 0x400;
 
 export const NLMSG_HDRLEN = 16;
 const RTA_HDRLEN = 4;

@@ -32,6 +32,8 @@ export type OperState = (typeof OPERSTATES)[number];
 export interface LinkMessage {
   event: 'new' | 'del';
   index: number;
+  /** ifi_type, an ARPHRD_* number: 1 Ethernet (veth, TAP), 772 loopback, 65534 none (TUN). */
+  type: number;
   /** IFF_* bits. */
   flags: number;
   /** Administratively up (IFF_UP): what `ip link set … up` sets. */
@@ -55,6 +57,7 @@ export function parseLinkMessage(msg: NetlinkMessage): LinkMessage | null {
   const link: LinkMessage = {
     event: msg.type === RTM_NEWLINK ? 'new' : 'del',
     index: view.getInt32(4, LITTLE_ENDIAN),
+    type: view.getUint16(2, LITTLE_ENDIAN),
     flags,
     up: (flags & IFF_UP) !== 0,
     lowerUp: (flags & IFF_LOWER_UP) !== 0,

@@ -14,10 +14,9 @@
  *   sockaddr_nl  (12): +0 family u16  +2 pad u16      +4 pid u32   +8 groups u32
  *   sockaddr_un (≤110): +0 family u16 +2 path (see socket.ts/sockaddrUn)
  */
-import * as libc from './libc-fds.js';
 import { LITTLE_ENDIAN } from './libc.js';
-import { throwErrno } from './errors.js';
-import { InvalidArgTypeError, InvalidArgValueError, validateInteger } from './args.js';
+import { validateInteger } from './args.js';
+import { ipText, ptonInto } from './ip-address.js';
 import { sockaddrUn } from './socket.js';
 import { AF_INET, AF_INET6, AF_NETLINK, AF_UNIX, AF_UNSPEC, SOCKADDR_STORAGE_SIZE, SUN_PATH_OFFSET } from './socket-abi.js';
 
@@ -43,13 +42,6 @@ function checkU(value: number, bits: 16 | 32, what: string): void {
   validateInteger(value, what, 0, 2 ** bits - 1);
 }
 
-function pton(af: number, text: string, dst: Uint8Array): void {
-  if (typeof text !== 'string') throw new InvalidArgTypeError('address', 'of type string', text);
-  if (text.includes('\0') || libc.inet_pton(af, text, dst) !== 1) {
-    throw new InvalidArgValueError('address', text, `must be an ${af === AF_INET ? 'IPv4' : 'IPv6'} address`);
-  }
-}
-
 /** struct sockaddr_un for a path (a leading '\0' = abstract namespace), exactly as long as it needs. */
 export function sockaddrUnix(path: string): Uint8Array {
   const { addr, len } = sockaddrUn(path);
@@ -61,7 +53,7 @@ export function sockaddrInet(address: string, port: number): Uint8Array {
   checkU(port, 16, 'port');
   const [addr, view] = header(SIZE_IN, AF_INET);
   view.setUint16(2, port, false);
-  pton(AF_INET, address, addr.subarray(4, 8));
+  ptonInto(AF_INET, address, addr.subarray(4, 8));
   return addr;
 }
 
@@ -74,7 +66,7 @@ export function sockaddrInet6(address: string, port: number, opts: { flowinfo?: 
   const [addr, view] = header(SIZE_IN6, AF_INET6);
   view.setUint16(2, port, false);
   view.setUint32(4, flowinfo, false);
-  pton(AF_INET6, address, addr.subarray(8, 24));
+  ptonInto(AF_INET6, address, addr.subarray(8, 24));
   view.setUint32(24, scopeId, LITTLE_ENDIAN);
   return addr;
 }
@@ -89,12 +81,6 @@ export function sockaddrNetlink(pid = 0, groups = 0): Uint8Array {
   return addr;
 }
 
-const ntopBuf = new Uint8Array(64); // INET6_ADDRSTRLEN is 46
-
-function ntop(af: number, src: Uint8Array): string {
-  if (libc.inet_ntop(af, src, ntopBuf, ntopBuf.byteLength) === null) throwErrno('inet_ntop');
-  return Buffer.from(ntopBuf.subarray(0, ntopBuf.indexOf(0))).toString('latin1');
-}
 
 /**
  * Decodes address bytes (e.g. from recvFrom or getSockName). A family it
@@ -112,12 +98,12 @@ export function decodeSockaddr(addr: Uint8Array): SockAddr {
     return { family: 'unix', path: Buffer.from(nul < 0 ? path : path.subarray(0, nul)).toString('utf8') };
   }
   if (family === AF_INET && addr.byteLength >= SIZE_IN) {
-    return { family: 'inet', address: ntop(AF_INET, addr.subarray(4, 8)), port: view.getUint16(2, false) };
+    return { family: 'inet', address: ipText(addr.subarray(4, 8))!, port: view.getUint16(2, false) };
   }
   if (family === AF_INET6 && addr.byteLength >= SIZE_IN6) {
     return {
       family: 'inet6',
-      address: ntop(AF_INET6, addr.subarray(8, 24)),
+      address: ipText(addr.subarray(8, 24))!,
       port: view.getUint16(2, false),
       flowinfo: view.getUint32(4, false),
       scopeId: view.getUint32(24, LITTLE_ENDIAN),

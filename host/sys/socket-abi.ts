@@ -29,6 +29,17 @@ export const SO_SNDBUF = 7;
 export const SO_RCVBUF = 8;
 export const SO_PASSCRED = 16;
 
+// IP-level options (setsockopt levels are the protocol numbers).
+export const IPPROTO_IP = 0;
+export const IPPROTO_ICMP = 1;
+export const IPPROTO_TCP = 6;
+export const IPPROTO_UDP = 17;
+export const IPPROTO_IPV6 = 41;
+/** IPPROTO_TCP: send small segments at once (no Nagle delay); Go's default for every TCP conn. */
+export const TCP_NODELAY = 1;
+/** IPPROTO_IPV6: 0 makes an AF_INET6 socket dual-stack (IPv4 peers appear as ::ffff:a.b.c.d). */
+export const IPV6_V6ONLY = 26;
+
 // SOL_SOCKET control message types.
 export const SCM_RIGHTS = 1;
 export const SCM_CREDENTIALS = 2;

@@ -13,6 +13,9 @@ const LIBRARY = [
   'host/polldesc.ts', 'host/pollfd.ts', 'host/registry.ts', 'host/errors.ts', 'host/deadline.ts',
 ];
 
+/** host/sys files that build on PollFD (the netpoll-wasm/sys toolkit above the poller). */
+const POLLFD_TOOLKIT = ['host/sys/dial.ts', 'host/sys/listen.ts', 'host/sys/datagram-address.ts', 'host/sys/tun-pollfd.ts'];
+
 function offenders(files: string[], bad: (target: string | null, spec: string) => boolean): string[] {
   return files.flatMap((f) => importsOf(f).filter((i) => bad(i.target, i.spec)).map((i) => `${f} imports ${i.spec}`));
 }
@@ -38,7 +41,16 @@ describe('layering', () => {
 
   it('host/core imports only host/core; host/sys only host/sys and the epoll ABI facts', () => {
     expect(offenders(sourceFiles('host/core'), (t) => t !== null && !t.startsWith('host/core/'))).toEqual([]);
-    expect(offenders(sourceFiles('host/sys'), (t) => t !== null && !t.startsWith('host/sys/') && t !== 'host/core/epoll-abi.ts')).toEqual([]);
+    const sysOnly = sourceFiles('host/sys').filter((f) => !POLLFD_TOOLKIT.includes(f));
+    expect(offenders(sysOnly, (t) => t !== null && !t.startsWith('host/sys/') && t !== 'host/core/epoll-abi.ts')).toEqual([]);
+  });
+
+  it('the toolkit files that hand out PollFDs (dial, listen, datagram addresses, openTun) reach above host/sys only for the PollFD API', () => {
+    const allowed = ['host/pollfd.ts', 'host/poller.ts', 'host/errors.ts', 'host/deadline.ts', 'host/validate.ts'];
+    expect(offenders(POLLFD_TOOLKIT, (t) => t !== null && !t.startsWith('host/sys/') && !allowed.includes(t))).toEqual([]);
+    for (const f of POLLFD_TOOLKIT) expect(existsSync(join(ROOT, f)), f).toBe(true);
+    // Nothing below them imports them back: the rest of host/sys stays free of the PollFD layer.
+    expect(offenders(sourceFiles('host/sys').filter((f) => !POLLFD_TOOLKIT.includes(f) && f !== 'host/sys/index.ts'), (t) => t !== null && POLLFD_TOOLKIT.includes(t))).toEqual([]);
   });
 
   it('nothing outside host/sys imports koffi', () => {

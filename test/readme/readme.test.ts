@@ -137,3 +137,47 @@ const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms
 async function until(cond: () => boolean, ms = 10_000): Promise<void> {
   for (const t0 = Date.now(); !cond(); await sleep(10)) if (Date.now() - t0 > ms) throw new Error('timed out waiting for the recipe');
 }
+
+// The network recipes: Go's dial/listen, SEQPACKET, TUN, rtnetlink address events, SocketCAN frames.
+describe('README: network recipes', () => {
+  const only = (marker: string): string => {
+    const found = blocks(marker);
+    expect(found).toHaveLength(1);
+    return found[0]!;
+  };
+
+  it('the TCP recipe echoes, and after a read deadline expires the write direction still works', () => {
+    expect(run(only('readme-sys-tcp'), 'sys-tcp').trim().split('\n')).toEqual(['true', 'hello', 'ETIMEDOUT', 'again']);
+  });
+
+  it('the SEQPACKET recipe keeps message boundaries and removes its socket file', () => {
+    expect(run(only('readme-sys-seqpacket'), 'sys-seqpacket').trim().split('\n')).toEqual(['got one', 'got two', 'false']);
+  });
+
+  it('the SocketCAN recipe prints the frame bytes', () => {
+    expect(run(only('readme-sys-can'), 'sys-can').trim().split('\n')).toEqual(['16 2301000002000000dead000000000000', 'true true 1abcdef0 12 true']);
+  });
+
+  /** Runs a recipe inside `unshare -rn` (its own user and network namespace). */
+  const inNamespace = (marker: string, name: string): string[] => {
+    const file = join(dir, `${name}.mjs`);
+    writeFileSync(file, only(marker));
+    return execFileSync('unshare', ['-rn', process.execPath, file], { encoding: 'utf8', timeout: 20_000, cwd: dir }).trim().split('\n');
+  };
+  const unshareSkip = (() => {
+    try {
+      execFileSync('unshare', ['-rn', 'true'], { stdio: 'ignore' });
+      return existsSync('/dev/net/tun') ? null : '/dev/net/tun does not exist';
+    } catch {
+      return '`unshare -rn` fails here';
+    }
+  })();
+
+  it.skipIf(unshareSkip !== null)(`the TUN recipe pings through the device and gets the crafted reply${unshareSkip ? ` (skipped: ${unshareSkip})` : ''}`, () => {
+    expect(inNamespace('readme-sys-tun', 'sys-tun')).toEqual(['tun read 30 bytes: echo request to 10.0.0.2', 'reply from 10.0.0.2 hi']);
+  });
+
+  it.skipIf(unshareSkip !== null)(`the address-events recipe sees its own address added and removed${unshareSkip ? ` (skipped: ${unshareSkip})` : ''}`, () => {
+    expect(inNamespace('readme-sys-addr-events', 'sys-addr-events')).toEqual(['new 192.0.2.7/32 on lo', 'del 192.0.2.7/32 on lo']);
+  });
+});

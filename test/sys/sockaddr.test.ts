@@ -8,7 +8,7 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { isCloseOnExec, isNonBlocking } from '../../host/sys/fd.js';
 import {
-  bind, connect, getPeerName, getSockName, getSockOptBytes, getSockOptInt, listen, setSockOpt, socket,
+  bind, connect, getPeerName, getSockName, getSockOptBytes, getSockOptInt, listenFd, setSockOpt, socket,
 } from '../../host/sys/generic-socket.js';
 import { decodeSockaddr, sockaddrInet, sockaddrInet6, sockaddrNetlink, sockaddrUnix } from '../../host/sys/sockaddr.js';
 import {
@@ -114,7 +114,7 @@ describe('generic sockets', () => {
   it('TCP on loopback: listen, a pending connect, accept, peer names agree', () => {
     const l = fds.track(socket(AF_INET, SOCK_STREAM));
     bind(l, sockaddrInet('127.0.0.1', 0));
-    listen(l);
+    listenFd(l);
     const where = getSockName(l);
     const c = fds.track(socket(AF_INET, SOCK_STREAM));
     expect(() => getPeerName(c)).toThrow(expect.objectContaining({ code: 'ENOTCONN' }));

@@ -1,0 +1,99 @@
+/**
+ * dial(network, address, { deadline, signal }): Go's net.Dialer.DialContext
+ * for a PollFD. The socket is non-blocking from the start; connect(2) that
+ * does not finish at once (EINPROGRESS) is waited for as Go's
+ * internal/poll.FD.connect does it — wait for writability through the
+ * poller, then read SO_ERROR: 0 is connected, EINPROGRESS/EALREADY/EINTR
+ * wait again, anything else is the connect error. The wait obeys
+ * `deadline` (DeadlineExceededError, "i/o timeout") and `signal`
+ * (AbortError); either way the socket is closed and nothing is left behind.
+ * The deadline is the connect's only: the PollFD returned has none.
+ */
+import { Poller } from '../poller.js';
+import { PollFD } from '../pollfd.js';
+import { AbortError, DeadlineExceededError, NotPollableError } from '../errors.js';
+import type { Deadline } from '../deadline.js';
+import { checkOpOptions } from '../validate.js';
+import { ERRNO, SyscallError } from './errors.js';
+import { closeFd } from './fd.js';
+import * as libc from './libc.js';
+import { InvalidArgTypeError } from './arg-errors.js';
+import { resolveAddress } from './net-address.js';
+import { netSocket } from './net-socket.js';
+import { connectDone, socketError } from './socket.js';
+
+export interface DialOptions {
+  /** The connect must be done by then: a Date or epoch ms, as PollFD deadlines. */
+  deadline?: Deadline;
+  signal?: AbortSignal;
+  poller?: Poller;
+}
+
+const deadlineMs = (d: Deadline | undefined): number | null => (d === undefined || d === null ? null : d instanceof Date ? d.getTime() : d);
+
+function checkDialOptions(opts: DialOptions): void {
+  checkOpOptions(opts, 'dial');
+  const d = opts.deadline;
+  if (d !== undefined && d !== null && !(d instanceof Date) && (typeof d !== 'number' || Number.isNaN(d))) {
+    throw new InvalidArgTypeError('deadline', 'a Date, epoch milliseconds or null', d);
+  }
+  if (opts.poller !== undefined && !(opts.poller instanceof Poller)) throw new InvalidArgTypeError('poller', 'a Poller', opts.poller);
+}
+
+/** Connects to `address` on `network` ('tcp', 'tcp4', 'tcp6', 'udp', 'udp4', 'udp6', 'unix', 'unixpacket', 'unixgram'): a connected PollFD. */
+export async function dial(network: string, address: string, opts: DialOptions = {}): Promise<PollFD> {
+  checkDialOptions(opts);
+  const { signal } = opts;
+  if (signal?.aborted) throw new AbortError(signal.reason);
+  const target = await resolveAddress(network, address, false);
+  if (signal?.aborted) throw new AbortError(signal.reason);
+  const until = deadlineMs(opts.deadline);
+  if (until !== null && until <= Date.now()) throw new DeadlineExceededError(`i/o timeout (dial ${network} ${address})`);
+
+  const fd = netSocket(target, 'dial');
+  let pfd: PollFD | null = null;
+  try {
+    const connected = startConnect(fd, target.addr);
+    pfd = await PollFD.open(fd, { poller: opts.poller });
+    if (!connected) await waitConnected(pfd, opts.deadline ?? null, signal);
+    return pfd;
+  } catch (err) {
+    if (pfd) await pfd.close();
+    else closeFd(fd);
+    throw err;
+  }
+}
+
+/**
+ * connect(2) once: true when connected, false when in progress. EAGAIN is an
+ * error here, as in Go: on AF_UNIX it means the listener's backlog is full
+ * and nothing was queued, so waiting for writability would wait for nothing.
+ */
+function startConnect(fd: number, addr: Uint8Array): boolean {
+  if (libc.connect(fd, addr, addr.byteLength) === 0) return true;
+  const errno = libc.errno();
+  const done = errno === ERRNO.EAGAIN ? null : connectDone(errno);
+  if (done === null) throw new SyscallError('connect', errno, { fd });
+  return done;
+}
+
+/** Go's connect wait: writability, then SO_ERROR, until it is not "still in progress". */
+async function waitConnected(pfd: PollFD, deadline: Deadline, signal: AbortSignal | undefined): Promise<void> {
+  pfd.setWriteDeadline(deadline);
+  try {
+    for (;;) {
+      try {
+        await pfd.pollDesc.wait('w', signal && { signal });
+      } catch (err) {
+        // A refused connect is reported as EPOLLERR; its cause is in SO_ERROR.
+        if (!(err instanceof NotPollableError)) throw err;
+      }
+      const errno = socketError(pfd.fd);
+      if (errno === 0) return;
+      if (errno === ERRNO.EINPROGRESS || errno === ERRNO.EALREADY || errno === ERRNO.EINTR) continue;
+      throw new SyscallError('connect', errno, { fd: pfd.fd });
+    }
+  } finally {
+    pfd.setWriteDeadline(null);
+  }
+}
