@@ -89,3 +89,15 @@ export function validateBytes(value: unknown, name: string): asserts value is Ui
 export function validateOneOf<T>(value: unknown, name: string, allowed: readonly T[]): asserts value is T {
   if (!allowed.includes(value as T)) throw new InvalidArgValueError(name, value, `must be one of: ${allowed.map(shown).join(', ')}`);
 }
+
+/** validateInteger, returning the value: for arguments read once into a local. */
+export function checkInteger(value: unknown, name: string, min: number, max: number): number {
+  validateInteger(value, name, min, max);
+  return value;
+}
+
+/** A string, else ERR_INVALID_ARG_TYPE. */
+export function checkString(value: unknown, name: string): string {
+  if (typeof value !== 'string') throw new InvalidArgTypeError(name, 'of type string', value);
+  return value;
+}

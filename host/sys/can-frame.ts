@@ -14,7 +14,7 @@
  * decoders take what the kernel gave and check sizes and lengths first.
  */
 import { LITTLE_ENDIAN } from './libc.js';
-import { InvalidArgTypeError, InvalidArgValueError, checkInteger } from './arg-errors.js';
+import { InvalidArgTypeError, InvalidArgValueError, checkInteger } from './args.js';
 import { TruncatedRecordError } from './truncated.js';
 
 export const CAN_MTU = 16;

@@ -14,7 +14,7 @@ import { LITTLE_ENDIAN } from './libc.js';
 import { closeFd } from './fd.js';
 import { bind, setSockOpt, socket } from './generic-socket.js';
 import { interfaceIndex } from './interface-name.js';
-import { InvalidArgTypeError, checkInteger } from './arg-errors.js';
+import { InvalidArgTypeError, checkInteger } from './args.js';
 import { AF_CAN, SOCK_RAW } from './socket-abi.js';
 
 export const CAN_RAW = 1;

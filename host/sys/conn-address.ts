@@ -4,10 +4,16 @@
  */
 import { getPeerName, getSockName } from './generic-socket.js';
 import { type SockAddr, decodeSockaddr } from './sockaddr.js';
+import { InvalidArgTypeError } from './args.js';
 
 /** Anything with an fd: a PollFD, or a raw descriptor. */
 export type HasFd = { readonly fd: number } | number;
-const fdOf = (s: HasFd): number => (typeof s === 'number' ? s : s.fd);
+/** The fd of `s`; anything else is ERR_INVALID_ARG_TYPE (getsockname/getpeername then check the number itself). */
+function fdOf(s: HasFd): number {
+  if (typeof s === 'number') return s;
+  if (typeof s !== 'object' || s === null) throw new InvalidArgTypeError('sock', 'a PollFD or a file descriptor', s);
+  return s.fd;
+}
 
 /** getsockname(2), decoded. */
 export function localAddress(sock: HasFd): SockAddr {

@@ -17,7 +17,7 @@ import { checkOpOptions } from '../validate.js';
 import { ERRNO, SyscallError } from './errors.js';
 import { closeFd } from './fd.js';
 import * as libc from './libc.js';
-import { InvalidArgTypeError } from './arg-errors.js';
+import { InvalidArgTypeError } from './args.js';
 import { resolveAddress } from './net-address.js';
 import { netSocket } from './net-socket.js';
 import { connectDone, socketError } from './socket.js';

@@ -23,7 +23,7 @@ export * from './generic-socket.js';
 export * from './msg.js';
 export * from './netlink.js';
 export * from './rtnetlink.js';
-export * from './arg-errors.js';
+export * from './args.js';
 export * from './ip-address.js';
 export * from './rtnetlink-attrs.js';
 export * from './rtnetlink-addr.js';

@@ -5,7 +5,7 @@
 import * as libc from './libc.js';
 import { if_nametoindex } from './libc-net.js';
 import { ERRNO, SyscallError } from './errors.js';
-import { InvalidArgValueError, checkString } from './arg-errors.js';
+import { InvalidArgValueError, checkString } from './args.js';
 
 /** IFNAMSIZ is 16 with the NUL. */
 const MAX_IFNAME = 15;

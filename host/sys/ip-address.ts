@@ -5,7 +5,7 @@
 import * as libc from './libc-fds.js';
 import { throwErrno } from './errors.js';
 import { AF_INET, AF_INET6 } from './socket-abi.js';
-import { InvalidArgValueError } from './arg-errors.js';
+import { InvalidArgValueError, checkString } from './args.js';
 
 export interface IpBytes {
   family: typeof AF_INET | typeof AF_INET6;
@@ -14,7 +14,8 @@ export interface IpBytes {
 
 /** The bytes of `text` as family `af`, written into `dst` (4 or 16 bytes); InvalidArgValueError when it is not one. */
 export function ptonInto(af: number, text: string, dst: Uint8Array, name = 'address'): void {
-  if (typeof text !== 'string' || text.includes('\0') || libc.inet_pton(af, text, dst) !== 1) {
+  checkString(text, name);
+  if (text.includes('\0') || libc.inet_pton(af, text, dst) !== 1) {
     throw new InvalidArgValueError(name, text, `must be an ${af === AF_INET ? 'IPv4' : 'IPv6'} address`);
   }
 }

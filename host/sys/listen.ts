@@ -15,7 +15,7 @@ import { ClosedError } from '../errors.js';
 import type { Deadline } from '../deadline.js';
 import { closeFd } from './fd.js';
 import { bind, listenFd } from './generic-socket.js';
-import { InvalidArgTypeError, InvalidArgValueError, checkInteger } from './arg-errors.js';
+import { InvalidArgTypeError, InvalidArgValueError, checkInteger } from './args.js';
 import { type Network, resolveAddress } from './net-address.js';
 import { netSocket, setNoDelay } from './net-socket.js';
 import { localAddress } from './conn-address.js';

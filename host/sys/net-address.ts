@@ -17,7 +17,7 @@
  */
 import { lookup } from 'node:dns/promises';
 import { isIP } from 'node:net';
-import { InvalidArgValueError, InvalidArgTypeError } from './arg-errors.js';
+import { InvalidArgValueError, InvalidArgTypeError } from './args.js';
 import { sockaddrInet, sockaddrInet6, sockaddrUnix } from './sockaddr.js';
 import { AF_INET, AF_INET6, AF_UNIX, SOCK_DGRAM, SOCK_SEQPACKET, SOCK_STREAM } from './socket-abi.js';
 

@@ -14,7 +14,7 @@ import { type NetlinkMessage, NLMSG_DONE, NLMSG_ERROR, NLMSG_HDRLEN, NLM_F_ACK, 
 import { type LinkMessage, parseLinkMessage } from './rtnetlink.js';
 import { getLinkRequest } from './rtnetlink-link-requests.js';
 import { TruncatedRecordError } from './truncated.js';
-import { InvalidArgTypeError } from './arg-errors.js';
+import { InvalidArgTypeError } from './args.js';
 
 /** What netlinkCall needs of a connection: PollFD has it. */
 export interface DatagramConn {

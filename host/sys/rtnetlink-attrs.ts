@@ -8,7 +8,7 @@
  * the data.
  */
 import { LITTLE_ENDIAN } from './libc.js';
-import { InvalidArgValueError, OutOfRangeError, checkInteger } from './arg-errors.js';
+import { InvalidArgValueError, OutOfRangeError, checkInteger } from './args.js';
 import { AF_INET, AF_INET6, AF_UNSPEC } from './socket-abi.js';
 import { ipText } from './ip-address.js';
 

@@ -6,7 +6,7 @@
 import { Poller } from '../poller.js';
 import { PollFD } from '../pollfd.js';
 import { closeFd } from './fd.js';
-import { InvalidArgTypeError } from './arg-errors.js';
+import { InvalidArgTypeError } from './args.js';
 import { type TunOptions, openTunFd } from './tun.js';
 
 export interface TunPollFD {

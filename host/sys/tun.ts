@@ -12,7 +12,7 @@ import * as libc from './libc-fds.js';
 import { O_CLOEXEC, O_NONBLOCK, LITTLE_ENDIAN } from './libc.js';
 import { throwErrno } from './errors.js';
 import { closeFd } from './fd.js';
-import { InvalidArgTypeError, InvalidArgValueError } from './arg-errors.js';
+import { InvalidArgTypeError, InvalidArgValueError } from './args.js';
 import { checkLinkName } from './interface-name.js';
 
 const TUN_PATH = '/dev/net/tun';
