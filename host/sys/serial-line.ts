@@ -9,10 +9,9 @@
  * rate) puts the old settings back and throws: after an error the line is as
  * it was.
  */
-import { BAUD_RATES } from './termios.js';
+import { BAUD_RATES, CBAUD, CS8, CSIZE, IXON, PARENB } from './termios.js';
 import {
-  BOTHER, CBAUD, CIBAUD, CMSPAR, CRTSCTS, CS5, CS6, CS7, CS8, CSIZE, CSTOPB, HUPCL, INPCK, IXANY, IXOFF, IXON,
-  PARENB, PARODD, type Termios2, getTermios2, setTermios2,
+  BOTHER, CIBAUD, CMSPAR, CRTSCTS, CS5, CS6, CS7, CSTOPB, HUPCL, INPCK, IXANY, IXOFF, PARODD, type Termios2, getTermios2, setTermios2,
 } from './termios2.js';
 import { checkBool, checkInt, checkOneOf, invalidArgType } from './arg-errors.js';
 

@@ -8,8 +8,8 @@ import * as libc from './libc-fds.js';
 import { O_CLOEXEC, O_NONBLOCK } from './libc.js';
 import { throwErrno } from './errors.js';
 import { closeFd } from './fd.js';
-import { CLOCAL, CREAD, VMIN, VTIME, getTermios2, setTermios2 } from './termios2.js';
-import { setRawMode } from './termios.js';
+import { CLOCAL, CREAD, getTermios2, setTermios2 } from './termios2.js';
+import { VMIN, VTIME, setRawMode } from './termios.js';
 import { checkBool, checkInt, invalidArgType } from './arg-errors.js';
 import { clearExclusive, setExclusive } from './serial-control.js';
 

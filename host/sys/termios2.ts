@@ -14,6 +14,7 @@
 import * as libc from './libc-fds.js';
 import { LITTLE_ENDIAN } from './libc.js';
 import { throwErrno } from './errors.js';
+import { CBAUD } from './termios.js';
 
 export const TERMIOS2_SIZE = 44;
 const KERNEL_NCCS = 19;
@@ -23,20 +24,16 @@ const OFF = { iflag: 0, oflag: 4, cflag: 8, lflag: 12, line: 16, cc: 17, ispeed:
 const TCGETS2 = 0x802c542a;
 const TCSETS2 = 0x402c542b;
 
-// c_cflag
-export const CBAUD = 0o10017;
+// c_cflag (CBAUD, CSIZE, CS8, PARENB, IXON, VMIN and VTIME are in termios.ts: glibc and the kernel agree on them)
 /** CBAUD code meaning "the rate is in c_ispeed/c_ospeed". */
 export const BOTHER = 0o10000;
 /** The input-speed code sits IBSHIFT bits up; 0 there means "same as output". */
 export const CIBAUD = CBAUD << 16;
-export const CSIZE = 0o60;
 export const CS5 = 0o0;
 export const CS6 = 0o20;
 export const CS7 = 0o40;
-export const CS8 = 0o60;
 export const CSTOPB = 0o100;
 export const CREAD = 0o200;
-export const PARENB = 0o400;
 export const PARODD = 0o1000;
 export const HUPCL = 0o2000;
 export const CLOCAL = 0o4000;
@@ -45,12 +42,8 @@ export const CMSPAR = 0o10000000000;
 export const CRTSCTS = 0o20000000000;
 // c_iflag
 export const INPCK = 0o20;
-export const IXON = 0o2000;
 export const IXANY = 0o4000;
 export const IXOFF = 0o10000;
-// c_cc indices (the kernel's)
-export const VTIME = 5;
-export const VMIN = 6;
 
 /** A decoded struct termios2. */
 export interface Termios2 {

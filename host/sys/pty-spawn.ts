@@ -1,0 +1,249 @@
+/**
+ * spawnPty: a program on a new pty, node-pty's shape — pid, write, resize,
+ * kill, onData/onExit — with the master as a PollFD and a Duplex stream.
+ *
+ * The child is a session leader whose controlling terminal is the pty (see
+ * pty-launcher.ts for how, without a compiler): job control works, ^C written
+ * to the master interrupts the foreground process group, `tty` names the
+ * slave. This process keeps only the master: the slave is closed here right
+ * after the spawn, so when the child (and anything it left holding the
+ * slave) is gone, reads end with EOF (the master's EIO, which PollFD reports
+ * as EOF), the stream ends, and the master is closed with it.
+ *
+ * Imports PollFD from the poller above host/sys: this file and
+ * serialport-binding.ts are the toolkit's stream-level pieces.
+ */
+import { spawn as spawnChild, type ChildProcess } from 'node:child_process';
+import { EventEmitter } from 'node:events';
+import { accessSync, constants as fsConstants, statSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { delimiter, join, resolve as resolvePath } from 'node:path';
+import { StringDecoder } from 'node:string_decoder';
+import { PollFD } from '../pollfd.js';
+import type { Poller } from '../poller.js';
+import type { PollFDStream } from '../stream.js';
+import { ClosedError } from '../errors.js';
+import { closeFd } from './fd.js';
+import { openPty } from './pty.js';
+import { setWindowSize } from './termios.js';
+import { LAUNCHER_SOURCE } from './pty-launcher.js';
+import { checkBool, checkInt, invalidArgType, invalidArgValue } from './arg-errors.js';
+import { ERRNO, SyscallError } from './errors.js';
+
+export interface PtySpawnOptions {
+  /** Columns and rows of the window (defaults 80 × 24). */
+  cols?: number;
+  rows?: number;
+  /** Working directory (default: this process's). */
+  cwd?: string;
+  /** The child's environment (default process.env); PATH in it is where `file` is looked up. */
+  env?: Record<string, string | undefined>;
+  /** $TERM for the child (default env.TERM, else 'xterm', as node-pty). */
+  name?: string;
+  /** node-pty's handleFlowControl: write('\x13') pauses reading the master, write('\x11') resumes; neither reaches the child. */
+  handleFlowControl?: boolean;
+  /** The poller for the master's PollFD (default: the default poller). */
+  poller?: Poller;
+}
+
+export interface PtyExit {
+  /** The exit status, or null when a signal ended the child. */
+  exitCode: number | null;
+  /** The signal that ended it ('SIGINT', …), or null. */
+  signal: NodeJS.Signals | null;
+}
+
+export interface Disposable {
+  dispose(): void;
+}
+
+/** XOFF and XON, node-pty's flowControlPause / flowControlResume. */
+const XOFF = '\x13';
+const XON = '\x11';
+/** One argument (the spec JSON) may hold at most MAX_ARG_STRLEN = 32 pages of 4 KiB. */
+const MAX_SPEC_BYTES = 32 * 4096 - 1;
+
+const koffiPath = createRequire(import.meta.url).resolve('koffi');
+
+/** Where execve will find `file`: as given if it has a slash, else the first executable on the child's PATH. */
+function resolveProgram(file: string, env: Record<string, string | undefined>, cwd: string): string {
+  const candidates = file.includes('/')
+    ? [resolvePath(cwd, file)]
+    : (env.PATH ?? '/usr/local/bin:/usr/bin:/bin').split(delimiter).filter(Boolean).map((dir) => resolvePath(cwd, join(dir, file)));
+  for (const path of candidates) {
+    try {
+      accessSync(path, fsConstants.X_OK);
+      if (statSync(path).isFile()) return path;
+    } catch {
+      // not this one
+    }
+  }
+  throw new SyscallError('spawn', ERRNO.ENOENT, { path: file, info: 'not found or not executable on the child\'s PATH' });
+}
+
+export class PtyProcess extends EventEmitter {
+  /** The child's process id (also its session and process-group id). */
+  readonly pid: number;
+  /** The slave's path, e.g. /dev/pts/3 (what `tty` prints in the child). */
+  readonly path: string;
+  /** Resolves when the child has exited. Output may still be unread: the stream ends at EOF after it. */
+  readonly exited: Promise<PtyExit>;
+  private exit: PtyExit | null = null;
+  private size: { cols: number; rows: number };
+
+  /** @internal — use spawnPty. */
+  constructor(
+    private readonly child: ChildProcess,
+    /** The master end; its deadlines are the pty's. */
+    readonly pollfd: PollFD,
+    /** The master as a Duplex: what the child writes comes out, what is written goes to the child's input. */
+    readonly stream: PollFDStream,
+    path: string,
+    size: { cols: number; rows: number },
+    private readonly handleFlowControl: boolean,
+  ) {
+    super();
+    this.pid = child.pid!;
+    this.path = path;
+    this.size = size;
+    child.once('error', (err) => this.stream.destroy(err)); // the launcher could not be started at all
+    this.exited = new Promise<PtyExit>((resolve) => {
+      const onExit = (exitCode: number | null, signal: NodeJS.Signals | null): void => {
+        this.exit = { exitCode, signal };
+        resolve(this.exit);
+        this.emit('exit', this.exit);
+      };
+      if (child.exitCode !== null || child.signalCode !== null) onExit(child.exitCode, child.signalCode as NodeJS.Signals | null);
+      else child.once('exit', onExit);
+    });
+  }
+
+  get cols(): number {
+    return this.size.cols;
+  }
+
+  get rows(): number {
+    return this.size.rows;
+  }
+
+  /** The exit, once it happened (null before). */
+  get exitStatus(): PtyExit | null {
+    return this.exit;
+  }
+
+  /** Writes to the child's input. With handleFlowControl, a lone XOFF/XON pauses/resumes reading instead. */
+  write(data: string | Uint8Array): boolean {
+    if (typeof data !== 'string' && !(data instanceof Uint8Array)) throw invalidArgType('data', 'a string or a Uint8Array', data);
+    if (this.handleFlowControl && typeof data === 'string') {
+      if (data === XOFF) return void this.stream.pause(), true;
+      if (data === XON) return void this.stream.resume(), true;
+    }
+    if (this.stream.destroyed) throw new ClosedError('write after the pty was closed');
+    return this.stream.write(data);
+  }
+
+  /** TIOCSWINSZ on the master: the child's foreground process group gets SIGWINCH. */
+  resize(cols: number, rows: number): void {
+    checkInt('cols', cols, 1, 0xffff);
+    checkInt('rows', rows, 1, 0xffff);
+    if (this.stream.destroyed) throw new ClosedError('resize after the pty was closed');
+    setWindowSize(this.pollfd.fd, { cols, rows });
+    this.size = { cols, rows };
+  }
+
+  /** Sends `signal` (default SIGHUP, as node-pty) to the child. False once it has exited. */
+  kill(signal: NodeJS.Signals | number = 'SIGHUP'): boolean {
+    if (typeof signal !== 'string' && typeof signal !== 'number') throw invalidArgType('signal', 'a signal name or number', signal);
+    if (this.exit !== null) return false;
+    return this.child.kill(signal);
+  }
+
+  /** node-pty's onData: the output as UTF-8 text (characters split across reads are joined). */
+  onData(listener: (data: string) => void): Disposable {
+    const decoder = new StringDecoder('utf8');
+    const onChunk = (chunk: Buffer): void => {
+      const text = decoder.write(chunk);
+      if (text !== '') listener(text);
+    };
+    this.stream.on('data', onChunk);
+    return { dispose: () => void this.stream.off('data', onChunk) };
+  }
+
+  /** node-pty's onExit. */
+  onExit(listener: (exit: PtyExit) => void): Disposable {
+    this.on('exit', listener);
+    return { dispose: () => void this.off('exit', listener) };
+  }
+
+  /** Closes the master (the child's session gets SIGHUP from the kernel if it is still there). */
+  close(): void {
+    this.stream.destroy();
+  }
+}
+
+function checkOptions(file: unknown, args: unknown, opts: unknown): asserts opts is PtySpawnOptions {
+  if (typeof file !== 'string' || file === '') throw invalidArgType('file', 'a non-empty string', file);
+  if (!Array.isArray(args) || !args.every((a) => typeof a === 'string')) throw invalidArgType('args', 'an array of strings', args);
+  if (typeof opts !== 'object' || opts === null) throw invalidArgType('options', 'an object', opts);
+  const o = opts as Record<string, unknown>;
+  if (o.cwd !== undefined && typeof o.cwd !== 'string') throw invalidArgType('options.cwd', 'a string', o.cwd);
+  if (o.env !== undefined && (typeof o.env !== 'object' || o.env === null)) throw invalidArgType('options.env', 'an object', o.env);
+  if (o.name !== undefined && typeof o.name !== 'string') throw invalidArgType('options.name', 'a string', o.name);
+  for (const s of [file, ...args, ...Object.entries((o.env ?? {}) as object).flat()]) {
+    if (typeof s === 'string' && s.includes('\0')) throw invalidArgValue('file, args and env', s, 'must not contain NUL bytes');
+  }
+}
+
+/**
+ * Starts `file` with `args` on a new pty. Rejects, with nothing left open,
+ * for bad options (ERR_INVALID_ARG_*), a program not found (ENOENT) or a
+ * missing cwd.
+ */
+export async function spawnPty(file: string, args: string[] = [], options: PtySpawnOptions = {}): Promise<PtyProcess> {
+  checkOptions(file, args, options);
+  const cols = checkInt('options.cols', options.cols ?? 80, 1, 0xffff);
+  const rows = checkInt('options.rows', options.rows ?? 24, 1, 0xffff);
+  const handleFlowControl = checkBool('options.handleFlowControl', options.handleFlowControl ?? false);
+  const cwd = resolvePath(options.cwd ?? process.cwd());
+  if (!statSync(cwd, { throwIfNoEntry: false })?.isDirectory()) throw new SyscallError('spawn', ERRNO.ENOENT, { path: cwd, info: 'cwd is not a directory' });
+  const baseEnv = options.env ?? process.env;
+  const env = { ...baseEnv, TERM: options.name ?? baseEnv.TERM ?? 'xterm' };
+  const program = resolveProgram(file, env, cwd);
+  const spec = JSON.stringify({
+    file: program,
+    argv: [file, ...args],
+    env: Object.entries(env).flatMap(([k, v]) => (v === undefined ? [] : [`${k}=${v}`])),
+  });
+  if (Buffer.byteLength(spec) > MAX_SPEC_BYTES) throw invalidArgValue('args and env', `${Buffer.byteLength(spec)} bytes`, `together must fit one exec argument (${MAX_SPEC_BYTES} bytes)`);
+
+  const pty = openPty();
+  let child: ChildProcess;
+  try {
+    setWindowSize(pty.master, { cols, rows });
+    // detached: libuv calls setsid() in the child, the launcher's first requirement.
+    // The launcher's own environment is empty so NODE_OPTIONS & co. cannot reach it; the program gets `env`.
+    child = spawnChild(process.execPath, ['-e', LAUNCHER_SOURCE, koffiPath, spec], {
+      stdio: [pty.slave, pty.slave, pty.slave],
+      detached: true,
+      cwd,
+      env: {},
+    });
+  } catch (err) {
+    closeFd(pty.master);
+    closeFd(pty.slave);
+    throw err;
+  }
+  // The child holds its own copies (fork copied the table); keeping ours would hide the child's hang-up.
+  closeFd(pty.slave);
+  let pollfd: PollFD;
+  try {
+    pollfd = await PollFD.open(pty.master, { poller: options.poller });
+  } catch (err) {
+    child.kill('SIGKILL');
+    closeFd(pty.master);
+    throw err;
+  }
+  // allowHalfOpen false: EOF from the child ends both sides and closes the master.
+  const stream = pollfd.stream({ allowHalfOpen: false });
+  return new PtyProcess(child, pollfd, stream, pty.path, { cols, rows }, handleFlowControl);
+}
