@@ -12,9 +12,9 @@ import { chmodSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { WOULD_BLOCK, pipe, readFd, writeFd } from '../../host/sys/fd.js';
 import { openPty } from '../../host/sys/pty.js';
-import { getSpeed } from '../../host/sys/termios.js';
+import { CBAUD, CSIZE, IXON, PARENB, getSpeed } from '../../host/sys/termios.js';
 import {
-  BOTHER, CBAUD, CMSPAR, CRTSCTS, CS7, CSIZE, CSTOPB, HUPCL, IXOFF, IXON, PARENB, PARODD,
+  BOTHER, CMSPAR, CRTSCTS, CS7, CSTOPB, HUPCL, IXOFF, PARODD,
   TERMIOS2_SIZE, decodeTermios2, encodeTermios2, getTermios2,
 } from '../../host/sys/termios2.js';
 import { LineSettingsNotAppliedError, getLineSettings, lineSettingsOf, setLineSettings, withLineSettings } from '../../host/sys/serial-line.js';
