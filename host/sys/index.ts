@@ -28,3 +28,4 @@ export * from './serial-line.js';
 export * from './serial-control.js';
 export * from './serial-open.js';
 export * from './pty-spawn.js';
+export * from './serial-list.js';
