@@ -26,7 +26,7 @@ import type { Poller } from '../poller.js';
 import { ClosedError } from '../errors.js';
 import { SyscallError } from './errors.js';
 import { closeFd } from './fd.js';
-import { type Parity, PARITIES, getLineSettings, setLineSettings } from './serial-line.js';
+import { type Parity, getLineSettings, setLineSettings } from './serial-line.js';
 import { drain, flush, getModemLines, setBreak, setModemLines } from './serial-control.js';
 import { openSerial } from './serial-open.js';
 import { type SerialPortInfo, listSerialPorts } from './serial-list.js';
@@ -176,7 +176,6 @@ export function createSerialBinding(bindingOptions: NetpollBindingOptions = {}):
       if (!options.path) throw argError('"path" is not a valid port');
       if (!options.baudRate) throw argError('"baudRate" is not a valid baudRate');
       const openOptions = { ...DEFAULTS, ...options } as Required<NetpollOpenOptions>;
-      const parity = PARITIES.includes(openOptions.parity as Parity) ? (openOptions.parity as Parity) : openOptions.parity;
       let fd: number;
       try {
         fd = openSerial(openOptions.path, { lock: openOptions.lock, vmin: openOptions.vmin, vtime: openOptions.vtime });
@@ -187,7 +186,7 @@ export function createSerialBinding(bindingOptions: NetpollBindingOptions = {}):
         setLineSettings(fd, {
           baudRate: openOptions.baudRate,
           dataBits: openOptions.dataBits,
-          parity: parity as Parity,
+          parity: openOptions.parity as Parity, // checked by setLineSettings
           // Linux has no 1.5 stop bits: like serialport's binding, anything but 1 is CSTOPB (1.5 in hardware with 5 data bits).
           stopBits: openOptions.stopBits === 1 ? 1 : 2,
           rtscts: openOptions.rtscts,
