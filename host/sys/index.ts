@@ -29,4 +29,5 @@ export * from './serial-control.js';
 export * from './serial-open.js';
 export * from './pty-spawn.js';
 export * from './serial-list.js';
+export * from './serialport-types.js';
 export * from './serialport-binding.js';

@@ -14,12 +14,12 @@
  * resolves 0 bytes, which ends the stream, rather than failing with EIO; the
  * settings are read back and verified (see serial-line.ts).
  *
- * The interface package is used for types only: nothing of serialport is
- * loaded at run time (a user of this binding has it through @serialport/stream).
+ * Nothing of serialport is loaded, not even its types: serialport-types.ts
+ * has the interface's shapes.
  */
 import type {
-  BindingInterface, BindingPortInterface, OpenOptions, PortStatus, SetOptions, UpdateOptions,
-} from '@serialport/bindings-interface' with { 'resolution-mode': 'require' }; // the package's exports have no types condition for import
+  SerialportBinding, SerialportBindingPort, SerialportOpenOptions, SerialportStatus, SerialportSetOptions, SerialportUpdateOptions,
+} from './serialport-types.js';
 import { getSystemErrorMap } from 'node:util';
 import { PollFD } from '../pollfd.js';
 import type { Poller } from '../poller.js';
@@ -31,7 +31,7 @@ import { drain, flush, getModemLines, setBreak, setModemLines } from './serial-c
 import { openSerial } from './serial-open.js';
 import { type SerialPortInfo, listSerialPorts } from './serial-list.js';
 
-export interface NetpollOpenOptions extends OpenOptions {
+export interface NetpollOpenOptions extends SerialportOpenOptions {
   parity?: Parity;
   /** VMIN and VTIME, as serialport's Linux binding (defaults 1 and 0). */
   vmin?: number;
@@ -66,7 +66,7 @@ function openError(err: unknown, path: string): unknown {
   return err;
 }
 
-export class NetpollPortBinding implements BindingPortInterface {
+export class NetpollPortBinding implements SerialportBindingPort {
   private pollfd: PollFD | null;
   private writeOperation: Promise<void> | null = null;
 
@@ -122,7 +122,7 @@ export class NetpollPortBinding implements BindingPortInterface {
     return this.writeOperation;
   }
 
-  async update(options: UpdateOptions): Promise<void> {
+  async update(options: SerialportUpdateOptions): Promise<void> {
     if (typeof options !== 'object' || options === null) throw argError('"options" is not an object');
     if (typeof options.baudRate !== 'number') throw argError('"options.baudRate" is not a number');
     setLineSettings(this.open().fd, { baudRate: options.baudRate });
@@ -130,7 +130,7 @@ export class NetpollPortBinding implements BindingPortInterface {
   }
 
   /** Every call sets DTR, RTS and break to the given or default values (dtr and rts on, brk off), as serialport's bindings do. */
-  async set(options: SetOptions): Promise<void> {
+  async set(options: SerialportSetOptions): Promise<void> {
     if (typeof options !== 'object' || options === null) throw argError('"options" is not an object');
     const fd = this.open().fd;
     const { brk = false, dtr = true, rts = true } = options;
@@ -138,7 +138,7 @@ export class NetpollPortBinding implements BindingPortInterface {
     setBreak(fd, brk);
   }
 
-  async get(): Promise<PortStatus> {
+  async get(): Promise<SerialportStatus> {
     const { cts, dsr, dcd } = getModemLines(this.open().fd);
     return { cts, dsr, dcd };
   }
@@ -168,7 +168,7 @@ export interface NetpollBindingOptions {
 }
 
 /** A BindingInterface whose ports use `options.poller`. */
-export function createSerialBinding(bindingOptions: NetpollBindingOptions = {}): BindingInterface<NetpollPortBinding, NetpollOpenOptions, SerialPortInfo> {
+export function createSerialBinding(bindingOptions: NetpollBindingOptions = {}): SerialportBinding<NetpollPortBinding, NetpollOpenOptions, SerialPortInfo> {
   return {
     list: () => listSerialPorts(),
     async open(options) {
