@@ -91,8 +91,3 @@ export const inet_ntop = lib.func('void *inet_ntop(int af, void *src, void *dst,
 // --- serial line control ---
 /** flock(2): serialport's port lock (LOCK_EX | LOCK_NB), released when the open file is closed. */
 export const flock = lib.func('int flock(int fd, int operation)') as Fn<(fd: number, operation: number) => number>;
-/**
- * tcdrain(3), used only through `.async` (serial-control.ts): it blocks until
- * the output has left the UART, so it runs on koffi's worker thread.
- */
-export const tcdrain_blocking = lib.func('int tcdrain(int fd)') as Fn<(fd: number) => number>;

@@ -134,9 +134,10 @@ export class PtyProcess extends EventEmitter {
   /** Writes to the child's input. With handleFlowControl, a lone XOFF/XON pauses/resumes reading instead. */
   write(data: string | Uint8Array): boolean {
     if (typeof data !== 'string' && !(data instanceof Uint8Array)) throw invalidArgType('data', 'a string or a Uint8Array', data);
-    if (this.handleFlowControl && typeof data === 'string') {
-      if (data === XOFF) return void this.stream.pause(), true;
-      if (data === XON) return void this.stream.resume(), true;
+    if (this.handleFlowControl && (data === XOFF || data === XON)) {
+      if (data === XOFF) this.stream.pause();
+      else this.stream.resume();
+      return true;
     }
     if (this.stream.destroyed) throw new ClosedError('write after the pty was closed');
     return this.stream.write(data);
@@ -221,12 +222,13 @@ export async function spawnPty(file: string, args: string[] = [], options: PtySp
   try {
     setWindowSize(pty.master, { cols, rows });
     // detached: libuv calls setsid() in the child, the launcher's first requirement.
-    // The launcher's own environment is empty so NODE_OPTIONS & co. cannot reach it; the program gets `env`.
+    // The launcher's own environment holds nothing of the user's, so NODE_OPTIONS & co. cannot reach it
+    // (the program gets `env` through execve); ELECTRON_RUN_AS_NODE makes an Electron execPath behave as node.
     child = spawnChild(process.execPath, ['-e', LAUNCHER_SOURCE, koffiPath, spec], {
       stdio: [pty.slave, pty.slave, pty.slave],
       detached: true,
       cwd,
-      env: {},
+      env: { ELECTRON_RUN_AS_NODE: '1' },
     });
   } catch (err) {
     closeFd(pty.master);

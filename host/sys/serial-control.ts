@@ -6,8 +6,7 @@
  * aarch64). A pty has no modem lines: TIOCMGET/TIOCMSET answer ENOTTY there.
  */
 import * as libc from './libc-fds.js';
-import { errno as lastErrno } from './libc.js';
-import { ERRNO, SyscallError, throwErrno } from './errors.js';
+import { SyscallError, throwErrno } from './errors.js';
 import { checkBool, checkInt, checkOneOf, invalidArgType } from './arg-errors.js';
 
 const TCFLSH = 0x540b;
@@ -95,23 +94,38 @@ export async function sendBreak(fd: number, ms = 250): Promise<void> {
   }
 }
 
+const TIOCOUTQ = 0x5411;
+const TIOCSERGETLSR = 0x5459;
+const TIOCSER_TEMT = 0x01;
+/** drain's polling interval grows to this (ms): a byte at 9600 baud takes about 1 ms. */
+const DRAIN_POLL_MAX_MS = 16;
+
+/** Bytes written but not yet handed to the UART (TIOCOUTQ). */
+export function outputQueued(fd: number): number {
+  const n = new Int32Array(1);
+  ioctlInt(fd, TIOCOUTQ, 'TIOCOUTQ', n);
+  return n[0]!;
+}
+
+/** The transmitter has sent its last bit (TIOCSERGETLSR); true where the driver cannot tell (a pty, USB adapters without it). */
+function transmitterEmpty(fd: number): boolean {
+  const lsr = new Int32Array(1);
+  if (libc.ioctl(fd, TIOCSERGETLSR, 'void *', lsr) < 0) return true;
+  return (lsr[0]! & TIOCSER_TEMT) !== 0;
+}
+
 /**
- * tcdrain (glibc's ioctl(TCSBRK, 1)) on koffi's worker thread: resolves once everything written has
- * been sent, without blocking the JS thread. EINTR is retried.
+ * Resolves once everything written has been sent: the output queue is empty
+ * and the transmitter idle. tcdrain(3) would block a thread for as long as
+ * that takes, forever with flow control holding the line; this polls on
+ * timers instead (1 ms, doubling to 16 ms), so it blocks neither the JS
+ * thread nor a threadpool thread that a worker's terminate() would wait for.
+ * Rejects with the ioctl's error (ENOTTY for a non-tty).
  */
-export function drain(fd: number): Promise<void> {
-  return new Promise<void>((resolve, reject) => {
-    const attempt = (): void => {
-      libc.tcdrain_blocking.async(fd, (err: unknown, r: number) => {
-        if (err) return reject(err);
-        if (r === 0) return resolve();
-        const errno = lastErrno(); // koffi restores the worker's errno around this callback
-        if (errno === ERRNO.EINTR) return attempt();
-        reject(new SyscallError('tcdrain', errno, { fd }));
-      });
-    };
-    attempt();
-  });
+export async function drain(fd: number): Promise<void> {
+  for (let wait = 1; outputQueued(fd) > 0 || !transmitterEmpty(fd); wait = Math.min(wait * 2, DRAIN_POLL_MAX_MS)) {
+    await new Promise((resolve) => setTimeout(resolve, wait));
+  }
 }
 
 const QUEUES = { input: 0, output: 1, both: 2 } as const; // TCIFLUSH, TCOFLUSH, TCIOFLUSH
