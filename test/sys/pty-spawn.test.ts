@@ -115,14 +115,15 @@ for (const drive of ['uv', 'thread'] as const) {
       expect(pty.kill()).toBe(false);
     });
 
-    it('the child gets env, cwd and TERM = name; its signals are at their defaults (SIGPIPE is not ignored)', async () => {
-      const pty = await start('sh', ['-c', 'echo "term=$TERM foo=$FOO cwd=$(pwd)"; grep -E "^Sig(Ign|Blk)" /proc/self/status'], {
-        env: { ...ENV, FOO: 'bar' }, cwd: '/usr', name: 'xterm-256color',
+    it('the child gets env (NODE_OPTIONS included, which the launcher ignores), cwd and TERM = name; its signals are at their defaults (SIGPIPE is not ignored)', async () => {
+      // NODE_OPTIONS that would break a node started with it: the launcher must not see the child's env.
+      const pty = await start('sh', ['-c', 'echo "term=$TERM foo=$FOO cwd=$(pwd) no=$NODE_OPTIONS"; grep -E "^Sig(Ign|Blk)" /proc/self/status'], {
+        env: { ...ENV, FOO: 'bar', NODE_OPTIONS: '--require=/no/such/file.js' }, cwd: '/usr', name: 'xterm-256color',
       });
       const t = transcript(pty);
       await pty.exited;
       await t.until(/SigIgn[^\n]*\n/);
-      expect(t.text()).toContain('term=xterm-256color foo=bar cwd=/usr');
+      expect(t.text()).toContain('term=xterm-256color foo=bar cwd=/usr no=--require=/no/such/file.js');
       expect(t.text()).toMatch(/SigBlk:\s+0+\r\n/);
       expect(t.text()).toMatch(/SigIgn:\s+0+\r\n/);
     });
