@@ -25,10 +25,13 @@
  *   - Node ignores SIGPIPE (and SIGXFSZ); execve keeps ignored signals
  *     ignored, so every signal goes back to SIG_DFL, and the signal mask is
  *     emptied, as a shell would give a new program.
- * On failure it writes one line to stderr (the pty) and exits 127.
+ *   - fd 3 is the report pipe: close-on-exec, so a successful execve closes
+ *     it with nothing written (the parent then knows the program runs, with
+ *     its controlling tty in place); on failure the launcher writes
+ *     `{"syscall", "errno"}` there and exits 127.
  */
 
-/** The launcher program, CommonJS for `node -e`. argv: [node, koffiPath, specJson]. */
+/** The launcher program, CommonJS for `node -e`. argv: [node, koffiPath, specJson]; fd 3 the report pipe. */
 export const LAUNCHER_SOURCE = String.raw`
 const koffi = require(process.argv[1]);
 const spec = JSON.parse(process.argv[2]);
@@ -38,15 +41,16 @@ const fcntl = libc.func('int fcntl(int fd, int cmd, ...)');
 const signal = libc.func('void *signal(int sig, void *handler)');
 const sigprocmask = libc.func('int sigprocmask(int how, void *set, void *oldset)');
 const execve = libc.func('int execve(const char *path, const char **argv, const char **envp)');
-const strerror = libc.func('const char *strerror(int errnum)');
-const fail = (what) => {
-  process.stderr.write('netpoll-wasm pty launcher: ' + what + ': ' + strerror(koffi.errno()) + '\r\n');
+const fail = (syscall) => {
+  const errno = koffi.errno();
+  require('fs').writeSync(3, JSON.stringify({ syscall, errno }));
   process.exit(127);
 };
-if (ioctl(0, 0x540e, 'int', 0) < 0) fail('ioctl(TIOCSCTTY)');
-for (const fd of [0, 1, 2]) if (fcntl(fd, 2, 'int', 0) < 0) fail('fcntl(F_SETFD)');
+if (fcntl(3, 2, 'int', 1) < 0) fail('fcntl');
+if (ioctl(0, 0x540e, 'int', 0) < 0) fail('ioctl');
+for (const fd of [0, 1, 2]) if (fcntl(fd, 2, 'int', 0) < 0) fail('fcntl');
 for (let sig = 1; sig < 65; sig++) if (sig !== 9 && sig !== 19) signal(sig, null);
 if (sigprocmask(2, Buffer.alloc(128), null) < 0) fail('sigprocmask');
 execve(spec.file, [...spec.argv, null], [...spec.env, null]);
-fail('execve ' + spec.file);
+fail('execve');
 `;

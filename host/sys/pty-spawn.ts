@@ -15,6 +15,7 @@
  */
 import { spawn as spawnChild, type ChildProcess } from 'node:child_process';
 import { EventEmitter } from 'node:events';
+import type { Readable } from 'node:stream';
 import { accessSync, constants as fsConstants, statSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { delimiter, join, resolve as resolvePath } from 'node:path';
@@ -79,6 +80,39 @@ function resolveProgram(file: string, env: Record<string, string | undefined>, c
     }
   }
   throw new SyscallError('spawn', ERRNO.ENOENT, { path: file, info: 'not found or not executable on the child\'s PATH' });
+}
+
+/** The most a launcher's failure report can be (it is a few dozen bytes of JSON). */
+const REPORT_MAX = 4096;
+
+/**
+ * Resolves once the launcher has exec'd the program: its report pipe closed
+ * with nothing in it. Rejects with the SyscallError it reported instead. (A
+ * launcher that died before it could report looks like success here; its
+ * 'exit' then says what happened.)
+ */
+function launched(child: ChildProcess, program: string): Promise<void> {
+  const report = child.stdio[3] as Readable;
+  return new Promise<void>((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    report.on('data', (chunk: Buffer) => {
+      if (size < REPORT_MAX) chunks.push(chunk.subarray(0, REPORT_MAX - size));
+      size += chunk.length;
+    });
+    report.once('error', reject);
+    child.once('error', reject);
+    report.once('close', () => {
+      child.off('error', reject);
+      if (size === 0) return resolve();
+      try {
+        const { syscall, errno } = JSON.parse(Buffer.concat(chunks).toString('utf8')) as { syscall: string; errno: number };
+        reject(new SyscallError(String(syscall), Number(errno), { path: program, info: 'in the pty launcher' }));
+      } catch {
+        reject(new Error(`the pty launcher sent an unreadable report (${size} bytes)`));
+      }
+    });
+  });
 }
 
 export class PtyProcess extends EventEmitter {
@@ -196,9 +230,10 @@ function checkOptions(file: unknown, args: unknown, opts: unknown): asserts opts
 }
 
 /**
- * Starts `file` with `args` on a new pty. Rejects, with nothing left open,
- * for bad options (ERR_INVALID_ARG_*), a program not found (ENOENT) or a
- * missing cwd.
+ * Starts `file` with `args` on a new pty and resolves once it runs there
+ * (exec'd, the pty its controlling terminal). Rejects, with nothing left
+ * open, for bad options (ERR_INVALID_ARG_*), a program not found (ENOENT), a
+ * missing cwd, or a failure the launcher reports (e.g. execve EACCES).
  */
 export async function spawnPty(file: string, args: string[] = [], options: PtySpawnOptions = {}): Promise<PtyProcess> {
   checkOptions(file, args, options);
@@ -225,7 +260,7 @@ export async function spawnPty(file: string, args: string[] = [], options: PtySp
     // The launcher's own environment holds nothing of the user's, so NODE_OPTIONS & co. cannot reach it
     // (the program gets `env` through execve); ELECTRON_RUN_AS_NODE makes an Electron execPath behave as node.
     child = spawnChild(process.execPath, ['-e', LAUNCHER_SOURCE, koffiPath, spec], {
-      stdio: [pty.slave, pty.slave, pty.slave],
+      stdio: [pty.slave, pty.slave, pty.slave, 'pipe'],
       detached: true,
       cwd,
       env: { ELECTRON_RUN_AS_NODE: '1' },
@@ -239,6 +274,7 @@ export async function spawnPty(file: string, args: string[] = [], options: PtySp
   closeFd(pty.slave);
   let pollfd: PollFD;
   try {
+    await launched(child, program);
     pollfd = await PollFD.open(pty.master, { poller: options.poller });
   } catch (err) {
     child.kill('SIGKILL');

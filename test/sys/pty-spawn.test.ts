@@ -6,7 +6,9 @@
  * after the child exits and no descriptor is left behind; in a worker too,
  * and a terminated worker does not take the process down.
  */
-import { readdirSync } from 'node:fs';
+import { chmodSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -20,6 +22,15 @@ afterEach(async () => {
 
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 const fdCount = (): number => readdirSync('/proc/self/fd').length;
+/** The fd count once earlier tests' children and their pipes are gone (it holds for 100 ms). */
+async function settledFdCount(): Promise<number> {
+  for (let n = fdCount(); ; ) {
+    await sleep(100);
+    const m = fdCount();
+    if (m === n) return m;
+    n = m;
+  }
+}
 const BASH = ['--norc', '--noprofile', '-i'];
 const ENV = { PATH: process.env.PATH, PS1: 'PROMPT> ', HOME: '/tmp' };
 
@@ -69,6 +80,17 @@ for (const drive of ['uv', 'thread'] as const) {
       expect(t.text()).not.toMatch(/\nnot-interrupted\r\n/); // the echoed command line has it after a space
       pty.write('exit 0\r');
       expect(await pty.exited).toEqual({ exitCode: 0, signal: null });
+    });
+
+    it('the pty is the controlling terminal of a program that never opens it: ^C on the master ends `sleep` with SIGINT', async () => {
+      // bash -i would acquire the tty itself by reopening it as a session leader; sleep does not, so only
+      // the launcher's TIOCSCTTY puts the pty's session and foreground group in place.
+      const pty = await start('sleep', ['30']);
+      pty.onData(() => {});
+      // spawnPty resolved after the execve: the ctty is in place, no wait needed
+      pty.write('\x03');
+      const timeout = sleep(5000).then(() => 'no SIGINT within 5 s');
+      expect(await Promise.race([pty.exited, timeout])).toEqual({ exitCode: null, signal: 'SIGINT' });
     });
 
     it('job control proper: ^Z stops a foreground job, `jobs` lists it, `fg` brings it back to the foreground where ^C reaches it', async () => {
@@ -160,7 +182,7 @@ for (const drive of ['uv', 'thread'] as const) {
 
 describe('spawnPty misuse', () => {
   it('bad arguments are typed errors and nothing is left open', async () => {
-    const before = fdCount();
+    const before = await settledFdCount();
     await expect(spawnPty('')).rejects.toMatchObject({ code: 'ERR_INVALID_ARG_TYPE' });
     await expect(spawnPty('sh', ['-c', 1 as never])).rejects.toMatchObject({ code: 'ERR_INVALID_ARG_TYPE' });
     await expect(spawnPty('sh', [], { cols: 0 })).rejects.toMatchObject({ code: 'ERR_OUT_OF_RANGE' });
@@ -168,6 +190,21 @@ describe('spawnPty misuse', () => {
     await expect(spawnPty('no-such-program-here')).rejects.toMatchObject({ code: 'ENOENT' });
     await expect(spawnPty('sh', [], { cwd: '/no/such/dir' })).rejects.toMatchObject({ code: 'ENOENT' });
     expect(fdCount()).toBe(before);
+  });
+
+  it('a failure inside the launcher (execve ENOEXEC on a file that is not a program) rejects spawnPty; nothing is left open', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'netpoll-pty-'));
+    try {
+      const bogus = join(dir, 'not-a-program');
+      writeFileSync(bogus, Buffer.from([0x7f, 0x45, 0x4c, 0x46, 1, 2, 3])); // an ELF magic and nothing else
+      chmodSync(bogus, 0o755);
+      const before = await settledFdCount();
+      await expect(spawnPty(bogus)).rejects.toMatchObject({ code: 'ENOEXEC', syscall: 'execve', path: bogus });
+      for (let i = 0; i < 100 && fdCount() !== before; i++) await sleep(10); // the launcher's pipes close with its exit
+      expect(fdCount()).toBe(before);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });
 
