@@ -27,6 +27,7 @@ export * from './termios2.js';
 export * from './serial-line.js';
 export * from './serial-control.js';
 export * from './serial-open.js';
+export * from './pty-process.js';
 export * from './pty-spawn.js';
 export * from './serial-list.js';
 export * from './serialport-types.js';

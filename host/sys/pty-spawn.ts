@@ -1,6 +1,6 @@
 /**
- * spawnPty: a program on a new pty, node-pty's shape — pid, write, resize,
- * kill, onData/onExit — with the master as a PollFD and a Duplex stream.
+ * spawnPty: starts a program on a new pty and hands back a PtyProcess
+ * (pty-process.ts).
  *
  * The child is a session leader whose controlling terminal is the pty (see
  * pty-launcher.ts for how, without a compiler): job control works, ^C written
@@ -10,23 +10,20 @@
  * slave) is gone, reads end with EOF (the master's EIO, which PollFD reports
  * as EOF), the stream ends, and the master is closed with it.
  *
- * Imports PollFD from the poller above host/sys: this file and
- * serialport-binding.ts are the toolkit's stream-level pieces.
+ * Imports PollFD from the poller above host/sys: this file, pty-process.ts
+ * and serialport-binding.ts are the toolkit's stream-level pieces.
  */
 import { spawn as spawnChild, type ChildProcess } from 'node:child_process';
-import { EventEmitter } from 'node:events';
 import type { Readable } from 'node:stream';
 import { accessSync, constants as fsConstants, statSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { delimiter, join, resolve as resolvePath } from 'node:path';
-import { StringDecoder } from 'node:string_decoder';
 import { PollFD } from '../pollfd.js';
 import type { Poller } from '../poller.js';
-import type { PollFDStream } from '../stream.js';
-import { ClosedError } from '../errors.js';
 import { closeFd } from './fd.js';
 import { openPty } from './pty.js';
 import { setWindowSize } from './termios.js';
+import { PtyProcess } from './pty-process.js';
 import { LAUNCHER_SOURCE } from './pty-launcher.js';
 import { checkBool, checkInt, invalidArgType, invalidArgValue } from './arg-errors.js';
 import { ERRNO, SyscallError } from './errors.js';
@@ -47,20 +44,6 @@ export interface PtySpawnOptions {
   poller?: Poller;
 }
 
-export interface PtyExit {
-  /** The exit status, or null when a signal ended the child. */
-  exitCode: number | null;
-  /** The signal that ended it ('SIGINT', …), or null. */
-  signal: NodeJS.Signals | null;
-}
-
-export interface Disposable {
-  dispose(): void;
-}
-
-/** XOFF and XON, node-pty's flowControlPause / flowControlResume. */
-const XOFF = '\x13';
-const XON = '\x11';
 /** One argument (the spec JSON) may hold at most MAX_ARG_STRLEN = 32 pages of 4 KiB. */
 const MAX_SPEC_BYTES = 32 * 4096 - 1;
 
@@ -113,107 +96,6 @@ function launched(child: ChildProcess, program: string): Promise<void> {
       }
     });
   });
-}
-
-export class PtyProcess extends EventEmitter {
-  /** The child's process id (also its session and process-group id). */
-  readonly pid: number;
-  /** The slave's path, e.g. /dev/pts/3 (what `tty` prints in the child). */
-  readonly path: string;
-  /** Resolves when the child has exited. Output may still be unread: the stream ends at EOF after it. */
-  readonly exited: Promise<PtyExit>;
-  private exit: PtyExit | null = null;
-  private size: { cols: number; rows: number };
-
-  /** @internal — use spawnPty. */
-  constructor(
-    private readonly child: ChildProcess,
-    /** The master end; its deadlines are the pty's. */
-    readonly pollfd: PollFD,
-    /** The master as a Duplex: what the child writes comes out, what is written goes to the child's input. */
-    readonly stream: PollFDStream,
-    path: string,
-    size: { cols: number; rows: number },
-    private readonly handleFlowControl: boolean,
-  ) {
-    super();
-    this.pid = child.pid!;
-    this.path = path;
-    this.size = size;
-    child.once('error', (err) => this.stream.destroy(err)); // the launcher could not be started at all
-    this.exited = new Promise<PtyExit>((resolve) => {
-      const onExit = (exitCode: number | null, signal: NodeJS.Signals | null): void => {
-        this.exit = { exitCode, signal };
-        resolve(this.exit);
-        this.emit('exit', this.exit);
-      };
-      if (child.exitCode !== null || child.signalCode !== null) onExit(child.exitCode, child.signalCode as NodeJS.Signals | null);
-      else child.once('exit', onExit);
-    });
-  }
-
-  get cols(): number {
-    return this.size.cols;
-  }
-
-  get rows(): number {
-    return this.size.rows;
-  }
-
-  /** The exit, once it happened (null before). */
-  get exitStatus(): PtyExit | null {
-    return this.exit;
-  }
-
-  /** Writes to the child's input. With handleFlowControl, a lone XOFF/XON pauses/resumes reading instead. */
-  write(data: string | Uint8Array): boolean {
-    if (typeof data !== 'string' && !(data instanceof Uint8Array)) throw invalidArgType('data', 'a string or a Uint8Array', data);
-    if (this.handleFlowControl && (data === XOFF || data === XON)) {
-      if (data === XOFF) this.stream.pause();
-      else this.stream.resume();
-      return true;
-    }
-    if (this.stream.destroyed) throw new ClosedError('write after the pty was closed');
-    return this.stream.write(data);
-  }
-
-  /** TIOCSWINSZ on the master: the child's foreground process group gets SIGWINCH. */
-  resize(cols: number, rows: number): void {
-    checkInt('cols', cols, 1, 0xffff);
-    checkInt('rows', rows, 1, 0xffff);
-    if (this.stream.destroyed) throw new ClosedError('resize after the pty was closed');
-    setWindowSize(this.pollfd.fd, { cols, rows });
-    this.size = { cols, rows };
-  }
-
-  /** Sends `signal` (default SIGHUP, as node-pty) to the child. False once it has exited. */
-  kill(signal: NodeJS.Signals | number = 'SIGHUP'): boolean {
-    if (typeof signal !== 'string' && typeof signal !== 'number') throw invalidArgType('signal', 'a signal name or number', signal);
-    if (this.exit !== null) return false;
-    return this.child.kill(signal);
-  }
-
-  /** node-pty's onData: the output as UTF-8 text (characters split across reads are joined). */
-  onData(listener: (data: string) => void): Disposable {
-    const decoder = new StringDecoder('utf8');
-    const onChunk = (chunk: Buffer): void => {
-      const text = decoder.write(chunk);
-      if (text !== '') listener(text);
-    };
-    this.stream.on('data', onChunk);
-    return { dispose: () => void this.stream.off('data', onChunk) };
-  }
-
-  /** node-pty's onExit. */
-  onExit(listener: (exit: PtyExit) => void): Disposable {
-    this.on('exit', listener);
-    return { dispose: () => void this.off('exit', listener) };
-  }
-
-  /** Closes the master (the child's session gets SIGHUP from the kernel if it is still there). */
-  close(): void {
-    this.stream.destroy();
-  }
 }
 
 function checkOptions(file: unknown, args: unknown, opts: unknown): asserts opts is PtySpawnOptions {

@@ -13,7 +13,8 @@ import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import { afterEach, describe, expect, it } from 'vitest';
 import { Poller } from '../../host/index.js';
-import { type PtyProcess, spawnPty } from '../../host/sys/pty-spawn.js';
+import type { PtyProcess } from '../../host/sys/pty-process.js';
+import { spawnPty } from '../../host/sys/pty-spawn.js';
 
 const cleanup: (() => Promise<void> | void)[] = [];
 afterEach(async () => {
