@@ -27,6 +27,7 @@ export interface PtyDisposable {
 /** XOFF and XON, node-pty's flowControlPause / flowControlResume. */
 const XOFF = '\x13';
 const XON = '\x11';
+
 export class PtyProcess extends EventEmitter {
   /** The child's process id (also its session and process-group id). */
   readonly pid: number;
