@@ -101,3 +101,15 @@ export function checkString(value: unknown, name: string): string {
   if (typeof value !== 'string') throw new InvalidArgTypeError(name, 'of type string', value);
   return value;
 }
+
+/** A boolean, else ERR_INVALID_ARG_TYPE; returns it. */
+export function checkBoolean(value: unknown, name: string): boolean {
+  if (typeof value !== 'boolean') throw new InvalidArgTypeError(name, 'of type boolean', value);
+  return value;
+}
+
+/** validateOneOf, returning the value. */
+export function checkOneOf<T>(value: unknown, name: string, allowed: readonly T[]): T {
+  validateOneOf(value, name, allowed);
+  return value;
+}

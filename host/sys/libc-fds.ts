@@ -87,3 +87,7 @@ export const inet_ntop = lib.func('void *inet_ntop(int af, void *src, void *dst,
   (af: number, src: Mem, dst: Mem, size: number) => unknown
 >;
 
+
+// --- serial line control ---
+/** flock(2): serialport's port lock (LOCK_EX | LOCK_NB), released when the open file is closed. */
+export const flock = lib.func('int flock(int fd, int operation)') as Fn<(fd: number, operation: number) => number>;

@@ -5,17 +5,25 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { execFileSync, spawn } from 'node:child_process';
+import { createRequire } from 'node:module';
 
 const root = fileURLToPath(new URL('../..', import.meta.url));
 const readme = readFileSync(join(root, 'README.md'), 'utf8');
+const requireFromRoot = createRequire(join(root, 'package.json'));
 
-/** The js blocks behind a marker comment, with package imports pointed at the build. */
+/**
+ * The js blocks behind a marker comment, with package imports pointed at the
+ * build, and serialport's packages (devDependencies a recipe uses) at this
+ * checkout's node_modules, since the recipes run from a temporary folder.
+ */
 function blocks(marker: string): string[] {
   const re = new RegExp(`<!-- ${marker} -->\\s*\`\`\`js\\n([\\s\\S]*?)\`\`\``, 'g');
   return [...readme.matchAll(re)].map((m) =>
-    m[1]!.replace(/'netpoll-wasm(\/\w+)?'/g, (_, sub: string | undefined) =>
-      JSON.stringify(pathToFileURL(join(root, 'build/host', sub ?? '', 'index.js')).href),
-    ),
+    m[1]!
+      .replace(/'netpoll-wasm(\/\w+)?'/g, (_, sub: string | undefined) =>
+        JSON.stringify(pathToFileURL(join(root, 'build/host', sub ?? '', 'index.js')).href),
+      )
+      .replace(/'(@serialport\/[\w-]+)'/g, (_, pkg: string) => JSON.stringify(pathToFileURL(requireFromRoot.resolve(pkg)).href)),
   );
 }
 
@@ -131,6 +139,33 @@ describe('README: the fds users have', () => {
       }
     },
   );
+});
+
+// The switching guides (node-pty, serialport).
+describe('README: switching from node-pty and serialport', () => {
+  const only = (marker: string): string => {
+    const found = blocks(marker);
+    expect(found).toHaveLength(1);
+    return found[0]!;
+  };
+  const python = (() => {
+    try {
+      execFileSync('python3', ['-c', '0'], { stdio: 'ignore' });
+      return true;
+    } catch {
+      return false;
+    }
+  })();
+
+  it.skipIf(!python)(`the python3 session computes, is interrupted by ^C (KeyboardInterrupt) and exits 0${python ? '' : ' (skipped: no python3)'}`, () => {
+    const code = only('readme-switch-pty');
+    expect(code.trim().split('\n').filter((l) => l.trim() !== '')).toHaveLength(17); // the count the guide states
+    expect(run(code, 'switch-pty').trim()).toBe('true true 0');
+  });
+
+  it('SerialPortStream on NetpollBinding: the rate and stop bits read back, bytes cross raw both ways, list() runs', () => {
+    expect(run(only('readme-switch-serial'), 'switch-serial').trim().split('\n')).toEqual(['250000 2', '"AT\\r"', 'OK', 'true']);
+  });
 });
 
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
