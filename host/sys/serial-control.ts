@@ -7,7 +7,7 @@
  */
 import * as libc from './libc-fds.js';
 import { SyscallError, throwErrno } from './errors.js';
-import { InvalidArgTypeError, checkBoolean, checkInteger, checkOneOf } from './args.js';
+import { InvalidArgTypeError, checkBoolean, checkInteger, checkOneOf, validateFd } from './args.js';
 
 const TCFLSH = 0x540b;
 const TIOCEXCL = 0x540c;
@@ -42,6 +42,7 @@ function ioctlInt(fd: number, request: number, name: string, value?: Int32Array)
 
 /** TIOCMGET: every modem line. */
 export function getModemLines(fd: number): ModemLines {
+  validateFd(fd);
   const bits = new Int32Array(1);
   ioctlInt(fd, TIOCMGET, 'TIOCMGET', bits);
   return decodeModemBits(bits[0]!);
@@ -52,6 +53,7 @@ export function getModemLines(fd: number): ModemLines {
  * others stay. TIOCMBIS for the raised, TIOCMBIC for the lowered.
  */
 export function setModemLines(fd: number, lines: Partial<Record<'dtr' | 'rts', boolean>>): void {
+  validateFd(fd);
   if (typeof lines !== 'object' || lines === null) throw new InvalidArgTypeError('lines', 'an object', lines);
   let raise = 0;
   let lower = 0;
@@ -67,6 +69,7 @@ export function setModemLines(fd: number, lines: Partial<Record<'dtr' | 'rts', b
 
 /** TIOCMSET: the output lines exactly as given (a line left out is lowered). */
 export function setAllModemLines(fd: number, lines: Partial<Record<'dtr' | 'rts', boolean>>): void {
+  validateFd(fd);
   if (typeof lines !== 'object' || lines === null) throw new InvalidArgTypeError('lines', 'an object', lines);
   let bits = 0;
   for (const [name, on] of Object.entries(lines)) {
@@ -79,12 +82,14 @@ export function setAllModemLines(fd: number, lines: Partial<Record<'dtr' | 'rts'
 
 /** TIOCSBRK / TIOCCBRK: hold the line in break (on) or release it. A driver without break support ignores both. */
 export function setBreak(fd: number, on: boolean): void {
+  validateFd(fd);
   if (checkBoolean(on, 'on')) ioctlInt(fd, TIOCSBRK, 'TIOCSBRK');
   else ioctlInt(fd, TIOCCBRK, 'TIOCCBRK');
 }
 
 /** A break of `ms` milliseconds (default 250, what tcsendbreak(fd, 0) gives), timed on the event loop, not by blocking. */
 export async function sendBreak(fd: number, ms = 250): Promise<void> {
+  validateFd(fd);
   checkInteger(ms, 'ms', 1, 10_000);
   setBreak(fd, true);
   try {
@@ -102,6 +107,7 @@ const DRAIN_POLL_MAX_MS = 16;
 
 /** Bytes written but not yet handed to the UART (TIOCOUTQ). */
 export function outputQueued(fd: number): number {
+  validateFd(fd);
   const n = new Int32Array(1);
   ioctlInt(fd, TIOCOUTQ, 'TIOCOUTQ', n);
   return n[0]!;
@@ -123,6 +129,7 @@ function transmitterEmpty(fd: number): boolean {
  * Rejects with the ioctl's error (ENOTTY for a non-tty).
  */
 export async function drain(fd: number): Promise<void> {
+  validateFd(fd);
   for (let wait = 1; outputQueued(fd) > 0 || !transmitterEmpty(fd); wait = Math.min(wait * 2, DRAIN_POLL_MAX_MS)) {
     await new Promise((resolve) => setTimeout(resolve, wait));
   }
@@ -133,6 +140,7 @@ export type FlushQueue = keyof typeof QUEUES;
 
 /** TCFLSH: discards received-but-unread input, written-but-unsent output, or both (the default). */
 export function flush(fd: number, queue: FlushQueue = 'both'): void {
+  validateFd(fd);
   const which = checkOneOf(queue, 'queue', Object.keys(QUEUES) as FlushQueue[]);
   if (libc.ioctl(fd, TCFLSH, 'int', QUEUES[which]) < 0) throwErrno('ioctl', { fd, info: 'TCFLSH' });
 }
@@ -144,12 +152,14 @@ export function flush(fd: number, queue: FlushQueue = 'both'): void {
  * with another descriptor is not left locked.
  */
 export function setExclusive(fd: number, on: boolean): void {
+  validateFd(fd);
   if (checkBoolean(on, 'on')) ioctlInt(fd, TIOCEXCL, 'TIOCEXCL');
   else ioctlInt(fd, TIOCNXCL, 'TIOCNXCL');
 }
 
 /** TIOCGEXCL: the exclusive flag. */
 export function isExclusive(fd: number): boolean {
+  validateFd(fd);
   const v = new Int32Array(1);
   ioctlInt(fd, TIOCGEXCL, 'TIOCGEXCL', v);
   return v[0] !== 0;
@@ -157,6 +167,7 @@ export function isExclusive(fd: number): boolean {
 
 /** TIOCNXCL, for closing: a descriptor that is not a tty (ENOTTY) has no flag to clear. */
 export function clearExclusive(fd: number): void {
+  validateFd(fd);
   try {
     setExclusive(fd, false);
   } catch (err) {

@@ -13,7 +13,7 @@ import { BAUD_RATES, CBAUD, CS8, CSIZE, IXON, PARENB } from './termios.js';
 import {
   BOTHER, CIBAUD, CMSPAR, CRTSCTS, CS5, CS6, CS7, CSTOPB, HUPCL, INPCK, IXANY, IXOFF, PARODD, type Termios2, getTermios2, setTermios2,
 } from './termios2.js';
-import { InvalidArgTypeError, checkBoolean, checkInteger, checkOneOf } from './args.js';
+import { InvalidArgTypeError, checkBoolean, checkInteger, checkOneOf, validateFd } from './args.js';
 
 export type Parity = 'none' | 'even' | 'odd' | 'mark' | 'space';
 export const PARITIES: readonly Parity[] = ['none', 'even', 'odd', 'mark', 'space'];
@@ -102,6 +102,7 @@ export function withLineSettings(t: Termios2, s: LineSettings): Termios2 {
 
 /** The line's settings now. */
 export function getLineSettings(fd: number): LineSettings {
+  validateFd(fd);
   return lineSettingsOf(getTermios2(fd));
 }
 
@@ -127,6 +128,7 @@ function differences(wanted: LineSettings, got: LineSettings): string[] {
  * driver did not take them.
  */
 export function setLineSettings(fd: number, changes: Partial<LineSettings>): LineSettings {
+  validateFd(fd);
   const checked = checkLineSettings(changes);
   const before = getTermios2(fd);
   const wanted = { ...lineSettingsOf(before), ...checked };

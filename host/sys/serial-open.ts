@@ -10,7 +10,7 @@ import { throwErrno } from './errors.js';
 import { closeFd } from './fd.js';
 import { CLOCAL, CREAD, getTermios2, setTermios2 } from './termios2.js';
 import { VMIN, VTIME, setRawMode } from './termios.js';
-import { InvalidArgTypeError, checkBoolean, checkInteger } from './args.js';
+import { InvalidArgTypeError, checkBoolean, checkInteger, validateFd } from './args.js';
 import { clearExclusive, setExclusive } from './serial-control.js';
 
 const O_RDWR = 0o2;
@@ -58,6 +58,7 @@ export function openSerial(path: string, options: SerialOpenOptions = {}): numbe
  * the port locked) and closes. The flock goes with the close.
  */
 export function closeSerial(fd: number): void {
+  validateFd(fd);
   clearExclusive(fd);
   closeFd(fd);
 }
