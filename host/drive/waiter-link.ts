@@ -1,0 +1,136 @@
+// A worker poller's link to the process-wide waiter (waiter-protocol.ts,
+// waiter-thread.ts): the connection that delivers a WAKE when the poller's
+// epoll set has events, and takes a REARM once the set was drained.
+//
+// The connection is a net.Socket, so the only thing of ours a worker's event
+// loop watches is a handle Node owns: worker.terminate() closes it like any
+// other (no koffi poll handle, no threadpool call in flight), and the waiter
+// sees the end of the connection and drops the registration.
+//
+// The first worker poller to find no waiter starts one from its own thread
+// (a Worker, unref'd). If that thread ends, the waiter ends with it; every
+// other link then sees its connection close and registers again, starting a
+// new waiter if none listens. Two threads starting one at once: the second's
+// finds the name taken and exits, and its spawner connects to the first.
+
+import { Socket } from 'node:net';
+import { Worker } from 'node:worker_threads';
+import { unixSocket, connectFd } from '../sys/socket.js';
+import { sendMsgFd } from '../sys/msg.js';
+import { closeFd } from '../sys/fd.js';
+import { isSyscallError } from '../sys/errors.js';
+import { peerCred } from '../sys/peer-cred.js';
+import { REARM, waiterName, type WaiterStartMessage } from './waiter-protocol.js';
+
+const REARM_BYTE = new Uint8Array([REARM]);
+/** Retry delay when the waiter's backlog is full (EAGAIN on an AF_UNIX connect queues nothing). */
+const BUSY_RETRY_MS = 5;
+
+/** The waiter this thread is starting, if any: every link on the thread waits for the same one. */
+let starting: Promise<void> | null = null;
+
+function startWaiter(): Promise<void> {
+  starting ??= new Promise<void>((resolve, reject) => {
+    const w = new Worker(new URL('./waiter-thread.js', import.meta.url), { workerData: { name: waiterName() }, execArgv: [] });
+    w.unref(); // it must never keep this thread (or the process) alive
+    w.once('message', (_m: WaiterStartMessage) => resolve()); // 'ready' or 'taken': either way a waiter listens
+    w.once('error', reject);
+    w.once('exit', () => reject(new Error('netpoll-wasm: the waiter thread exited before it listened')));
+  }).finally(() => {
+    starting = null;
+  });
+  return starting;
+}
+
+/** One attempt to register `epfd`: the connected socket, or why not ('absent': no waiter listens; 'busy': its backlog is full). */
+function register(epfd: number): number | 'absent' | 'busy' {
+  const fd = unixSocket('stream');
+  try {
+    if (!connectFd(fd, waiterName())) {
+      closeFd(fd);
+      return 'busy';
+    }
+    if (peerCred(fd).pid !== process.pid) throw new Error(`netpoll-wasm: the waiter's socket name is held by another process (pid ${peerCred(fd).pid})`);
+    sendMsgFd(fd, REARM_BYTE, { fds: [epfd] }); // a fresh socket's buffer is empty: the one byte goes
+    return fd;
+  } catch (err) {
+    closeFd(fd);
+    if (isSyscallError(err, 'ECONNREFUSED') || isSyscallError(err, 'ENOENT')) return 'absent';
+    throw err;
+  }
+}
+
+export class WaiterLink {
+  private socket: Socket | null = null;
+  private referenced = false;
+  private closed = false;
+  private retry: NodeJS.Timeout | null = null;
+
+  /**
+   * `onWake` runs on this thread when the set has events; `onFail` if no
+   * waiter can be had (another process holds the name, no Worker can start).
+   */
+  constructor(private readonly epfd: number, private readonly onWake: () => void, private readonly onFail: (err: unknown) => void) {
+    this.connect();
+  }
+
+  /** The set was drained: report its next readiness. */
+  arm(): void {
+    this.socket?.write(REARM_BYTE);
+  }
+
+  /** Keep this thread's loop alive while linked (someone waits). */
+  ref(): void {
+    this.referenced = true;
+    this.socket?.ref();
+    this.retry?.ref();
+  }
+
+  unref(): void {
+    this.referenced = false;
+    this.socket?.unref();
+    this.retry?.unref();
+  }
+
+  /** Ends the registration (the waiter drops its duplicate of the set when it sees the end). */
+  close(): void {
+    this.closed = true;
+    if (this.retry) clearTimeout(this.retry);
+    this.socket?.destroy();
+    this.socket = null;
+  }
+
+  private connect(): void {
+    if (this.closed) return;
+    let got: number | 'absent' | 'busy';
+    try {
+      got = register(this.epfd);
+    } catch (err) {
+      return this.onFail(err);
+    }
+    if (got === 'absent') {
+      startWaiter().then(() => this.connect(), (err) => this.closed || this.onFail(err));
+      return;
+    }
+    if (got === 'busy') {
+      this.retry = setTimeout(() => {
+        this.retry = null;
+        this.connect();
+      }, BUSY_RETRY_MS);
+      if (!this.referenced) this.retry.unref();
+      return;
+    }
+    const socket = new Socket({ fd: got, readable: true, writable: true });
+    this.socket = socket;
+    if (!this.referenced) socket.unref();
+    socket.on('data', () => this.onWake()); // several WAKE bytes in one read: one drain serves them all
+    socket.on('error', () => {}); // 'close' follows
+    socket.on('close', () => {
+      if (this.socket !== socket) return;
+      this.socket = null;
+      // The waiter ended (its thread did): register with the next one. The set's events meanwhile
+      // are not lost: the new registration reports a set that is already readable.
+      if (!this.closed) setImmediate(() => this.connect());
+    });
+  }
+}
