@@ -7,17 +7,21 @@
 // other (no koffi poll handle, no threadpool call in flight), and the waiter
 // sees the end of the connection and drops the registration.
 //
-// The first worker poller to find no waiter starts one from its own thread
-// (a Worker, unref'd). If that thread ends, the waiter ends with it; every
+// Who hosts the waiter (a Worker, unref'd): the main thread if the package is
+// loaded there (asked over a BroadcastChannel, it starts one that lives as
+// long as the process); otherwise the first worker poller to find none starts
+// one from its own thread. If that thread ends, the waiter ends with it; every
 // other link then sees its connection close and registers again, starting a
 // new waiter if none listens. Two threads starting one at once: the second's
 // finds the name taken and exits, and its spawner connects to the first.
 
 import { Socket } from 'node:net';
-import { Worker } from 'node:worker_threads';
+import { BroadcastChannel, Worker, isMainThread } from 'node:worker_threads';
 import { unixSocket, connectFd } from '../sys/socket.js';
 import { sendMsgFd } from '../sys/msg.js';
 import { closeFd } from '../sys/fd.js';
+import { eventFd, eventFdWrite } from '../sys/event.js';
+import { adoptFd, closeAdoptedFd } from '../sys/env-fd.js';
 import { isSyscallError } from '../sys/errors.js';
 import { peerCred } from '../sys/peer-cred.js';
 import { REARM, waiterName, type WaiterStartMessage } from './waiter-protocol.js';
@@ -26,20 +30,76 @@ const REARM_BYTE = new Uint8Array([REARM]);
 /** Retry delay when the waiter's backlog is full (EAGAIN on an AF_UNIX connect queues nothing). */
 const BUSY_RETRY_MS = 5;
 
-/** The waiter this thread is starting, if any: every link on the thread waits for the same one. */
-let starting: Promise<void> | null = null;
+/** The waiter this thread hosts (started, or starting): resolves once one listens, its or another thread's. */
+let hosted: Promise<void> | null = null;
 
-function startWaiter(): Promise<void> {
-  starting ??= new Promise<void>((resolve, reject) => {
-    const w = new Worker(new URL('./waiter-thread.js', import.meta.url), { workerData: { name: waiterName() }, execArgv: [] });
-    w.unref(); // it must never keep this thread (or the process) alive
+/**
+ * Start the waiter on this thread (once; again after it ended). It is unref'd:
+ * it never keeps this thread or the process alive; and when this thread exits
+ * normally it is told to stop at once (a stop eventfd in its set), rather
+ * than being joined at the end of its capped wait.
+ */
+function hostWaiter(): Promise<void> {
+  hosted ??= new Promise<void>((resolve, reject) => {
+    const stopFd = adoptFd(eventFd()); // closed by this thread's teardown if it is terminated
+    const w = new Worker(new URL('./waiter-thread.js', import.meta.url), { workerData: { name: waiterName(), stopFd }, execArgv: [] });
+    w.unref();
+    const stop = (): void => void eventFdWrite(stopFd, 1);
+    process.once('exit', stop);
     w.once('message', (_m: WaiterStartMessage) => resolve()); // 'ready' or 'taken': either way a waiter listens
     w.once('error', reject);
-    w.once('exit', () => reject(new Error('netpoll-wasm: the waiter thread exited before it listened')));
-  }).finally(() => {
-    starting = null;
+    w.once('exit', () => {
+      process.off('exit', stop);
+      closeAdoptedFd(stopFd);
+      hosted = null;
+      reject(new Error('netpoll-wasm: the waiter thread exited before it listened'));
+    });
   });
-  return starting;
+  return hosted;
+}
+
+// The main thread hosts the waiter when it has loaded the package: it lives as long as the process,
+// so worker churn never restarts it. A worker without a waiter asks here first (findWaiter).
+const HOST_CHANNEL = 'netpoll-wasm/waiter-host';
+/** How long a worker waits for the main thread's answer before it starts the waiter itself (ms). */
+const HOST_ANSWER_MS = 100;
+if (isMainThread) {
+  const channel = new BroadcastChannel(HOST_CHANNEL);
+  channel.unref();
+  channel.onmessage = (e) => {
+    if ((e as MessageEvent).data !== 'start') return;
+    channel.postMessage('hosting'); // at once: starting a waiter takes longer than the asker waits for an answer
+    hostWaiter().then(
+      () => channel.postMessage('ready'),
+      () => channel.postMessage('failed'), // the askers start one themselves
+    );
+  };
+}
+
+/** This worker's search for a waiter: the main thread's if it answers in time, else one started here. */
+let finding: Promise<void> | null = null;
+
+function findWaiter(): Promise<void> {
+  finding ??= new Promise<void>((resolve, reject) => {
+    const channel = new BroadcastChannel(HOST_CHANNEL);
+    const timer = setTimeout(() => {
+      channel.close();
+      hostWaiter().then(resolve, reject);
+    }, HOST_ANSWER_MS);
+    channel.onmessage = (e) => {
+      const answer = (e as MessageEvent).data;
+      if (answer === 'hosting') clearTimeout(timer); // the main thread starts it: wait for its 'ready'
+      if (answer !== 'ready' && answer !== 'failed') return;
+      clearTimeout(timer);
+      channel.close();
+      if (answer === 'ready') resolve();
+      else hostWaiter().then(resolve, reject);
+    };
+    channel.postMessage('start');
+  }).finally(() => {
+    finding = null;
+  });
+  return finding;
 }
 
 /** One attempt to register `epfd`: the connected socket, or why not ('absent': no waiter listens; 'busy': its backlog is full). */
@@ -109,7 +169,7 @@ export class WaiterLink {
       return this.onFail(err);
     }
     if (got === 'absent') {
-      startWaiter().then(() => this.connect(), (err) => this.closed || this.onFail(err));
+      findWaiter().then(() => this.connect(), (err) => this.closed || this.onFail(err));
       return;
     }
     if (got === 'busy') {

@@ -35,6 +35,7 @@ export const REARM = 0x52;
 export const KIND_LISTEN = 1;
 export const KIND_CONN = 2;
 export const KIND_SET = 3;
+export const KIND_STOP = 4;
 
 /** Waiter → its spawner, once: listening ('ready'), or another thread's waiter already holds the name ('taken'). */
 export type WaiterStartMessage = 'ready' | 'taken';

@@ -8,6 +8,9 @@
 // is itself a Worker, and when the thread that spawned it ends, Node joins it,
 // which must not wait for an unbounded call (worker-safe.ts).
 //
+// It ends with its host thread: at once when the host exits normally (the
+// host writes the stop eventfd), within the cap when it is terminated.
+//
 // Every fd here is adopted (sys/env-fd.ts): when this thread is torn down,
 // Node closes them all, which frees the socket name and ends every connection,
 // and the workers then register with a new waiter.
@@ -21,7 +24,7 @@ import { adoptFd, closeAdoptedFd } from '../sys/env-fd.js';
 import { isSyscallError } from '../sys/errors.js';
 import { peerCred } from '../sys/peer-cred.js';
 import { WORKER_WAIT_CAP_MS } from './worker-safe.js';
-import { KIND_CONN, KIND_LISTEN, KIND_SET, REARM, WAKE, type WaiterStartMessage } from './waiter-protocol.js';
+import { KIND_CONN, KIND_LISTEN, KIND_SET, KIND_STOP, REARM, WAKE, type WaiterStartMessage } from './waiter-protocol.js';
 
 const MAX_EVENTS = 64;
 /** Descriptors accepted in one registration message: one is expected; the rest of a bounded control buffer is closed. */
@@ -35,6 +38,8 @@ interface Registration {
 
 const start = (m: WaiterStartMessage): void => parentPort!.postMessage(m);
 const name: string = workerData.name;
+/** Written by the hosting thread when it exits normally: stop now instead of at the end of the capped wait. */
+const stopFd: number = workerData.stopFd;
 const epfd = adoptFd(epollCreate());
 let listenFd: number;
 try {
@@ -46,6 +51,7 @@ try {
   process.exit(0);
 }
 epollAdd(epfd, listenFd, EPOLLIN, KIND_LISTEN, 0);
+epollAdd(epfd, stopFd, EPOLLIN, KIND_STOP, 0); // the host's fd: only ever watched here, never read, written or closed
 
 const regs = new Map<number, Registration>();
 let nextId = 1;
@@ -130,5 +136,6 @@ for (;;) {
     if (e.dataHi === KIND_LISTEN) acceptAll();
     else if (e.dataHi === KIND_CONN) serveConn(e.dataLo);
     else if (e.dataHi === KIND_SET) wake(e.dataLo);
+    else if (e.dataHi === KIND_STOP) process.exit(0); // ends this thread; Node closes its adopted fds
   }
 }
