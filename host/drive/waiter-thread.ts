@@ -6,7 +6,7 @@
 // never returns to its event loop, so it runs nothing of Node's: only the
 // synchronous calls below. Each wait is cut at WORKER_WAIT_CAP_MS: this thread
 // is itself a Worker, and when the thread that spawned it ends, Node joins it,
-// which must not wait for an unbounded call (worker-safe.ts).
+// which must not wait for an unbounded call (pool-wait.ts).
 //
 // It ends with its host thread: at once when the host exits normally (the
 // host writes the stop eventfd), within the cap when it is terminated.
@@ -23,7 +23,7 @@ import { WOULD_BLOCK } from '../sys/fd.js';
 import { adoptFd, closeAdoptedFd } from '../sys/env-fd.js';
 import { isSyscallError } from '../sys/errors.js';
 import { peerCred } from '../sys/peer-cred.js';
-import { WORKER_WAIT_CAP_MS } from './worker-safe.js';
+import { WORKER_WAIT_CAP_MS } from './pool-wait.js';
 import { KIND_CONN, KIND_LISTEN, KIND_SET, KIND_STOP, REARM, WAKE, type WaiterStartMessage } from './waiter-protocol.js';
 
 const MAX_EVENTS = 64;
