@@ -17,7 +17,7 @@
 
 import { Socket } from 'node:net';
 import { BroadcastChannel, Worker, isMainThread } from 'node:worker_threads';
-import { unixSocket, connectFd } from '../sys/socket.js';
+import { unixSocket, connectFd, sendFd } from '../sys/socket.js';
 import { sendMsgFd } from '../sys/msg.js';
 import { closeFd } from '../sys/fd.js';
 import { eventFd, eventFdWrite } from '../sys/event.js';
@@ -122,6 +122,8 @@ function register(epfd: number): number | 'absent' | 'busy' {
 
 export class WaiterLink {
   private socket: Socket | null = null;
+  /** The socket's fd while `socket` is set. */
+  private connFd = -1;
   private referenced = false;
   private closed = false;
   private retry: NodeJS.Timeout | null = null;
@@ -136,7 +138,14 @@ export class WaiterLink {
 
   /** The set was drained: report its next readiness. */
   arm(): void {
-    this.socket?.write(REARM_BYTE);
+    if (!this.socket) return;
+    // Straight to the socket's fd, not through the stream: it is open while `socket` is set (only
+    // close() or the end of the connection, seen below, let Node close it). A wake cycle's cost.
+    try {
+      sendFd(this.connFd, REARM_BYTE); // WOULD_BLOCK: REARMs unread already, which is all it needs
+    } catch {
+      // EPIPE: the waiter ended; 'close' follows and registers again
+    }
   }
 
   /** Keep this thread's loop alive while linked (someone waits). */
@@ -180,8 +189,9 @@ export class WaiterLink {
       if (!this.referenced) this.retry.unref();
       return;
     }
-    const socket = new Socket({ fd: got, readable: true, writable: true });
+    const socket = new Socket({ fd: got, readable: true, writable: false });
     this.socket = socket;
+    this.connFd = got;
     if (!this.referenced) socket.unref();
     socket.on('data', () => this.onWake()); // several WAKE bytes in one read: one drain serves them all
     socket.on('error', () => {}); // 'close' follows

@@ -17,7 +17,7 @@
 
 import { parentPort, workerData } from 'node:worker_threads';
 import { epollCreate, epollAdd, epollMod, epollDel, epollWaitInto, decodeEpollEvent, EPOLL_EVENT_SIZE, EPOLLIN, EPOLLONESHOT, EPOLLRDHUP } from '../sys/epoll.js';
-import { unixListen, acceptFd, sendFd } from '../sys/socket.js';
+import { unixListen, acceptFd, sendFd, recvFd } from '../sys/socket.js';
 import { recvMsgFd, cmsgSpace } from '../sys/msg.js';
 import { WOULD_BLOCK } from '../sys/fd.js';
 import { adoptFd, closeAdoptedFd } from '../sys/env-fd.js';
@@ -93,29 +93,40 @@ function drop(id: number): void {
 function serveConn(id: number): void {
   const r = regs.get(id);
   if (!r) return; // dropped earlier in this batch
-  for (;;) {
-    let m;
-    try {
-      m = recvMsgFd(r.conn, scratch, { controlSize });
-    } catch {
-      return drop(id); // ECONNRESET and the like: the worker is gone
-    }
-    if (m === WOULD_BLOCK) return;
-    for (const fd of m.fds) {
-      if (r.set >= 0) {
-        closeAdoptedFd(fd); // one set per connection
-        continue;
-      }
-      r.set = adoptFd(fd);
-      try {
-        epollAdd(epfd, r.set, (EPOLLIN | EPOLLONESHOT) >>> 0, KIND_SET, id);
-      } catch {
-        return drop(id); // not pollable, or a loop (ELOOP): refuse the registration
-      }
-    }
-    if (m.n === 0) return drop(id);
-    if (r.set >= 0 && scratch.subarray(0, m.n).includes(REARM)) epollMod(epfd, r.set, (EPOLLIN | EPOLLONESHOT) >>> 0, KIND_SET, id);
+  if (r.set < 0) return register(id, r);
+  let n: number;
+  try {
+    n = recvFd(r.conn, scratch); // whatever REARMs are queued, at once; more left: the conn stays readable
+  } catch {
+    return drop(id); // ECONNRESET and the like: the worker is gone
   }
+  if (n === WOULD_BLOCK) return;
+  if (n === 0) return drop(id);
+  if (scratch.subarray(0, n).includes(REARM)) epollMod(epfd, r.set, (EPOLLIN | EPOLLONESHOT) >>> 0, KIND_SET, id);
+}
+
+/** The first message: one epoll set with SCM_RIGHTS (any further descriptor is closed). */
+function register(id: number, r: Registration): void {
+  let m;
+  try {
+    m = recvMsgFd(r.conn, scratch, { controlSize });
+  } catch {
+    return drop(id);
+  }
+  if (m === WOULD_BLOCK) return;
+  for (const fd of m.fds) {
+    if (r.set >= 0) {
+      closeAdoptedFd(fd); // one set per connection
+      continue;
+    }
+    r.set = adoptFd(fd);
+    try {
+      epollAdd(epfd, r.set, (EPOLLIN | EPOLLONESHOT) >>> 0, KIND_SET, id); // armed: reports a set already ready
+    } catch {
+      return drop(id); // not pollable, or a loop (ELOOP): refuse the registration
+    }
+  }
+  if (m.n === 0 || r.set < 0) drop(id); // closed, or a first message without a set
 }
 
 function wake(id: number): void {

@@ -3,6 +3,7 @@
 // to the threadpool wait (pool-wait.ts) if no waiter can be had.
 
 import { epollWaitAsync, epollWaitInto } from '../sys/epoll.js';
+import { readableNow } from '../sys/poll.js';
 import { WaiterLink } from './waiter-link.js';
 import { PoolPollWatch, boundedWait, type ReadyWatch } from './pool-wait.js';
 
@@ -16,19 +17,42 @@ export class WaiterWatch implements ReadyWatch {
   private readonly link: WaiterLink;
   private fallback: PoolPollWatch | null = null;
   private referenced = false;
+  private closed = false;
+  private polling = false;
 
   constructor(private readonly fd: number, private readonly onReady: () => void) {
     this.link = new WaiterLink(
       fd,
       () => {
+        if (this.polling) return; // already draining every loop turn
         this.onReady(); // drains the set (uv.ts), synchronously
-        this.link.arm();
+        this.pollWhileBusy();
       },
       () => {
         this.fallback = new PoolPollWatch(this.fd, this.onReady);
         if (this.referenced) this.fallback.ref();
       },
     );
+  }
+
+  /**
+   * While events keep coming, look again after each event-loop turn (a
+   * poll(2) that takes nothing off the set) and drain here, without the
+   * waiter: a wake-up through it costs a round trip through its thread. Only
+   * when a turn finds the set empty is the waiter re-armed (and a readiness
+   * that arrives meanwhile is reported by the re-arm itself).
+   */
+  private pollWhileBusy(): void {
+    this.polling = true;
+    setImmediate(() => {
+      if (this.closed) return;
+      if (readableNow(this.fd)) {
+        this.onReady();
+        return this.pollWhileBusy();
+      }
+      this.polling = false;
+      this.link.arm();
+    });
   }
 
   ref(): void {
@@ -44,6 +68,7 @@ export class WaiterWatch implements ReadyWatch {
   }
 
   close(released: () => void): void {
+    this.closed = true;
     this.link.close(); // the waiter holds its own duplicate of the set: ours may close at once
     if (this.fallback) this.fallback.close(released);
     else released();
