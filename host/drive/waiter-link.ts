@@ -138,9 +138,11 @@ export class WaiterLink {
 
   /** The set was drained: report its next readiness. */
   arm(): void {
-    if (!this.socket) return;
-    // Straight to the socket's fd, not through the stream: it is open while `socket` is set (only
-    // close() or the end of the connection, seen below, let Node close it). A wake cycle's cost.
+    // Straight to the socket's fd, not through the stream (a wake cycle's cost). The fd is open until
+    // Node destroys the socket, which marks it destroyed first and closes the fd in the same call;
+    // its 'close' event comes later, so `destroyed`, not `socket`, says whether the number is still
+    // ours (after the close it may already name someone else's file).
+    if (!this.socket || this.socket.destroyed) return;
     try {
       sendFd(this.connFd, REARM_BYTE); // WOULD_BLOCK: REARMs unread already, which is all it needs
     } catch {
