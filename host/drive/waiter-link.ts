@@ -67,7 +67,7 @@ if (isMainThread) {
   const channel = new BroadcastChannel(HOST_CHANNEL);
   channel.unref();
   channel.onmessage = (e) => {
-    if ((e as MessageEvent).data !== 'start') return;
+    if ((e as { data?: unknown }).data !== 'start') return;
     channel.postMessage('hosting'); // at once: starting a waiter takes longer than the asker waits for an answer
     hostWaiter().then(
       () => channel.postMessage('ready'),
@@ -87,7 +87,7 @@ function findWaiter(): Promise<void> {
       hostWaiter().then(resolve, reject);
     }, HOST_ANSWER_MS);
     channel.onmessage = (e) => {
-      const answer = (e as MessageEvent).data;
+      const answer = (e as { data?: unknown }).data;
       if (answer === 'hosting') clearTimeout(timer); // the main thread starts it: wait for its 'ready'
       if (answer !== 'ready' && answer !== 'failed') return;
       clearTimeout(timer);
