@@ -1,68 +1,159 @@
 // Benchmark — workers: one poller per worker_threads Worker as the scale-out
-// model, and what terminating a worker costs.
+// model, at libuv's default threadpool and at 16 threads, against Go; what
+// waiting worker pollers cost the threadpool; wake latency; terminate().
 //
-//   node bench/workers/bench.mjs [--quick] [--reps N] [--workers 1,2] [--conns 64] [--size 64]
+//   node bench/workers/bench.mjs [--quick] [--reps N] [--workers 1,2,4,8] [--conns 64] [--size 64]
 //                                [--measure MS] [--cycles N] [--drive uv|thread]
 //
-// 1. Echo: bench/workers/server.mjs (one shared listening unix socket, N
-//    workers each accepting from it with its own Poller) driven by the echo
-//    benchmark's C load generator; messages/s per worker count, repetitions
-//    interleaved.
-// 2. Termination: test/host/fixtures/terminate-cycles.mjs per drive: the
-//    slowest terminate() and the fds left per cycle.
-// 3. Wake latency of one worker's poller while other workers' pollers wait
-//    (bench/workers/wake.mjs): each holds a threadpool thread, the pool is shared.
+// 1. Echo: bench/workers/server.mjs with W workers, the main thread accepting
+//    and spreading the connections (AcceptSpreader), driven by W load
+//    generators (the echo benchmark's C loadgen, one process per server core,
+//    `--conns` connections each); the same with UV_THREADPOOL_SIZE=16; with
+//    the workers waiting on the threadpool as before (NETPOLL_WORKER_WAIT=pool);
+//    with a shared listening fd; and Go's net package (bench/echo/server.go)
+//    with GOMAXPROCS=W when Go is installed. Server on CPUs 0…W-1 and load
+//    generators on W…2W-1 where the machine has 2W CPUs; unpinned otherwise.
+//    Meanwhile the server's main thread times an fs.readFile every 20 ms.
+// 2. fs.readFile on the main thread with no worker and while 8 worker pollers
+//    wait (test/host/fixtures/worker-threadpool.mjs), default threadpool.
+// 3. Wake latency of a worker's poller (bench/workers/wake.mjs) against the
+//    main thread's.
+// 4. Termination: test/host/fixtures/terminate-cycles.mjs per drive.
+import os from 'node:os';
 import path from 'node:path';
+import { existsSync } from 'node:fs';
 import {
-  BENCH_DIR, ROOT, parseArgs, buildC, spawnReady, runProgram, stopProcess, tempDir, removeDir, median, ratio,
+  BENCH_DIR, ROOT, parseArgs, buildC, buildGo, goBinary, spawnReady, runProgram, stopProcess, tempDir, removeDir, median,
   fmtNum, fmtRatio, writeResult, log,
 } from '../lib/common.mjs';
 
 const args = parseArgs();
 const quick = args.quick;
-const REPS = Number(args.reps ?? (quick ? 2 : 5));
-const WORKERS = String(args.workers ?? '1,2').split(',').map(Number);
+const REPS = Number(args.reps ?? (quick ? 1 : 3));
+const WORKERS = String(args.workers ?? '1,2,4,8').split(',').map(Number);
 const CONNS = Number(args.conns ?? 64);
 const SIZE = Number(args.size ?? 64);
 const WARMUP_MS = Number(args.warmup ?? 300);
 const MEASURE_MS = Number(args.measure ?? (quick ? 500 : 2000));
 const CYCLES = Number(args.cycles ?? (quick ? 40 : 200));
 const DRIVE = args.drive ?? 'uv';
+const CPUS = os.availableParallelism?.() ?? os.cpus().length;
+const TASKSET = ['/usr/bin/taskset', '/bin/taskset'].find((p) => existsSync(p)) ?? null;
 
 const loadgen = buildC(path.join(BENCH_DIR, 'echo', 'loadgen.c'), 'loadgen');
 const server = path.join(BENCH_DIR, 'workers', 'server.mjs');
-const cyclesScript = path.join(ROOT, 'test', 'host', 'fixtures', 'terminate-cycles.mjs');
+const notes = [];
+let goServer = null;
+try {
+  goServer = buildGo(path.join(BENCH_DIR, 'echo', 'server.go'), 'echo-server-go');
+} catch (err) {
+  notes.push(`Go is installed but its server failed to build, so it was skipped: ${String(err.message).split('\n')[0]}`);
+}
+if (!goBinary()) notes.push('Go is not installed: its column is empty.');
+
+// Server configurations: [key, label, env, argv builder]. Node ones run server.mjs.
+const nodeArgs = (w, sock, accept, probe = true) => [server, '--workers', String(w), '--path', sock, '--drive', DRIVE, '--accept', accept, ...(probe ? ['--fs-probe'] : [])];
+const CONFIGS = [
+  { key: 'spread', label: 'Node, spread, default pool', env: {}, argv: (w, s) => [process.execPath, nodeArgs(w, s, 'spread')] },
+  { key: 'spread16', label: 'Node, spread, UV_THREADPOOL_SIZE=16', env: { UV_THREADPOOL_SIZE: '16' }, argv: (w, s) => [process.execPath, nodeArgs(w, s, 'spread')] },
+  { key: 'pool', label: 'Node, spread, default pool, threadpool wait (before)', env: { NETPOLL_WORKER_WAIT: 'pool' }, argv: (w, s) => [process.execPath, nodeArgs(w, s, 'spread')] },
+  { key: 'shared', label: 'Node, shared listening fd, default pool', env: {}, argv: (w, s) => [process.execPath, nodeArgs(w, s, 'shared', false)] },
+  ...(goServer ? [{ key: 'go', label: 'Go net, GOMAXPROCS=W', env: {}, goMaxProcs: true, argv: (w, s) => [goServer, [s]] }] : []),
+];
+
+/** CPU lists for W server threads and W load generators, or null (unpinned) where the machine has fewer than 2W CPUs. */
+function pinning(w) {
+  if (!TASKSET || CPUS < 2 * w) return null;
+  return { server: `0-${w - 1}`, loadgens: Array.from({ length: w }, (_, i) => String(w + i)) };
+}
+const pinned = (cpus, cmd, argv) => (cpus ? [TASKSET, ['-c', cpus, cmd, ...argv]] : [cmd, argv]);
+
+const samples = {}; // `${key}:${w}` → [{ mps, accepted, fs }]
 const tmp = tempDir('netpoll-workers-');
-// 0 = no worker: bench/echo/server-netpoll.mjs on the main thread (koffi's libuv poll handle), for comparison.
-// 'N' = N workers accepting from the shared listening fd; 'Nm' = the main thread accepts and hands fds out in turn.
-const CONFIGS = [0, ...WORKERS, ...WORKERS.filter((n) => n > 1).map((n) => `${n}m`)];
-const samples = Object.fromEntries(CONFIGS.map((n) => [n, []]));
-const accepted = {};
 try {
   for (let rep = 0; rep < REPS; rep++) {
-    const order = CONFIGS.map((_, i) => CONFIGS[(i + rep) % CONFIGS.length]);
-    for (const n of order) {
-      const sock = path.join(tmp, `w${n}.sock`);
-      const argv = n === 0
-        ? [path.join(BENCH_DIR, 'echo', 'server-netpoll.mjs'), '--drive', DRIVE, '--path', sock]
-        : [server, '--workers', String(parseInt(n)), '--path', sock, '--drive', DRIVE, '--accept', String(n).endsWith('m') ? 'main' : 'shared'];
-      const proc = await spawnReady(process.execPath, argv, { label: `server ×${n}` });
-      let stderr = '';
-      proc.stderr.on('data', (d) => (stderr += d));
-      const out = await runProgram(loadgen, [sock, String(CONNS), String(SIZE), String(WARMUP_MS), String(MEASURE_MS)], { timeoutMs: 60000 });
-      const r = JSON.parse(out.trim().split('\n').pop());
-      await stopProcess(proc);
-      const line = stderr.split('\n').find((l) => l.startsWith('{"acceptedPerWorker"'));
-      if (line) (accepted[n] ??= []).push(JSON.parse(line).acceptedPerWorker);
-      samples[n].push(r.mps);
-      log(`workers rep ${rep + 1}/${REPS}: ${n} worker(s) ${fmtNum(r.mps)} msgs/s, accepted ${JSON.stringify(accepted[n]?.at(-1) ?? null)}`);
+    for (const w of WORKERS) {
+      const order = CONFIGS.map((_, i) => CONFIGS[(i + rep) % CONFIGS.length]);
+      for (const c of order) {
+        const sock = path.join(tmp, `${c.key}-${w}.sock`);
+        const pin = pinning(w);
+        const env = { ...process.env, ...c.env, ...(c.goMaxProcs ? { GOMAXPROCS: String(w) } : {}) };
+        if (!('UV_THREADPOOL_SIZE' in c.env)) delete env.UV_THREADPOOL_SIZE;
+        if (!('NETPOLL_WORKER_WAIT' in c.env)) delete env.NETPOLL_WORKER_WAIT;
+        const [cmd, argv] = c.argv(w, sock);
+        const proc = await spawnReady(...pinned(pin?.server, cmd, Array.isArray(argv) ? argv : []), { env, label: `${c.key} ×${w}` });
+        let stderr = '';
+        proc.stderr.on('data', (d) => (stderr += d));
+        const outs = await Promise.all(
+          Array.from({ length: w }, (_, i) =>
+            runProgram(...pinned(pin?.loadgens[i], loadgen, [sock, String(CONNS), String(SIZE), String(WARMUP_MS), String(MEASURE_MS)]), { timeoutMs: 60000 }),
+          ),
+        );
+        const mps = outs.map((o) => JSON.parse(o.trim().split('\n').pop()).mps).reduce((a, b) => a + b, 0);
+        await stopProcess(proc);
+        const line = stderr.split('\n').find((l) => l.startsWith('{"acceptedPerWorker"'));
+        const extra = line ? JSON.parse(line) : {};
+        (samples[`${c.key}:${w}`] ??= []).push({ mps, accepted: extra.acceptedPerWorker ?? null, fs: extra.fs ?? null });
+        log(`rep ${rep + 1}/${REPS} ×${w} ${c.key}: ${fmtNum(mps)} msgs/s${extra.acceptedPerWorker ? `, accepted ${JSON.stringify(extra.acceptedPerWorker)}` : ''}${extra.fs ? `, fs p50 ${extra.fs.p50} ms` : ''}`);
+      }
     }
   }
 } finally {
   removeDir(tmp);
 }
 
+const med = (key, w) => median((samples[`${key}:${w}`] ?? []).map((s) => s.mps));
+const echoRows = WORKERS.map((w) => {
+  const m = Object.fromEntries(CONFIGS.map((c) => [c.key, med(c.key, w)]));
+  const spreads = (samples[`spread:${w}`] ?? []).map((s) => JSON.stringify(s.accepted)).join(' ');
+  return [
+    String(w), pinning(w) ? `server ${pinning(w).server}, loadgens ${pinning(w).loadgens.join(',')}` : 'unpinned',
+    fmtNum(m.spread), fmtNum(m.spread16), fmtRatio(m.spread / m.spread16), fmtNum(m.pool), fmtNum(m.shared),
+    goServer ? fmtNum(m.go) : '—', spreads,
+  ];
+});
+const fsMed = (key, w, field) => median((samples[`${key}:${w}`] ?? []).map((s) => s.fs?.[field]).filter((x) => x !== undefined));
+const fsLoadedRows = WORKERS.flatMap((w) => ['spread', 'pool'].map((key) => [
+  String(w), key === 'pool' ? 'threadpool (before)' : 'waiter', String(fsMed(key, w, 'p50')), String(fsMed(key, w, 'p99')), String(fsMed(key, w, 'max')),
+]));
+
+// fs.readFile while 8 worker pollers wait, default threadpool: idle process vs waiting.
+const threadpoolFixture = path.join(ROOT, 'test', 'host', 'fixtures', 'worker-threadpool.mjs');
+const fsRows = [];
+const fsData = [];
+for (const drive of ['uv', 'thread']) {
+  for (const wait of ['waiter', 'pool']) {
+    const env = { ...process.env, NETPOLL_WORKER_WAIT: wait };
+    delete env.UV_THREADPOOL_SIZE;
+    const out = await runProgram(process.execPath, [threadpoolFixture, drive, '8', wait === 'pool' ? '6' : '30'], { env, timeoutMs: 120000 });
+    const r = JSON.parse(out.trim().split('\n').pop());
+    fsData.push({ wait, ...r });
+    fsRows.push([drive, wait === 'pool' ? 'threadpool (before)' : 'waiter', String(r.idle.median), String(r.waiting.median), String(r.waiting.max), fmtRatio(r.waiting.median / r.idle.median), String(r.pbkdf2Ms)]);
+    log(`fs ${drive} ${wait}: idle ${r.idle.median} ms, 8 waiting ${r.waiting.median} ms`);
+  }
+}
+
+// Wake latency.
+const wakeScript = path.join(BENCH_DIR, 'workers', 'wake.mjs');
+const wakes = [];
+const rounds = quick ? '20' : '60';
+const wakeRuns = [
+  ['0', 'uv', 'waiter', {}], ['hop', 'uv', 'waiter', {}],
+  ['1', 'uv', 'waiter', {}], ['8', 'uv', 'waiter', {}], ['8', 'uv', 'pool', {}], ['8', 'uv', 'pool', { UV_THREADPOOL_SIZE: '12' }],
+  ['0', 'thread', 'waiter', {}], ['1', 'thread', 'waiter', {}], ['8', 'thread', 'waiter', {}], ['8', 'thread', 'pool', {}],
+];
+for (const [n, drive, wait, extra] of wakeRuns) {
+  const env = { ...process.env, NETPOLL_WORKER_WAIT: wait, ...extra };
+  if (!extra.UV_THREADPOOL_SIZE) delete env.UV_THREADPOOL_SIZE;
+  const out = await runProgram(process.execPath, [wakeScript, '--workers', n, '--drive', drive, '--rounds', rounds], { env, timeoutMs: 120000 });
+  const r = JSON.parse(out.trim().split('\n').pop());
+  wakes.push(r);
+  log(`wake ${drive} ${n} ${r.wait} pool ${r.threadpool}: p50 ${r.p50_ms} ms, p99 ${r.p99_ms} ms`);
+}
+const wakeLabel = (r) => (r.workers === 0 ? 'main thread\'s own poller' : r.workers === 'hop' ? 'postMessage round trip alone (for scale)' : `a worker's poller, ${r.workers} waiting, ${r.wait === 'threadpool' ? 'threadpool wait (before)' : 'waiter'}`);
+
 const termination = [];
+const cyclesScript = path.join(ROOT, 'test', 'host', 'fixtures', 'terminate-cycles.mjs');
 for (const drive of ['uv', 'thread']) {
   const out = await runProgram(process.execPath, [cyclesScript, drive, String(CYCLES)], { timeoutMs: 300000 });
   const r = JSON.parse(out.trim().split('\n').pop());
@@ -70,50 +161,51 @@ for (const drive of ['uv', 'thread']) {
   log(`terminate ${drive}: ${r.cycles} cycles, slowest ${r.slowestTerminateMs} ms, fds ${r.fdsBefore} → ${r.fdsAfter}`);
 }
 
-const wakes = [];
-for (const drive of ['uv', 'thread']) {
-  for (const [n, pool] of [[1, 4], [4, 4], [5, 4], [8, 4], [8, 12]]) {
-    const out = await runProgram(process.execPath, [path.join(BENCH_DIR, 'workers', 'wake.mjs'), '--workers', String(n), '--drive', drive, '--rounds', quick ? '20' : '40'], {
-      env: { ...process.env, UV_THREADPOOL_SIZE: String(pool) }, timeoutMs: 120000,
-    });
-    const r = JSON.parse(out.trim().split('\n').pop());
-    wakes.push(r);
-    log(`wake ${drive}: ${n} waiting worker pollers, threadpool ${pool}: p50 ${r.p50_ms} ms, p99 ${r.p99_ms} ms`);
-  }
-}
-
-const base = median(samples[WORKERS[0]]);
-const rows = CONFIGS.map((n) => {
-  const m = median(samples[n]);
-  const label = n === 0 ? 'none (main thread)' : String(n).endsWith('m') ? `${parseInt(n)}, main thread accepts and hands out` : `${n}, shared listening fd`;
-  return [label, fmtNum(m), fmtRatio(ratio(m, base)), n === 0 ? '—' : (accepted[n] ?? []).map((a) => JSON.stringify(a)).join(' ')];
-});
-const termRows = termination.map((r) => [
-  r.drive, fmtNum(r.cycles), '0', `${r.slowestTerminateMs} ms`,
-  `${fmtNum((r.fdsAfter - r.fdsBefore) / r.cycles, 2)} (all PollFD fds the worker held: ${fmtNum(r.fdsHeldByWorkers / r.cycles, 2)})`,
-  r.stalledCycles === 0 ? 'yes' : `no (${r.stalledCycles} stalled)`,
-]);
-
 writeResult(args.out, {
   name: 'workers',
-  title: 'worker_threads: echo scaled across workers, and the cost of terminate()',
-  description: 'One Poller per worker. Echo: a shared listening unix socket accepted from by every worker, driven by the echo benchmark\'s C load generator. Termination: create-work-terminate cycles of a worker (idle, parked reads, deadlines armed, mid-echo in turn) while the main thread echoes over its own poller.',
-  params: { workers: WORKERS, connections: CONNS, 'message bytes': SIZE, drive: DRIVE, repetitions: REPS, 'measured ms': MEASURE_MS, 'terminate cycles per drive': CYCLES },
+  title: 'worker_threads: echo scaled across workers (Go beside it), the threadpool, wake latency, terminate()',
+  description: 'One Poller per worker. Waiting worker pollers are woken by one process-wide waiter thread (host/drive/waiter-protocol.ts) instead of holding a libuv threadpool thread each; "threadpool wait (before)" is the old way, still selectable with NETPOLL_WORKER_WAIT=pool.',
+  params: { workers: WORKERS, 'connections per load generator': CONNS, 'message bytes': SIZE, drive: DRIVE, repetitions: REPS, 'measured ms': MEASURE_MS, 'terminate cycles per drive': CYCLES, cpus: CPUS },
   tables: [
-    { title: `Echo messages/s, ${CONNS} connections × ${SIZE} B (median of ${REPS})`, columns: ['workers', 'msgs/s', `vs ${WORKERS[0]} worker`, 'connections accepted per worker, each run'], rows },
     {
-      title: 'Wake latency of one worker\'s poller while the other workers\' pollers wait (ms)',
-      columns: ['drive', 'waiting worker pollers', 'UV_THREADPOOL_SIZE', 'p50', 'p99', 'max'],
-      rows: wakes.map((r) => [r.drive, fmtNum(r.workers), fmtNum(r.threadpool), String(r.p50_ms), String(r.p99_ms), String(r.max_ms)]),
-      notes: ['Inside a worker each waiting poller holds one threadpool thread for up to 100 ms at a time; with more waiting pollers than threads, a poller\'s wait queues behind the others\' (up to 100 ms). Raise UV_THREADPOOL_SIZE above the number of worker pollers.'],
+      title: `Echo messages/s, W load generators × ${CONNS} connections × ${SIZE} B (median of ${REPS})`,
+      columns: ['W', 'placement', 'Node, default pool', 'Node, pool 16', 'default / 16', 'Node, threadpool wait (before), default pool', 'Node, shared accept', 'Go, GOMAXPROCS=W', 'connections per worker (spread), each run'],
+      rows: echoRows,
+      notes: [
+        `This machine has ${CPUS} CPUs: only W=1 runs server and load generator on disjoint CPUs; from W=2 on everything shares ${CPUS} CPUs (W=4 and 8 are oversubscribed and say nothing about scaling).`,
+        'Node columns: the main thread accepts and spreads the connections (AcceptSpreader) unless "shared accept".',
+      ],
     },
-    { title: 'worker.terminate()', columns: ['drive', 'cycles', 'crashes', 'slowest terminate', 'fds left per cycle', 'main poller echoed after every cycle'], rows: termRows },
+    {
+      title: 'fs.readFile on the main thread during the echo runs (ms, every 20 ms, median over runs)',
+      columns: ['W', 'worker wait', 'p50', 'p99', 'max'],
+      rows: fsLoadedRows,
+    },
+    {
+      title: 'fs.readFile on the main thread: no worker vs 8 worker pollers waiting, default UV_THREADPOOL_SIZE (ms)',
+      columns: ['drive', 'worker wait', 'no worker, median', '8 waiting, median', '8 waiting, max', 'waiting / idle', 'pbkdf2 (1000 it.) while waiting'],
+      rows: fsRows,
+    },
+    {
+      title: 'Wake latency: peer write → the waiting read resolves (ms)',
+      columns: ['drive', 'whose poller', 'UV_THREADPOOL_SIZE', 'p50', 'p99', 'max'],
+      rows: wakes.map((r) => [r.drive, wakeLabel(r), fmtNum(r.threadpool), String(r.p50_ms), String(r.p99_ms), String(r.max_ms)]),
+      notes: ['A worker\'s figure is write → the worker\'s read resolving, from timestamps comparable across threads (performance.timeOrigin + now()).', 'Through the waiter a wake-up crosses one more thread: the waiter wakes from epoll_wait, writes a byte to the worker\'s socket, and the worker\'s event loop reads it.'],
+    },
+    {
+      title: 'worker.terminate()',
+      columns: ['drive', 'cycles', 'crashes', 'slowest terminate', 'fds left per cycle', 'main poller echoed after every cycle'],
+      rows: termination.map((r) => [
+        r.drive, fmtNum(r.cycles), '0', `${r.slowestTerminateMs} ms`,
+        `${fmtNum((r.fdsAfter - r.fdsBefore) / r.cycles, 2)} (all PollFD fds the worker held: ${fmtNum(r.fdsHeldByWorkers / r.cycles, 2)})`,
+        r.stalledCycles === 0 ? 'yes' : `no (${r.stalledCycles} stalled)`,
+      ]),
+    },
   ],
   notes: [
-    'The "none" row is the echo benchmark\'s server on the main thread, where the uv drive uses koffi\'s libuv poll handle; inside a worker each wake-up instead crosses the threadpool (a poll(2) returning).',
-    'No CPU pinning: the workers are meant to spread over the cores, and the load generator shares them (2-core machines: it takes part of the second core).',
-    'Each worker accepts one connection per turn of its event loop, so the others (woken by the same readiness of the shared socket) get a share of the backlog.',
-    'Fds left per cycle: the drives\' own epoll fd, eventfd and timerfd are closed by the worker\'s teardown; the fds a terminated worker had given to PollFD.open are not (no JavaScript of the worker runs to close them).',
+    ...notes,
+    'Figures from a 2-CPU machine shared with other work: noisy; see the load average above.',
+    'Fds left per cycle: the drives\' own fds are closed by the worker\'s teardown; the fds a terminated worker had given to PollFD.open are not (no JavaScript of the worker runs to close them).',
   ],
-  data: { samples, accepted, termination, wakes },
+  data: { samples, fs: fsData, wakes, termination },
 }, { quick });

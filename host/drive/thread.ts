@@ -18,13 +18,15 @@
 // (default 4, shared with fs, dns, crypto, zlib) for as long as it blocks,
 // and an in-flight call keeps the process alive until it returns; unref()
 // takes effect at the next return, which the break forces. Inside a worker
-// each wait is cut short (worker-safe.ts) so that terminate() can finish.
+// the wait is the process-wide waiter's wake-up instead, then a non-blocking
+// epoll_wait (worker-safe.ts): no threadpool thread, and terminate() finds
+// nothing in flight.
 
 import { epollWaitAsync, epollWaitInto, EPOLL_EVENT_SIZE, EPOLLIN } from '../sys/epoll.js';
 import { eventFd, eventFdWrite, eventFdRead } from '../sys/event.js';
 import { type Drive, type Pump, HOST_BREAK, IdleDeadline, afterBatch, waitMs } from './drive.js';
 import { EpollDrive } from './epoll-drive.js';
-import { boundedWait } from './worker-safe.js';
+import { boundedWait, workerEventWait } from './worker-safe.js';
 import * as fairness from './fairness.js';
 
 /** After the microtasks and the event loop's poll phase: where the busy loop takes its next non-blocking batch. */
@@ -33,6 +35,8 @@ const nextLoopTurn = (): Promise<void> => new Promise((resolve) => setImmediate(
 export class ThreadDrive extends EpollDrive implements Drive {
   readonly kind = 'thread' as const;
   private readonly buf: Buffer;
+  /** Inside a worker: the waiter's wake-up in place of the threadpool wait (null on the main thread). */
+  private readonly workerWait = workerEventWait(this.epfd);
   private when = 0n; // earliest deadline, 0n none
   private waitingUntil = -1n; // deadline the in-flight blocking wait times out at (-1n: blocks indefinitely)
   private polling = false; // the loop runs (blocked in the threadpool, or busy polling on this thread)
@@ -116,7 +120,9 @@ export class ThreadDrive extends EpollDrive implements Drive {
         this.blocked = true;
         let n: number;
         try {
-          n = await epollWaitAsync(this.epfd, this.buf, this.maxEvents, boundedWait(waitMs(delay)));
+          n = this.workerWait
+            ? await this.workerWait.events(this.buf, this.maxEvents, waitMs(delay))
+            : await epollWaitAsync(this.epfd, this.buf, this.maxEvents, boundedWait(waitMs(delay)));
         } finally {
           this.blocked = false;
         }
@@ -157,6 +163,7 @@ export class ThreadDrive extends EpollDrive implements Drive {
     if (this.closed) return;
     this.untrack();
     this.wantPoll = false;
+    this.workerWait?.close();
     this.idle.clear();
     if (this.polling) {
       // The in-flight wait still uses epfd: break it, and close the fds when it returns.

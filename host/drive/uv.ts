@@ -8,11 +8,12 @@
 // never read: re-arming resets it), re-armed only when the earliest deadline
 // changes. The libuv handle is referenced only while there is something to
 // wait for and the user has not unref'd the poller; unreferenced, it still
-// delivers. Inside a worker the libuv handle is replaced by a poll(2) on the
-// threadpool (worker-safe.ts), which stops while unreferenced: then an
-// unref'd Node timer at the earliest deadline drains the set instead (the
-// thread drive's idle timer, IdleDeadline in drive.ts), so a deadline with
-// no waiter still fires on time.
+// delivers. Inside a worker the libuv handle is replaced by the process-wide
+// waiter's wake-ups (worker-safe.ts), which deliver while unreferenced too;
+// its fallback, a poll(2) on the threadpool, stops while unreferenced, so
+// there an unref'd Node timer at the earliest deadline also drains the set
+// (the thread drive's idle timer, IdleDeadline in drive.ts): a deadline with
+// no waiter fires on time either way.
 
 import { epollWaitInto, EPOLL_EVENT_SIZE, EPOLLIN, EPOLLET } from '../sys/epoll.js';
 import { timerFd, timerFdSetAbsolute } from '../sys/event.js';

@@ -47,3 +47,19 @@ export function pollReadableAsync(fd: number, timeoutMs: number): Promise<boolea
     }
   });
 }
+
+const nowPfd = Buffer.alloc(POLLFD_SIZE);
+const nowView = new DataView(nowPfd.buffer, nowPfd.byteOffset, POLLFD_SIZE);
+
+/** poll(2) with timeout 0, on this thread: whether `fd` is readable (or in error) right now. Takes nothing off an epoll fd. */
+export function readableNow(fd: number): boolean {
+  if (!Number.isInteger(fd) || fd < 0) throw new RangeError(`readableNow: not a file descriptor: ${fd}`);
+  nowView.setInt32(0, fd, libc.LITTLE_ENDIAN);
+  nowView.setInt16(4, POLLIN, libc.LITTLE_ENDIAN);
+  nowView.setInt16(6, 0, libc.LITTLE_ENDIAN);
+  const n = libc.poll_blocking(nowPfd, 1, 0);
+  if (n >= 0) return n > 0;
+  const errno = libc.errno();
+  if (errno === ERRNO.EINTR) return true; // look again: a drain that finds nothing costs one epoll_wait
+  throw new SyscallError('poll', errno, { fd });
+}

@@ -50,6 +50,12 @@ describe('README', () => {
     expect(run(code!, 'workers').trim()).toBe('8 echoed');
   });
 
+  it('the AcceptSpreader example hands 8 connections to two workers, 4 each', () => {
+    const [code] = blocks('readme-workers-spread');
+    expect(code).toBeDefined();
+    expect(run(code!, 'workers-spread').trim()).toBe('8 echoed [ 4, 4 ]');
+  });
+
   it('the trace and simulation snippets run', () => {
     const snippets = blocks('readme-run');
     expect(snippets.length).toBe(2);
