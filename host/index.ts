@@ -25,7 +25,7 @@ export {
 export type { Deadline } from './deadline.js';
 export { decodeSnapshot, SnapshotError } from './inspect/decode.js';
 export type { Inspection, DescriptorView, TimerView, Violation } from './inspect/types.js';
-export { SyscallError } from './sys/errors.js';
+export { SyscallError } from './os/errors.js';
 export { formatInspection } from './inspect/format.js';
 export type { InspectorServer, InspectorOptions } from './inspector/server.js';
 export type { Frame, PollerFrame, DescriptorFrame, TimerFrame } from './inspector/protocol.js';

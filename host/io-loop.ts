@@ -9,7 +9,7 @@
 // sendTo); the options were checked (validate.ts) before the lock was taken.
 
 import type { PollDesc, WaitOptions } from './polldesc.js';
-import { WOULD_BLOCK } from './sys/io.js';
+import { WOULD_BLOCK } from './os/syscall.js';
 import * as fairness from './drive/fairness.js';
 
 export async function untilDone<T>(

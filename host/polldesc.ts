@@ -12,7 +12,7 @@ import type { Registry } from './registry.js';
 import { Code, Misuse, Mode } from './core/abi.js';
 import { AbortError, ClosedError, MisuseError, errorForCode } from './errors.js';
 import { clockEpochMs, relativeNs, type Deadline } from './deadline.js';
-import { isSyscallError } from './sys/errors.js';
+import { isSyscallError } from './os/errors.js';
 import { inspect, type InspectOptions } from 'node:util';
 import { readLiveDescriptor, type LiveDescriptor } from './core/live.js';
 import { checkOpOptions } from './validate.js';

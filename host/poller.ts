@@ -16,7 +16,7 @@ import { type BatchResult, type Drive, type Pump, afterBatch } from './drive/dri
 import { UvDrive } from './drive/uv.js';
 import { ThreadDrive } from './drive/thread.js';
 import { ClosedError, MisuseError, NotPollableError, errorForCode, CoreInconsistencyError } from './errors.js';
-import { isSyscallError } from './sys/errors.js';
+import { isSyscallError } from './os/errors.js';
 import { PollDesc, type PollSite } from './polldesc.js';
 import { Registry } from './registry.js';
 import { decodeSnapshot } from './inspect/decode.js';

@@ -30,9 +30,9 @@
 import { Duplex, type DuplexOptions } from 'node:stream';
 import type { PollFD } from './pollfd.js';
 import { ClosedError, MisuseError } from './errors.js';
-import { accessMode, socketKind } from './sys/describe.js';
-import { shutdownFd } from './sys/socket.js';
-import { isSyscallError } from './sys/errors.js';
+import { accessMode, socketKind } from './os/describe.js';
+import { shutdownFd } from './os/socket-io.js';
+import { isSyscallError } from './os/errors.js';
 
 export interface PollFDStreamOptions {
   /**

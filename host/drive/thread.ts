@@ -20,8 +20,8 @@
 // takes effect at the next return, which the break forces. Inside a worker
 // each wait is cut short (worker-safe.ts) so that terminate() can finish.
 
-import { epollWaitAsync, epollWaitInto, EPOLL_EVENT_SIZE, EPOLLIN } from '../sys/epoll.js';
-import { eventFd, eventFdWrite, eventFdRead } from '../sys/event.js';
+import { epollWaitAsync, epollWaitInto, EPOLL_EVENT_SIZE, EPOLLIN } from '../os/epoll.js';
+import { eventFd, eventFdWrite, eventFdRead } from '../os/event.js';
 import { type Drive, type Pump, HOST_BREAK, IdleDeadline, afterBatch, waitMs } from './drive.js';
 import { EpollDrive } from './epoll-drive.js';
 import { boundedWait } from './worker-safe.js';

@@ -14,8 +14,8 @@
 // thread drive's idle timer, IdleDeadline in drive.ts), so a deadline with
 // no waiter still fires on time.
 
-import { epollWaitInto, EPOLL_EVENT_SIZE, EPOLLIN, EPOLLET } from '../sys/epoll.js';
-import { timerFd, timerFdSetAbsolute } from '../sys/event.js';
+import { epollWaitInto, EPOLL_EVENT_SIZE, EPOLLIN, EPOLLET } from '../os/epoll.js';
+import { timerFd, timerFdSetAbsolute } from '../os/event.js';
 import { type Drive, type Pump, HOST_TIMERFD, IdleDeadline, afterBatch } from './drive.js';
 import { EpollDrive } from './epoll-drive.js';
 import { type ReadyWatch, IN_WORKER, watchReadable } from './worker-safe.js';

@@ -29,8 +29,8 @@
 // koffi's call into JavaScript is refused quietly and nothing re-arms.
 
 import { isMainThread } from 'node:worker_threads';
-import { pollReadable, type PollHandle } from '../sys/uv-poll.js';
-import { pollReadableAsync } from '../sys/poll.js';
+import { pollReadable, type PollHandle } from '../os/uv-poll.js';
+import { pollReadableAsync } from '../os/poll.js';
 
 /** True inside a worker_threads Worker. */
 export const IN_WORKER = !isMainThread;

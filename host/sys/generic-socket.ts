@@ -6,11 +6,11 @@
  * SOCK_NONBLOCK | SOCK_CLOEXEC; for reading and writing see msg.ts and
  * PollFD.recvFrom/sendTo/recvMsg/sendMsg.
  */
-import * as libc from './libc.js';
+import * as libc from '../os/libc.js';
 import * as more from './libc-fds.js';
-import { SyscallError, throwErrno } from './errors.js';
-import { assertBytes } from './io.js';
-import { SOCKADDR_STORAGE_SIZE } from './socket-abi.js';
+import { SyscallError, throwErrno } from '../os/errors.js';
+import { assertBytes } from '../os/syscall.js';
+import { SOCKADDR_STORAGE_SIZE } from '../os/socket-abi.js';
 import { connectDone } from './socket.js';
 
 function checkInt(v: number, what: string): void {

@@ -11,9 +11,9 @@
  * least INOTIFY_READ_MIN bytes.
  */
 import * as libc from './libc-fds.js';
-import { LITTLE_ENDIAN, O_CLOEXEC, O_NONBLOCK } from './libc.js';
-import { throwErrno } from './errors.js';
-import { TruncatedRecordError } from './truncated.js';
+import { LITTLE_ENDIAN, O_CLOEXEC, O_NONBLOCK } from '../os/libc.js';
+import { throwErrno } from '../os/errors.js';
+import { TruncatedRecordError } from '../os/truncated.js';
 
 const HEADER = 16;
 const NAME_MAX = 255;

@@ -4,21 +4,19 @@
  * SOCK_NONBLOCK | SOCK_CLOEXEC; results follow fd.ts (count, WOULD_BLOCK, or
  * SyscallError).
  */
-import * as libc from './libc.js';
-import { ERRNO, SyscallError, throwErrno } from './errors.js';
-import { closeFd } from './fd.js';
-import { EINTR_RETRY, WOULD_BLOCK, assertBytes, ioResult } from './io.js';
+import * as libc from '../os/libc.js';
+import { ERRNO, SyscallError, throwErrno } from '../os/errors.js';
+import { closeFd } from '../os/fd.js';
+import { EINTR_RETRY, WOULD_BLOCK, assertBytes, ioResult } from '../os/syscall.js';
 import {
   AF_UNIX, MSG_DONTWAIT, MSG_NOSIGNAL, SOCK_DGRAM, SOCK_SEQPACKET, SOCK_STREAM, SOL_SOCKET, SO_ERROR, SUN_PATH_OFFSET,
-} from './socket-abi.js';
+} from '../os/socket-abi.js';
 
 
 export type SocketType = 'stream' | 'dgram' | 'seqpacket';
 const SOCK_TYPE: Record<SocketType, number> = { stream: SOCK_STREAM, dgram: SOCK_DGRAM, seqpacket: SOCK_SEQPACKET };
 
-/** 'r' = SHUT_RD, 'w' = SHUT_WR, 'rw' = SHUT_RDWR. */
-export type ShutdownHow = 'r' | 'w' | 'rw';
-const SHUT: Record<ShutdownHow, number> = { r: 0, w: 1, rw: 2 };
+export { type ShutdownHow, acceptFd, shutdownFd } from '../os/socket-io.js';
 
 function sockType(type: SocketType): number {
   const t = SOCK_TYPE[type];
@@ -163,28 +161,6 @@ export function unixConnect(path: string, type: SocketType = 'stream'): ConnectR
   sockaddrUn(path); // validate before creating anything
   const fd = unixSocket(type);
   return closingOnError(fd, () => ({ fd, pending: !connectFd(fd, path) }));
-}
-
-/**
- * accept4(SOCK_NONBLOCK | SOCK_CLOEXEC): the new fd, or WOULD_BLOCK.
- * EINTR and ECONNABORTED (the peer gave up while queued) are retried, as in
- * Go's internal/poll accept loop.
- */
-export function acceptFd(listenFd: number): number {
-  for (;;) {
-    const fd = libc.accept4(listenFd, null, null, libc.O_NONBLOCK | libc.O_CLOEXEC);
-    if (fd >= 0) return fd;
-    const errno = libc.errno();
-    if (errno === ERRNO.EINTR || errno === ERRNO.ECONNABORTED) continue;
-    if (errno === ERRNO.EAGAIN) return WOULD_BLOCK;
-    throw new SyscallError('accept4', errno, { fd: listenFd });
-  }
-}
-
-export function shutdownFd(fd: number, how: ShutdownHow = 'rw'): void {
-  const h = SHUT[how];
-  if (h === undefined) throw new TypeError(`shutdownFd: how must be 'r', 'w' or 'rw', got ${JSON.stringify(how)}`);
-  if (libc.shutdown(fd, h) < 0) throwErrno('shutdown', { fd });
 }
 
 const optval = new Int32Array(1);

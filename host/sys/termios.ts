@@ -14,8 +14,9 @@
  * powerpc, mips, sparc and alpha, which are not supported).
  */
 import * as libc from './libc-fds.js';
-import { LITTLE_ENDIAN } from './libc.js';
-import { throwErrno } from './errors.js';
+import { ioctl } from '../os/libc.js';
+import { LITTLE_ENDIAN } from '../os/libc.js';
+import { throwErrno } from '../os/errors.js';
 
 export const TERMIOS_SIZE = 60;
 const C_IFLAG = 0;
@@ -146,13 +147,13 @@ export function setWindowSize(fd: number, size: WindowSize): void {
     if (!Number.isInteger(v) || v < 0 || v > 0xffff) throw new RangeError(`setWindowSize: ${['rows', 'cols', 'xpixel', 'ypixel'][i]} must be a u16, got ${v}`);
     ws[i] = v;
   });
-  if (libc.ioctl(fd, TIOCSWINSZ, 'void *', ws) < 0) throwErrno('ioctl', { fd, info: 'TIOCSWINSZ' });
+  if (ioctl(fd, TIOCSWINSZ, 'void *', ws) < 0) throwErrno('ioctl', { fd, info: 'TIOCSWINSZ' });
 }
 
 /** TIOCGWINSZ. */
 export function getWindowSize(fd: number): Required<WindowSize> {
   const ws = new Uint16Array(4);
-  if (libc.ioctl(fd, TIOCGWINSZ, 'void *', ws) < 0) throwErrno('ioctl', { fd, info: 'TIOCGWINSZ' });
+  if (ioctl(fd, TIOCGWINSZ, 'void *', ws) < 0) throwErrno('ioctl', { fd, info: 'TIOCGWINSZ' });
   return { rows: ws[0], cols: ws[1], xpixel: ws[2], ypixel: ws[3] };
 }
 

@@ -5,7 +5,7 @@
 import { describe, it, expect, afterEach } from 'vitest';
 import { Poller, PollFD } from '../../host/index.js';
 import { socketPair } from '../../host/sys/socket.js';
-import { writeFd } from '../../host/sys/fd.js';
+import { writeFd } from '../../host/os/fd.js';
 import { setSliceMs, forcedPolls } from '../../host/drive/fairness.js';
 import { DRIVES } from '../go/support.js';
 

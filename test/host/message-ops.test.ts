@@ -6,7 +6,7 @@
 import { describe, it, expect, afterEach } from 'vitest';
 import { Poller, PollFD } from '../../host/index.js';
 import { socketPair } from '../../host/sys/socket.js';
-import { writeFd, readFd, WOULD_BLOCK } from '../../host/sys/fd.js';
+import { writeFd, readFd, WOULD_BLOCK } from '../../host/os/fd.js';
 import { DRIVES } from '../go/support.js';
 
 const cleanup: (() => Promise<void> | void)[] = [];

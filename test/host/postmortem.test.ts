@@ -9,7 +9,7 @@ import { fileURLToPath } from 'node:url';
 import { spawnSync } from 'node:child_process';
 import { Poller, CoreInconsistencyError, decodeSnapshot, type PollDesc } from '../../host/index.js';
 import { socketPair } from '../../host/sys/socket.js';
-import { closeFd } from '../../host/sys/fd.js';
+import { closeFd } from '../../host/os/fd.js';
 
 const cli = fileURLToPath(new URL('../../build/host/tools/cli.js', import.meta.url));
 

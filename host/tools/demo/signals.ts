@@ -8,8 +8,8 @@ import { Worker } from 'node:worker_threads';
 import type { Poller } from '../../poller.js';
 import type { PollDesc } from '../../polldesc.js';
 import { ClosedError, DeadlineExceededError } from '../../errors.js';
-import { eventFd, eventFdRead } from '../../sys/event.js';
-import { closeFd } from '../../sys/fd.js';
+import { eventFd, eventFdRead } from '../../os/event.js';
+import { closeFd } from '../../os/fd.js';
 import type { DemoStats } from './stats.js';
 import type { WorkerInput, WorkerReport } from './worker.js';
 
