@@ -10,7 +10,7 @@
 
 import type { PollDesc, WaitOptions } from './polldesc.js';
 import { WOULD_BLOCK } from './os/syscall.js';
-import * as fairness from './drive/fairness.js';
+import { AbortError } from './errors.js';
 
 export async function untilDone<T>(
   pd: PollDesc,
@@ -18,7 +18,11 @@ export async function untilDone<T>(
   opts: WaitOptions | undefined,
   attempt: () => T | typeof WOULD_BLOCK,
 ): Promise<T> {
-  fairness.spend(); // like read/write: a used-up slice polls epoll first (drive/fairness.ts)
+  const turn = pd.spend(); // like read/write: a used-up slice lets the event loop turn first (fairness.ts)
+  if (turn) {
+    await turn;
+    if (opts?.signal?.aborted) throw new AbortError(opts.signal.reason);
+  }
   pd.reset(mode);
   for (;;) {
     const result = attempt();

@@ -9,6 +9,7 @@
 import type { Engine } from './core/engine.js';
 import type { Clock } from './drive/drive.js';
 import type { Registry } from './registry.js';
+import type { Fairness } from './fairness.js';
 import { Code, Misuse, Mode } from './core/abi.js';
 import { AbortError, ClosedError, MisuseError, errorForCode } from './errors.js';
 import { clockEpochMs, relativeNs, type Deadline } from './deadline.js';
@@ -24,13 +25,15 @@ export type DeadlineModeName = 'r' | 'w' | 'rw';
 /**
  * What a PollDesc works with, handed down by its Poller: the engine (core
  * calls, waiter tokens, dispatch; `engine.changed()` after a change to
- * waiters or timers), the drive's clock, and the registry that owns its fd's
- * epoll registration.
+ * waiters or timers), the drive's clock, the registry that owns its fd's
+ * epoll registration, and the poller's fairness slice.
  */
 export interface PollSite {
   readonly engine: Engine;
   readonly clock: Clock;
   readonly registry: Registry<PollDesc>;
+  /** The poller's slice for operations that never park (fairness.ts). */
+  readonly fairness: Fairness;
   /** The Poller, as observability payloads name it (one per poller, so no per-descriptor cost). */
   readonly owner: object;
 }
@@ -156,6 +159,14 @@ export class PollDesc {
     };
     signal.addEventListener('abort', onAbort, { once: true });
     return woken.finally(() => signal.removeEventListener('abort', onAbort));
+  }
+
+  /**
+   * @internal Before an operation's first attempt: null to go on, or a
+   * promise for the event-loop turn to wait for first (fairness.ts).
+   */
+  spend(): Promise<void> | null {
+    return this.site.fairness.spend();
   }
 
   /** pollReset: throws the pending error (closed, timeout, not pollable); drops a stale readiness notification. */

@@ -19,6 +19,7 @@ import { ClosedError, MisuseError, NotPollableError, errorForCode, CoreInconsist
 import { isSyscallError } from './os/errors.js';
 import { PollDesc, type PollSite } from './polldesc.js';
 import { Registry } from './registry.js';
+import { Fairness } from './fairness.js';
 import { decodeSnapshot } from './inspect/decode.js';
 import type { Inspection } from './inspect/types.js';
 import { clockEpochMs } from './deadline.js';
@@ -95,7 +96,7 @@ export class Poller {
   /** @internal */ readonly drive: Drive;
   /** Which PollDesc owns each fd's registration (shared with the PollDescs). */
   private readonly registry: Registry<PollDesc>;
-  /** What a PollDesc may touch: the engine, the drive's clock, the registry. */
+  /** What a PollDesc may touch: the engine, the drive's clock, the registry, the fairness slice. */
   private readonly site: PollSite;
   private referenced = true;
   private closed = false;
@@ -122,7 +123,7 @@ export class Poller {
     };
     this.drive = makeDrive(pump, maxEvents);
     this.registry = new Registry<PollDesc>(this.drive);
-    this.site = { engine, clock: this.drive, registry: this.registry, owner: this };
+    this.site = { engine, clock: this.drive, registry: this.registry, fairness: new Fairness(), owner: this };
     engine.onChange = () => this.settle();
   }
 

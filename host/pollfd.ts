@@ -23,7 +23,6 @@ import { type RecvMsgOptions, type RecvMsgResult, type SendMsgOptions, recvMsgFd
 import { assertBytes } from './os/syscall.js';
 import { untilDone } from './io-loop.js';
 import { Mode } from './core/abi.js';
-import * as fairness from './drive/fairness.js';
 import { waitChannel } from './observe/channels.js';
 import { checkOpOptions } from './validate.js';
 import { acquireNonBlocking, releaseNonBlocking } from './nonblock.js';
@@ -199,11 +198,19 @@ export class PollFD {
   /**
    * The read with its lock held. The ready path — reset, read(2) succeeds —
    * is synchronous and costs one promise; only EAGAIN enters the async loop.
+   * A used-up slice first lets the event loop turn (fairness.ts).
    */
   private readHeld(buf: Uint8Array, signal: AbortSignal | undefined): Promise<number> {
+    const turn = this.pd.spend();
+    if (turn) return turn.then(() => this.readFirst(buf, signal, true));
+    return this.readFirst(buf, signal, false);
+  }
+
+  /** The first read(2) of a read, its lock held; `afterTurn`: an abort during the event-loop turn wins. */
+  private readFirst(buf: Uint8Array, signal: AbortSignal | undefined, afterTurn: boolean): Promise<number> {
     let n: number;
     try {
-      fairness.spend(); // a used-up slice polls epoll first (fairness.ts)
+      if (afterTurn && signal?.aborted) throw new AbortError(signal.reason);
       this.pd.reset('r');
       n = readFd(this.fd, buf);
     } catch (err) {
@@ -259,11 +266,22 @@ export class PollFD {
     return this.writeHeld(buf, signal);
   }
 
-  /** The write with its lock held: one write(2) that takes everything resolves at once; the rest goes to writeParked. */
+  /**
+   * The write with its lock held: one write(2) that takes everything resolves
+   * at once; the rest goes to writeParked. A used-up slice first lets the
+   * event loop turn (fairness.ts).
+   */
   private writeHeld(buf: Uint8Array, signal: AbortSignal | undefined): Promise<number> {
+    const turn = this.pd.spend();
+    if (turn) return turn.then(() => this.writeFirst(buf, signal, true));
+    return this.writeFirst(buf, signal, false);
+  }
+
+  /** The first write(2) of a write, its lock held; `afterTurn`: an abort during the event-loop turn wins. */
+  private writeFirst(buf: Uint8Array, signal: AbortSignal | undefined, afterTurn: boolean): Promise<number> {
     let n: number;
     try {
-      fairness.spend(); // a used-up slice polls epoll first (fairness.ts)
+      if (afterTurn && signal?.aborted) throw new AbortError(signal.reason);
       this.pd.reset('w');
       // At least one write(2), as Go does: an empty buffer is an empty datagram on a message socket.
       n = writeFd(this.fd, buf);

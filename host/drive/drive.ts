@@ -51,7 +51,7 @@ export interface Drive {
    * meanwhile), so a later operation sees the expiry.
    */
   activity(active: boolean, ref: boolean): void;
-  /** Take one non-blocking batch now, settling its waiters (the uv drive: fairness.ts, and the inspector's poller inside a worker). */
+  /** Take one non-blocking batch now, settling its waiters (the uv drive, for the inspector's poller inside a worker). */
   pollNow?(): void;
   close(): void;
 }
@@ -62,6 +62,9 @@ export function afterBatch(drive: Pick<Drive, 'deadline' | 'activity'>, b: Batch
   drive.activity(b.active, b.ref);
   return b.hostBits;
 }
+
+/** One turn of Node's event loop: resolves in the check phase, after the timers and the I/O poll phase. */
+export const nextLoopTurn = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
 
 /** The clock a PollDesc measures deadlines with: the drive's. */
 export type Clock = Pick<Drive, 'now' | 'epochNowMs'>;

@@ -22,13 +22,9 @@
 
 import { epollWaitAsync, epollWaitInto, EPOLL_EVENT_SIZE, EPOLLIN } from '../os/epoll.js';
 import { eventFd, eventFdWrite, eventFdRead } from '../os/event.js';
-import { type Drive, type Pump, HOST_BREAK, IdleDeadline, afterBatch, waitMs } from './drive.js';
+import { type Drive, type Pump, HOST_BREAK, IdleDeadline, afterBatch, nextLoopTurn, waitMs } from './drive.js';
 import { EpollDrive } from './epoll-drive.js';
 import { boundedWait } from './worker-safe.js';
-import * as fairness from './fairness.js';
-
-/** After the microtasks and the event loop's poll phase: where the busy loop takes its next non-blocking batch. */
-const nextLoopTurn = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
 
 export class ThreadDrive extends EpollDrive implements Drive {
   readonly kind = 'thread' as const;
@@ -121,7 +117,6 @@ export class ThreadDrive extends EpollDrive implements Drive {
           this.blocked = false;
         }
         if (this.closed) break;
-        fairness.refill(); // a batch arrived: a new slice for operations that never park
         this.pumpTo.writeEvents(this.buf.subarray(0, n * EPOLL_EVENT_SIZE));
         this.drainBreak(afterBatch(this, this.pumpTo.pump(n, EPOLL_EVENT_SIZE, this.now())));
         // Busy: while batches keep coming, poll without blocking on this thread after each
@@ -133,7 +128,6 @@ export class ThreadDrive extends EpollDrive implements Drive {
           await nextLoopTurn();
           if (this.closed || !this.wantPoll) break;
           const m = epollWaitInto(this.epfd, this.pumpTo.eventsView(this.maxEvents, EPOLL_EVENT_SIZE), this.maxEvents, 0);
-          fairness.refill();
           this.drainBreak(afterBatch(this, this.pumpTo.pump(m, EPOLL_EVENT_SIZE, this.now())));
           more = m > 0;
         }

@@ -19,7 +19,6 @@ import { timerFd, timerFdSetAbsolute } from '../os/event.js';
 import { type Drive, type Pump, HOST_TIMERFD, IdleDeadline, afterBatch } from './drive.js';
 import { EpollDrive } from './epoll-drive.js';
 import { type ReadyWatch, IN_WORKER, watchReadable } from './worker-safe.js';
-import * as fairness from './fairness.js';
 
 export class UvDrive extends EpollDrive implements Drive {
   readonly kind = 'uv' as const;
@@ -43,10 +42,9 @@ export class UvDrive extends EpollDrive implements Drive {
     super(timerFd, (EPOLLIN | EPOLLET) >>> 0, HOST_TIMERFD);
     this.watch = watchReadable(this.epfd, () => this.drain());
     this.referenced = false;
-    fairness.join(this);
   }
 
-  /** fairness.ts: a slice ran out in the hot path; take the batch now instead of when the event loop gets here. */
+  /** Take the batch now instead of when the event loop gets here (the inspector's poller inside a worker). */
   pollNow(): void {
     this.drain();
   }
@@ -54,7 +52,6 @@ export class UvDrive extends EpollDrive implements Drive {
   /** Drain the epoll set: a full batch means there may be more. */
   private drain(): void {
     if (this.closed) return;
-    fairness.refill(); // epoll had its turn: operations that never park get a new slice
     for (;;) {
       const n = epollWaitInto(this.epfd, this.pumpTo.eventsView(this.maxEvents, EPOLL_EVENT_SIZE), this.maxEvents, 0);
       afterBatch(this, this.pumpTo.pump(n, EPOLL_EVENT_SIZE, this.now()));
@@ -87,7 +84,6 @@ export class UvDrive extends EpollDrive implements Drive {
     if (this.closed) return;
     this.closed = true;
     this.idle?.clear();
-    fairness.leave(this);
     this.untrack();
     this.watch.close(() => this.releaseFds());
   }
