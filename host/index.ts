@@ -35,10 +35,13 @@ export {
   CHANNEL_DEADLINE_FIRED,
   CHANNEL_STALE_EVENT,
   CHANNEL_POLLER_CLOSE,
-  type WaitContext,
   type WaitOutcome,
-  type BatchMessage,
-  type DeadlineFiredMessage,
-  type StaleEventMessage,
-  type PollerCloseMessage,
 } from './observe/channels.js';
+import type * as channels from './observe/channels.js';
+import type { PollDesc as PollDescClass } from './polldesc.js';
+// The channels' payloads with this package's classes filled in (observe/ sits below them and names neither).
+export type WaitContext = channels.WaitContext<Poller, PollDescClass>;
+export type BatchMessage = channels.BatchMessage<Poller>;
+export type DeadlineFiredMessage = channels.DeadlineFiredMessage<Poller>;
+export type StaleEventMessage = channels.StaleEventMessage<Poller>;
+export type PollerCloseMessage = channels.PollerCloseMessage<Poller>;

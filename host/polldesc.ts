@@ -10,14 +10,14 @@ import type { Engine } from './core/engine.js';
 import type { Clock } from './drive/drive.js';
 import type { Registry } from './registry.js';
 import type { Fairness } from './fairness.js';
-import { Code, Misuse, Mode } from './core/abi.js';
+import { Code, Misuse, Mode, type WaitMode, type DeadlineMode } from './core/abi.js';
 import { AbortError, ClosedError, MisuseError, errorForCode } from './errors.js';
 import { clockEpochMs, relativeNs, type Deadline } from './deadline.js';
 import { isSyscallError } from './os/errors.js';
 import { inspect, type InspectOptions } from 'node:util';
 import { readLiveDescriptor, type LiveDescriptor } from './core/live.js';
 import { checkOpOptions } from './validate.js';
-import { waitChannel, traceWait, TRACED, type TracedWaitOptions } from './observe/channels.js';
+import { waitChannel, traceWait } from './observe/channels.js';
 
 export type WaitModeName = 'r' | 'w';
 export type DeadlineModeName = 'r' | 'w' | 'rw';
@@ -42,13 +42,13 @@ export interface WaitOptions {
   signal?: AbortSignal;
 }
 
-function waitMode(mode: unknown): 1 | 2 {
+function waitMode(mode: unknown): WaitMode {
   if (mode === 'r') return Mode.R;
   if (mode === 'w') return Mode.W;
   throw new MisuseError('bad-argument', `wait mode must be 'r' or 'w', got ${JSON.stringify(mode)}`);
 }
 
-function deadlineMode(mode: unknown): 1 | 2 | 3 {
+function deadlineMode(mode: unknown): DeadlineMode {
   if (mode === 'r') return Mode.R;
   if (mode === 'w') return Mode.W;
   if (mode === 'rw' || mode === undefined) return Mode.RW;
@@ -92,13 +92,47 @@ export class PollDesc {
     return errorForCode(code, `fd ${this.fd}`) ?? new Error(`netpoll: unexpected core code ${code}`);
   }
 
-  /** Resolves when the fd is ready in `mode`; rejects with the deadline / close / EPOLLERR error. */
+  /**
+   * Resolves when the fd is ready in `mode`; rejects with the deadline /
+   * close / EPOLLERR error. A wait that is ready at once counts against the
+   * poller's fairness slice, as an operation's first attempt does.
+   */
   async wait(mode: WaitModeName, opts?: WaitOptions): Promise<void> {
     checkOpOptions(opts, 'wait');
-    if (waitChannel.hasSubscribers && !(opts as TracedWaitOptions | undefined)?.[TRACED]) return traceWait(this, mode, opts); // observe/channels.ts
-    const m = waitMode(mode);
     const signal = opts?.signal;
+    if (waitChannel.hasSubscribers) return traceWait(this.site.owner, this, mode, () => this.waitBody(mode, signal)); // observe/channels.ts
+    return this.waitBody(mode, signal);
+  }
+
+  private async waitBody(mode: WaitModeName, signal: AbortSignal | undefined): Promise<void> {
+    const m = waitMode(mode);
     if (signal?.aborted) throw new AbortError(signal.reason);
+    const turn = this.spend();
+    if (turn) {
+      await turn;
+      if (signal?.aborted) throw new AbortError(signal.reason);
+    }
+    let code = this.waitRound(m, signal);
+    if (typeof code !== 'number') code = await code;
+    if (!this.wakeDone(code)) await this.waitLoop(m, signal);
+  }
+
+  /**
+   * @internal Go's pollWait loop for one wait: null when ready now (no
+   * promise), else a promise that settles when ready or with the pending
+   * error. Under the 'netpoll:wait' channel when it has subscribers
+   * (observe/channels.ts decorates it; nothing is built otherwise).
+   */
+  ready(mode: WaitModeName, signal: AbortSignal | undefined): Promise<void> | null {
+    if (waitChannel.hasSubscribers) return traceWait(this.site.owner, this, mode, () => this.waitLoop(mode === 'r' ? Mode.R : Mode.W, signal));
+    const m = mode === 'r' ? Mode.R : Mode.W;
+    const code = this.waitRound(m, signal);
+    if (typeof code !== 'number') return code.then((c) => (this.wakeDone(c) ? undefined : this.waitLoop(m, signal)));
+    return this.wakeDone(code) ? null : this.waitLoop(m, signal);
+  }
+
+  /** The rest of a wait, round after round, until ready or an error. */
+  private async waitLoop(m: WaitMode, signal: AbortSignal | undefined): Promise<void> {
     for (;;) {
       let code = this.waitRound(m, signal);
       if (typeof code !== 'number') code = await code;
@@ -107,13 +141,12 @@ export class PollDesc {
   }
 
   /**
-   * @internal One round of pollWait, without an async frame (PollFD's hot
-   * path uses it directly): Code.OK when ready now, else the wake-code
+   * One round of pollWait, without an async frame: Code.OK when ready now, else the wake-code
    * promise of the park (see wakeDone). Throws the pending error (closing,
    * timeout, EPOLLERR — an error wins over readiness) and AbortError when
    * aborted between a wake and the resume.
    */
-  waitRound(m: 1 | 2, signal: AbortSignal | undefined): number | Promise<number> {
+  private waitRound(m: WaitMode, signal: AbortSignal | undefined): number | Promise<number> {
     if (this.closed) throw this.fail(Misuse.STALE_HANDLE);
     const core = this.site.engine.core;
     const code = core.prepareWait(this.index, this.seq, m);
@@ -129,15 +162,15 @@ export class PollDesc {
     throw this.fail(code);
   }
 
-  /** @internal After a park: true when ready (OK); false = woken without I/O, go round (prepareWait re-checks the error first). An abort already rejected the park's promise. */
-  wakeDone(code: number): boolean {
+  /** After a park: true when ready (OK); false = woken without I/O, go round (prepareWait re-checks the error first). An abort already rejected the park's promise. */
+  private wakeDone(code: number): boolean {
     if (code === Code.OK) return true;
     if (code === Code.PARKED) throw new Error('netpoll: park returned PARKED');
     return false;
   }
 
   /** commitWait, then the promise the ready list settles. Returns the wake code (or an immediate result); an abort rejects. */
-  private park(m: 1 | 2, signal: AbortSignal | undefined): Promise<number> | number {
+  private park(m: WaitMode, signal: AbortSignal | undefined): Promise<number> | number {
     const engine = this.site.engine;
     let wake!: (code: number) => void;
     let withdraw!: (err: AbortError) => void;

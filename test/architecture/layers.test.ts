@@ -11,7 +11,7 @@ const TOOLING = ['host/inspect/', 'host/inspector/', 'host/trace/', 'host/sim/',
 const LIBRARY = [
   ...sourceFiles('host/core'), ...sourceFiles('host/drive'), ...sourceFiles('host/os'),
   'host/polldesc.ts', 'host/pollfd.ts', 'host/registry.ts', 'host/errors.ts', 'host/deadline.ts',
-  'host/poller.ts', 'host/stream.ts', 'host/io-loop.ts', 'host/nonblock.ts', 'host/validate.ts',
+  'host/poller.ts', 'host/stream.ts', 'host/operation.ts', 'host/op-gate.ts', 'host/fairness.ts', 'host/nonblock.ts', 'host/validate.ts',
 ];
 
 function offenders(files: string[], bad: (target: string | null, spec: string) => boolean): string[] {
