@@ -23,10 +23,11 @@ export type WaitModeName = 'r' | 'w';
 export type DeadlineModeName = 'r' | 'w' | 'rw';
 
 /**
- * What a PollDesc works with, handed down by its Poller: the engine (core
- * calls, waiter tokens, dispatch; `engine.changed()` after a change to
- * waiters or timers), the drive's clock, the registry that owns its fd's
- * epoll registration, and the poller's fairness slice.
+ * The one channel from a PollDesc (and the operations run on it) to its
+ * Poller, the "site": the engine (core calls, waiter tokens, dispatch),
+ * `changed()` after a change to waiters or timers, the drive's clock, the
+ * registry that owns its fd's epoll registration, and the poller's fairness
+ * slice.
  */
 export interface PollSite {
   readonly engine: Engine;
@@ -34,6 +35,8 @@ export interface PollSite {
   readonly registry: Registry<PollDesc>;
   /** The poller's slice for operations that never park (fairness.ts). */
   readonly fairness: Fairness;
+  /** After a change to waiters or timers outside a batch: the Poller tells its drive (and raises a counted inconsistency). */
+  changed(): void;
   /** The Poller, as observability payloads name it (one per poller, so no per-descriptor cost). */
   readonly owner: object;
 }
@@ -182,13 +185,13 @@ export class PollDesc {
       // OK (consumed a notification that arrived between the halves) or an error: return it as a wake code.
       return code === Code.OK ? Code.OK : code < 0 ? Promise.reject(this.fail(code)) : code;
     }
-    engine.changed();
+    this.site.changed();
     if (!signal) return woken;
     const onAbort = (): void => {
       if (engine.core.cancelWait(this.index, this.seq, m, token) !== Code.OK) return; // already woken
       engine.forget(token);
       withdraw(new AbortError(signal.reason));
-      engine.changed();
+      this.site.changed();
     };
     signal.addEventListener('abort', onAbort, { once: true });
     return woken.finally(() => signal.removeEventListener('abort', onAbort));
@@ -218,11 +221,11 @@ export class PollDesc {
     const n = engine.core.setDeadline(this.index, this.seq, m, d, clock.now());
     if (n < 0) {
       // OUT_OF_MEMORY leaves the deadline stored and may have re-armed the other timer: tell the drive.
-      if (n === Misuse.OUT_OF_MEMORY) engine.changed();
+      if (n === Misuse.OUT_OF_MEMORY) this.site.changed();
       throw this.fail(n);
     }
     engine.dispatch(n);
-    engine.changed();
+    this.site.changed();
   }
 
   /** pollUnblock: mark closing, wake every waiter with ClosedError, stop timers. MisuseError if already unblocked. */
@@ -240,7 +243,7 @@ export class PollDesc {
     if (n < 0) throw this.fail(n);
     this.phase = UNBLOCKED;
     engine.dispatch(n);
-    engine.changed();
+    this.site.changed();
     return true;
   }
 
@@ -262,7 +265,7 @@ export class PollDesc {
       this.phase = CLOSED;
       const code = engine.core.close(this.index, this.seq);
       if (code !== Code.OK) throw errorForCode(code, `close fd ${this.fd}`)!;
-      engine.changed();
+      this.site.changed();
     }
   }
 

@@ -4,8 +4,8 @@
 // followed by exactly one dispatch, which settles the woken waiters' promises.
 // A batch (pump) returns to the drive what it needs next: the host bits, the
 // earliest deadline, whether anything is left to wait for. Outside a batch,
-// a change to waiters or timers (the engine's onChange) makes `settle()` tell
-// the drive the same. Waiter promises resolve with the ready-list code;
+// a change to waiters or timers (a PollDesc calls its site's `changed`) makes
+// `settle()` tell the drive the same. Nothing below the Poller calls up into it. Waiter promises resolve with the ready-list code;
 // PollDesc.wait turns that into Go's pollWait loop.
 
 import { Engine } from './core/engine.js';
@@ -123,8 +123,7 @@ export class Poller {
     };
     this.drive = makeDrive(pump, maxEvents);
     this.registry = new Registry<PollDesc>(this.drive);
-    this.site = { engine, clock: this.drive, registry: this.registry, fairness: new Fairness(), owner: this };
-    engine.onChange = () => this.settle();
+    this.site = { engine, clock: this.drive, registry: this.registry, fairness: new Fairness(), changed: () => this.settle(), owner: this };
   }
 
   static async create(opts: PollerOptions = {}): Promise<Poller> {
@@ -261,9 +260,7 @@ export class Poller {
       count = 0;
     }
     if (mark) publishBatch(this, this.engine, mark);
-    // The exceptional path tells the drive itself, then throws the inconsistency.
-    if (this.engine.inconsistent !== this.inconsistentSeen) this.settle();
-    return this.driveState(hostBits);
+    return this.driveState(hostBits); // an inconsistency is the drive's to raise, after it acted (afterBatch)
   }
 
   /**
@@ -275,7 +272,16 @@ export class Poller {
    */
   private driveState(hostBits: number): BatchResult {
     const e = this.engine;
-    return { hostBits, nextDeadline: e.nextWhen, active: e.waiters > 0 || e.timers > 0, ref: this.referenced && e.waiters > 0 };
+    return { hostBits, nextDeadline: e.nextWhen, active: e.waiters > 0 || e.timers > 0, ref: this.referenced && e.waiters > 0, failure: this.inconsistency() };
+  }
+
+  /** A new inconsistency the core counted: its error, with the post-mortem written (each one reported once); else null. */
+  private inconsistency(): CoreInconsistencyError | null {
+    const e = this.engine;
+    if (e.inconsistent === this.inconsistentSeen) return null;
+    this.inconsistentSeen = e.inconsistent;
+    const path = this.postMortem ? this.postMortem(e.snapshot(), 'inconsistent-deadline') : null;
+    return new CoreInconsistencyError('the core counted an inconsistent deadline firing', path);
   }
 
   // ── Node conventions ──────────────────────────────────────────────
@@ -308,16 +314,10 @@ export class Poller {
     return new Date(clockEpochMs(this.drive) + Number(next - this.drive.now()) / 1e6);
   }
 
-  /** After anything outside a batch that changed waiters or timers: tell the drive. */
+  /** After anything outside a batch that changed waiters or timers (the site's `changed`): tell the drive. */
   private settle(): void {
     if (this.closed) return;
-    const e = this.engine;
     afterBatch(this.drive, this.driveState(0));
-    if (e.inconsistent !== this.inconsistentSeen) {
-      this.inconsistentSeen = e.inconsistent;
-      const path = this.postMortem ? this.postMortem(e.snapshot(), 'inconsistent-deadline') : null;
-      throw new CoreInconsistencyError('the core counted an inconsistent deadline firing', path);
-    }
   }
 }
 
