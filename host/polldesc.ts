@@ -23,6 +23,7 @@ export type WaitModeName = 'r' | 'w';
 export type DeadlineModeName = 'r' | 'w' | 'rw';
 
 /**
+ * @internal
  * The one channel from a PollDesc (and the operations run on it) to its
  * Poller, the "site": the engine (core calls, waiter tokens, dispatch),
  * `changed()` after a change to waiters or timers, the drive's clock, the
