@@ -1,12 +1,12 @@
 // netpoll-wasm: Go's network poller for Node.js.
 
 import { Poller } from './poller.js';
+import { installTooling } from './tooling.js';
 import { writePostMortem } from './inspect/postmortem.js';
 import { inspectorHooks } from './inspector/install.js';
 
-// The public entry wires the default post-mortem writer (the core layers never import the tooling).
-Poller.defaultPostMortem ??= writePostMortem;
-Poller.inspector ??= inspectorHooks;
+// The public entry installs the tooling the Poller reaches through hooks (tooling.ts): it never imports it.
+installTooling({ postMortem: writePostMortem, inspector: inspectorHooks });
 
 export { Poller, type PollerOptions, type PollerStats, type DriveMode, type PostMortemWriter } from './poller.js';
 export { PollDesc, type WaitOptions, type WaitModeName, type DeadlineModeName } from './polldesc.js';

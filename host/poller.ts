@@ -20,6 +20,7 @@ import { isSyscallError } from './os/errors.js';
 import { PollDesc, type PollSite } from './polldesc.js';
 import { Registry } from './registry.js';
 import { Fairness } from './fairness.js';
+import { installedTooling, type PostMortemWriter, type InspectorOptions, type InspectorHandle } from './tooling.js';
 import { decodeSnapshot } from './inspect/decode.js';
 import type { Inspection } from './inspect/types.js';
 import { clockEpochMs } from './deadline.js';
@@ -43,42 +44,10 @@ export interface PollerOptions {
   /**
    * Keeps the evidence when the core counts an inconsistency it should never
    * reach: gets a copy of the core's memory, returns where it kept it (or
-   * null). Default: Poller.defaultPostMortem, which the package's entry points
-   * set to a writer of `netpoll inspect` files (host/inspect/postmortem.ts).
+   * null). Default: the writer the package's entry points install
+   * (tooling.ts: a writer of `netpoll inspect` files, host/inspect/postmortem.ts).
    */
   postMortem?: PostMortemWriter | null;
-}
-
-/** Stores a snapshot taken because of `reason`; returns its path, or null if it was not kept. */
-export type PostMortemWriter = (snapshot: Uint8Array, reason: string) => string | null;
-
-/** Options of serveInspector (the inspector itself is host/inspector/server.ts). */
-export interface InspectorOptions {
-  /** Socket path; default the conventional $XDG_RUNTIME_DIR/netpoll/<pid>.sock or /tmp/netpoll-<uid>/<pid>.sock. It must not exist, except a stale socket at the conventional path. */
-  path?: string;
-  /** Clients served at once (default 8); more are closed as they are accepted. */
-  maxClients?: number;
-  /** A client that sends nothing for this long is closed (default 60 000 ms). */
-  idleMs?: number;
-  /** A client that reads none of its response for this long is closed (default 2 000 ms; per 64 KiB chunk). */
-  writeTimeoutMs?: number;
-}
-
-/** A running inspector server, as serveInspector hands it out. */
-export interface InspectorHandle {
-  /** The unix socket it listens on (mode 0600). */
-  readonly path: string;
-  readonly isClosed: boolean;
-  /** Serve another poller on the same socket. */
-  add(poller: Poller): void;
-  /** Stop listening, close every client, remove the socket file. */
-  close(): Promise<void>;
-}
-
-/** What the package entry installs: how an inspector is started, and what NETPOLL_INSPECT does with each new poller. */
-export interface InspectorHooks {
-  serve(pollers: Poller[], opts: InspectorOptions): Promise<InspectorHandle>;
-  onCreate(poller: Poller): void;
 }
 
 export interface PollerStats {
@@ -103,15 +72,6 @@ export class Poller {
   private closing: Promise<void> | null = null;
   private inconsistentSeen = 0;
   private readonly postMortem: PostMortemWriter | null;
-
-  /** The post-mortem writer of pollers created without the postMortem option (set by host/index.ts and host/sim/index.ts). */
-  static defaultPostMortem: PostMortemWriter | null = null;
-  /**
-   * The inspector server (host/inspector/, a layer above this one), installed
-   * by the package's entry points as the post-mortem writer is: serveInspector
-   * and NETPOLL_INSPECT go through it.
-   */
-  static inspector: InspectorHooks | null = null;
 
   private constructor(engine: Engine, makeDrive: DriveFactory, maxEvents: number, postMortem: PostMortemWriter | null) {
     this.engine = engine;
@@ -144,9 +104,9 @@ export class Poller {
       else throw new MisuseError('bad-argument', `unknown drive mode ${JSON.stringify(mode)} (use 'uv' or 'thread')`);
     }
     const core = loadCore(opts.core);
-    const postMortem = opts.postMortem === undefined ? Poller.defaultPostMortem : opts.postMortem;
+    const postMortem = opts.postMortem === undefined ? installedTooling().postMortem : opts.postMortem;
     const poller = new Poller(new Engine(opts.core, opts.instrument ? opts.instrument(core) : core), makeDrive, maxEvents, postMortem);
-    Poller.inspector?.onCreate(poller); // NETPOLL_INSPECT (host/inspector/auto.ts)
+    installedTooling().inspector?.onCreate(poller); // NETPOLL_INSPECT (host/inspector/auto.ts)
     return poller;
   }
 
@@ -201,8 +161,9 @@ export class Poller {
   serveInspector(opts: InspectorOptions = {}): Promise<InspectorHandle> {
     this.assertOpen();
     if (opts === null || typeof opts !== 'object') return Promise.reject(new MisuseError('bad-argument', 'serveInspector: options must be an object'));
-    if (!Poller.inspector) return Promise.reject(new MisuseError('bad-argument', 'serveInspector: no inspector is installed (import the package entry, netpoll-wasm)'));
-    return Poller.inspector.serve([this], opts);
+    const inspector = installedTooling().inspector;
+    if (!inspector) return Promise.reject(new MisuseError('bad-argument', 'serveInspector: no inspector is installed (import the package entry, netpoll-wasm)'));
+    return inspector.serve([this], opts);
   }
 
   /** Keep the process alive while something waits (the default). */
@@ -322,3 +283,4 @@ export class Poller {
 }
 
 export { Code, Misuse };
+export type { PostMortemWriter, InspectorOptions, InspectorHandle };
