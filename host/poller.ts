@@ -105,7 +105,7 @@ export class Poller {
     }
     const core = loadCore(opts.core);
     const postMortem = opts.postMortem === undefined ? installedTooling().postMortem : opts.postMortem;
-    const poller = new Poller(new Engine(opts.core, opts.instrument ? opts.instrument(core) : core), makeDrive, maxEvents, postMortem);
+    const poller = new Poller(new Engine(opts.instrument ? opts.instrument(core) : core), makeDrive, maxEvents, postMortem);
     installedTooling().inspector?.onCreate(poller); // NETPOLL_INSPECT (host/inspector/auto.ts)
     return poller;
   }

@@ -8,7 +8,7 @@ import * as libc from '../os/libc.js';
 import { ERRNO, SyscallError, throwErrno } from '../os/errors.js';
 import { closeFd } from '../os/fd.js';
 import { getSockOptInt } from '../os/sockopt.js';
-import { EINTR_RETRY, WOULD_BLOCK, assertBytes, ioResult } from '../os/syscall.js';
+import { EINTR_RETRY, assertBytes, ioResult } from '../os/syscall.js';
 import {
   AF_UNIX, MSG_DONTWAIT, MSG_NOSIGNAL, SOCK_DGRAM, SOCK_SEQPACKET, SOCK_STREAM, SOL_SOCKET, SO_ERROR, SUN_PATH_OFFSET,
 } from '../os/socket-abi.js';
