@@ -23,7 +23,7 @@
 // worker's open PollFDs stay open, as anywhere: see the README).
 
 import { MessagePort } from 'node:worker_threads';
-import { closeFd } from './sys/fd.js';
+import { closeFd } from './os/fd.js';
 import { MisuseError } from './errors.js';
 import { PollFD, type PollFDOptions } from './pollfd.js';
 

@@ -7,7 +7,7 @@
 
 import { MisuseError } from './errors.js';
 import type { Clock } from './drive/drive.js';
-import { clockRealtimeMs } from './sys/time.js';
+import { clockRealtimeMs } from './os/time.js';
 
 export type Deadline = Date | number | null;
 

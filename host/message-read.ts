@@ -7,10 +7,10 @@
 // tell. On a byte stream MSG_TRUNC means "discard" (TCP), so it is used only
 // where SO_TYPE says the socket keeps message boundaries.
 
-import { socketKind } from './sys/describe.js';
-import { recvFd } from './sys/socket.js';
-import { MSG_TRUNC } from './sys/socket-abi.js';
-import { WOULD_BLOCK } from './sys/io.js';
+import { socketKind } from './os/describe.js';
+import { recvFd } from './os/socket-io.js';
+import { MSG_TRUNC } from './os/socket-abi.js';
+import { WOULD_BLOCK } from './os/syscall.js';
 
 /** Per owner (a PollFD): whether its fd keeps message boundaries. SO_TYPE never changes, so one getsockopt each. */
 const messageSockets = new WeakMap<object, boolean>();

@@ -17,7 +17,7 @@
 // seen here.
 
 import { fstatSync } from 'node:fs';
-import { setNonBlocking } from './sys/fd.js';
+import { setNonBlocking } from './os/fd.js';
 
 interface Owners {
   count: number;

@@ -16,7 +16,7 @@
 // the lock released, a partial write's count kept (bytesWritten).
 
 import { AbortError, DeadlineExceededError } from './errors.js';
-import { InvalidArgTypeError, OutOfRangeError } from './sys/args.js';
+import { InvalidArgTypeError, OutOfRangeError } from './os/args.js';
 
 /** Node's timers take at most 2^31 - 1 ms (about 24.8 days). */
 export const MAX_TIMEOUT_MS = 0x7fff_ffff;

@@ -30,10 +30,10 @@
 import { Duplex, type DuplexOptions } from 'node:stream';
 import type { PollFD } from './pollfd.js';
 import { ClosedError, MessageTooLongError, MisuseError } from './errors.js';
-import { accessMode, socketKind } from './sys/describe.js';
-import { shutdownFd } from './sys/socket.js';
-import { isSyscallError } from './sys/errors.js';
-import { InvalidArgTypeError } from './sys/args.js';
+import { accessMode, socketKind } from './os/describe.js';
+import { shutdownFd } from './os/socket-io.js';
+import { isSyscallError } from './os/errors.js';
+import { InvalidArgTypeError } from './os/args.js';
 import { checkTimeout } from './op-timeout.js';
 
 export interface PollFDStreamOptions {

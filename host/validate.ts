@@ -8,7 +8,7 @@
 
 import { MisuseError } from './errors.js';
 import { checkTimeout } from './op-timeout.js';
-import { InvalidArgTypeError } from './sys/args.js';
+import { InvalidArgTypeError } from './os/args.js';
 
 /** What the poller uses of an AbortSignal; a signal from another realm passes too. */
 function isAbortSignalLike(v: object): v is AbortSignal {

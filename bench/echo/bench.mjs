@@ -12,7 +12,7 @@
 // --baseline DIR adds netpoll servers loaded from DIR/build/host (another
 // checkout, built): before and after measured in one interleaved run.
 // --slice-sweep adds stream uv servers with NETPOLL_SLICE_MS set to each
-// value (host/drive/fairness.ts; 0 disables the fairness check). --servers keeps
+// value (host/fairness.ts; 0 disables the fairness check). --servers keeps
 // only the listed server ids.
 //
 // Every server runs in its own process for a whole placement; the

@@ -256,7 +256,7 @@ if (!perfBin) {
 {
   const sysc = buildC(path.join(BENCH_DIR, 'profile', 'syscall.c'), 'profile-syscall');
   const sys = await import('../../build/host/sys/index.js');
-  const libc = await import('../../build/host/sys/libc.js');
+  const libc = await import('../../build/host/os/libc.js');
   const ITER = quick ? 50_000 : 200_000;
   const cRuns = [], jsRuns = [], rawRuns = [];
   for (let rep = 0; rep < REPS; rep++) {

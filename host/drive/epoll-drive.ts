@@ -8,9 +8,9 @@
 // fatal (koffi 3.3.4: "napi_throw", SIGABRT); the thread drive's blocked
 // epoll_wait(-1) would make Node's join of its threadpool hang forever.
 
-import { epollCreate, epollAdd, epollDel } from '../sys/epoll.js';
-import { adoptFd, closeAdoptedFd } from '../sys/env-fd.js';
-import { monotonicNs } from '../sys/time.js';
+import { epollCreate, epollAdd, epollDel } from '../os/epoll.js';
+import { adoptFd, closeAdoptedFd } from '../os/env-fd.js';
+import { monotonicNs } from '../os/time.js';
 import { REGISTER_EVENTS, HOST_SENTINEL } from './drive.js';
 
 const live = new Set<EpollDrive>();

@@ -8,7 +8,7 @@
 // with fs, dns, crypto and zlib).
 
 import { isMainThread } from 'node:worker_threads';
-import { pollReadableAsync } from '../sys/poll.js';
+import { pollReadableAsync } from '../os/poll.js';
 
 /** The longest a blocking wait lasts inside a worker (ms): terminate() waits for the one in flight. */
 export const WORKER_WAIT_CAP_MS = 100;

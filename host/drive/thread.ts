@@ -22,15 +22,11 @@
 // epoll_wait (worker-safe.ts): no threadpool thread, and terminate() finds
 // nothing in flight.
 
-import { epollWaitAsync, epollWaitInto, EPOLL_EVENT_SIZE, EPOLLIN } from '../sys/epoll.js';
-import { eventFd, eventFdWrite, eventFdRead } from '../sys/event.js';
-import { type Drive, type Pump, HOST_BREAK, IdleDeadline, afterBatch, waitMs } from './drive.js';
+import { epollWaitAsync, epollWaitInto, EPOLL_EVENT_SIZE, EPOLLIN } from '../os/epoll.js';
+import { eventFd, eventFdWrite, eventFdRead } from '../os/event.js';
+import { type Drive, type Pump, HOST_BREAK, IdleDeadline, afterBatch, nextLoopTurn, waitMs } from './drive.js';
 import { EpollDrive } from './epoll-drive.js';
 import { boundedWait, workerEventWait } from './worker-safe.js';
-import * as fairness from './fairness.js';
-
-/** After the microtasks and the event loop's poll phase: where the busy loop takes its next non-blocking batch. */
-const nextLoopTurn = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
 
 export class ThreadDrive extends EpollDrive implements Drive {
   readonly kind = 'thread' as const;
@@ -127,9 +123,8 @@ export class ThreadDrive extends EpollDrive implements Drive {
           this.blocked = false;
         }
         if (this.closed) break;
-        fairness.refill(); // a batch arrived: a new slice for operations that never park
         this.pumpTo.writeEvents(this.buf.subarray(0, n * EPOLL_EVENT_SIZE));
-        this.drainBreak(afterBatch(this, this.pumpTo.pump(n, EPOLL_EVENT_SIZE, this.now())));
+        afterBatch(this, this.pumpTo.pump(n, EPOLL_EVENT_SIZE, this.now()), this.drainBreak);
         // Busy: while batches keep coming, poll without blocking on this thread after each
         // event-loop turn (Go's scheduler polls the netpoller non-blockingly while it has
         // work, and blocks in it only when idle): no threadpool round trip per batch. The
@@ -139,8 +134,7 @@ export class ThreadDrive extends EpollDrive implements Drive {
           await nextLoopTurn();
           if (this.closed || !this.wantPoll) break;
           const m = epollWaitInto(this.epfd, this.pumpTo.eventsView(this.maxEvents, EPOLL_EVENT_SIZE), this.maxEvents, 0);
-          fairness.refill();
-          this.drainBreak(afterBatch(this, this.pumpTo.pump(m, EPOLL_EVENT_SIZE, this.now())));
+          afterBatch(this, this.pumpTo.pump(m, EPOLL_EVENT_SIZE, this.now()), this.drainBreak);
           more = m > 0;
         }
       }
@@ -152,12 +146,12 @@ export class ThreadDrive extends EpollDrive implements Drive {
   }
 
   /** A host-fd event in the batch: the break eventfd was written; drain it (only the poll loop clears the flag). */
-  private drainBreak(hostBits: number): void {
+  private readonly drainBreak = (hostBits: number): void => {
     if (hostBits & (1 << HOST_BREAK)) {
       eventFdRead(this.hostFd);
       this.wakeSent = false;
     }
-  }
+  };
 
   close(): void {
     if (this.closed) return;

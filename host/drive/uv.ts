@@ -15,12 +15,21 @@
 // (the thread drive's idle timer, IdleDeadline in drive.ts): a deadline with
 // no waiter fires on time either way.
 
-import { epollWaitInto, EPOLL_EVENT_SIZE, EPOLLIN, EPOLLET } from '../sys/epoll.js';
-import { timerFd, timerFdSetAbsolute } from '../sys/event.js';
+import { epollWaitInto, EPOLL_EVENT_SIZE, EPOLLIN, EPOLLET } from '../os/epoll.js';
+import { timerFd, timerFdSetAbsolute } from '../os/event.js';
 import { type Drive, type Pump, HOST_TIMERFD, IdleDeadline, afterBatch } from './drive.js';
 import { EpollDrive } from './epoll-drive.js';
 import { type ReadyWatch, IN_WORKER, watchReadable } from './worker-safe.js';
-import * as fairness from './fairness.js';
+
+/**
+ * Full batches taken in one callback before the event loop gets its turn
+ * back: libuv's own bound, which its authors measured ("Benchmarks suggest this
+ * gives the best throughput": uv__io_poll re-polls a full batch at most 48
+ * times). At the default 128 events per batch that is 6,144 events, far past
+ * anything the benchmarks reach (bench/results/echo.md: 1,000 connections),
+ * so it changes nothing there and only stops a flood from holding the loop.
+ */
+const MAX_DRAIN_BATCHES = 48;
 
 export class UvDrive extends EpollDrive implements Drive {
   readonly kind = 'uv' as const;
@@ -44,22 +53,25 @@ export class UvDrive extends EpollDrive implements Drive {
     super(timerFd, (EPOLLIN | EPOLLET) >>> 0, HOST_TIMERFD);
     this.watch = watchReadable(this.epfd, () => this.drain());
     this.referenced = false;
-    fairness.join(this);
   }
 
-  /** fairness.ts: a slice ran out in the hot path; take the batch now instead of when the event loop gets here. */
+  /** Take the batch now instead of when the event loop gets here (the inspector's poller inside a worker). */
   pollNow(): void {
     this.drain();
   }
 
-  /** Drain the epoll set: a full batch means there may be more. */
+  /**
+   * Drain the epoll set: a full batch means there may be more, so poll again,
+   * at most MAX_DRAIN_BATCHES times (libuv bounds its own re-polls the same
+   * way). What is left keeps the epoll fd readable, and libuv calls back on
+   * its next turn, after the timers and the other handles had theirs.
+   */
   private drain(): void {
     if (this.closed) return;
-    fairness.refill(); // epoll had its turn: operations that never park get a new slice
-    for (;;) {
+    for (let round = 1; ; round++) {
       const n = epollWaitInto(this.epfd, this.pumpTo.eventsView(this.maxEvents, EPOLL_EVENT_SIZE), this.maxEvents, 0);
       afterBatch(this, this.pumpTo.pump(n, EPOLL_EVENT_SIZE, this.now()));
-      if (n < this.maxEvents || this.closed) break;
+      if (n < this.maxEvents || this.closed || round === MAX_DRAIN_BATCHES) break;
     }
   }
 
@@ -88,7 +100,6 @@ export class UvDrive extends EpollDrive implements Drive {
     if (this.closed) return;
     this.closed = true;
     this.idle?.clear();
-    fairness.leave(this);
     this.untrack();
     this.watch.close(() => this.releaseFds());
   }

@@ -17,13 +17,13 @@
 
 import { Socket } from 'node:net';
 import { BroadcastChannel, Worker, isMainThread } from 'node:worker_threads';
-import { unixSocket, connectFd, sendFd } from '../sys/socket.js';
-import { sendMsgFd } from '../sys/msg.js';
-import { closeFd } from '../sys/fd.js';
-import { eventFd, eventFdWrite } from '../sys/event.js';
-import { adoptFd, closeAdoptedFd } from '../sys/env-fd.js';
-import { isSyscallError } from '../sys/errors.js';
-import { peerCred } from '../sys/peer-cred.js';
+import { unixSocket, connectFd, sendFd } from '../os/socket.js';
+import { sendMsgFd } from '../os/msg.js';
+import { closeFd } from '../os/fd.js';
+import { eventFd, eventFdWrite } from '../os/event.js';
+import { adoptFd, closeAdoptedFd } from '../os/env-fd.js';
+import { isSyscallError } from '../os/errors.js';
+import { peerCred } from '../os/peer-cred.js';
 import { REARM, waiterName, type WaiterStartMessage } from './waiter-protocol.js';
 
 const REARM_BYTE = new Uint8Array([REARM]);

@@ -16,13 +16,13 @@
 // and the workers then register with a new waiter.
 
 import { parentPort, workerData } from 'node:worker_threads';
-import { epollCreate, epollAdd, epollMod, epollDel, epollWaitInto, decodeEpollEvent, EPOLL_EVENT_SIZE, EPOLLIN, EPOLLONESHOT, EPOLLRDHUP } from '../sys/epoll.js';
-import { unixListen, acceptFd, sendFd, recvFd } from '../sys/socket.js';
-import { recvMsgFd, cmsgSpace } from '../sys/msg.js';
-import { WOULD_BLOCK } from '../sys/fd.js';
-import { adoptFd, closeAdoptedFd } from '../sys/env-fd.js';
-import { isSyscallError } from '../sys/errors.js';
-import { peerCred } from '../sys/peer-cred.js';
+import { epollCreate, epollAdd, epollMod, epollDel, epollWaitInto, decodeEpollEvent, EPOLL_EVENT_SIZE, EPOLLIN, EPOLLONESHOT, EPOLLRDHUP } from '../os/epoll.js';
+import { unixListen, acceptFd, sendFd, recvFd } from '../os/socket.js';
+import { recvMsgFd, cmsgSpace } from '../os/msg.js';
+import { WOULD_BLOCK } from '../os/fd.js';
+import { adoptFd, closeAdoptedFd } from '../os/env-fd.js';
+import { isSyscallError } from '../os/errors.js';
+import { peerCred } from '../os/peer-cred.js';
 import { WORKER_WAIT_CAP_MS } from './pool-wait.js';
 import { KIND_CONN, KIND_LISTEN, KIND_SET, KIND_STOP, REARM, WAKE, type WaiterStartMessage } from './waiter-protocol.js';
 

@@ -2,8 +2,8 @@
 // the uv drive's watch, and the thread drive's blocking wait. Each falls back
 // to the threadpool wait (pool-wait.ts) if no waiter can be had.
 
-import { epollWaitAsync, epollWaitInto } from '../sys/epoll.js';
-import { readableNow } from '../sys/poll.js';
+import { epollWaitAsync, epollWaitInto } from '../os/epoll.js';
+import { readableNow } from '../os/poll.js';
 import { WaiterLink } from './waiter-link.js';
 import { PoolPollWatch, boundedWait, type ReadyWatch } from './pool-wait.js';
 

@@ -35,7 +35,7 @@
 // koffi's call into JavaScript is refused quietly and nothing re-arms.
 
 import { isMainThread } from 'node:worker_threads';
-import { pollReadable, type PollHandle } from '../sys/uv-poll.js';
+import { pollReadable, type PollHandle } from '../os/uv-poll.js';
 import { PoolPollWatch, type ReadyWatch } from './pool-wait.js';
 import { WaiterWatch, WorkerEventWait } from './waiter-watch.js';
 

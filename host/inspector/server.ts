@@ -36,10 +36,10 @@ import { isMainThread } from 'node:worker_threads';
 import { Poller, type InspectorOptions } from '../poller.js';
 import { PollFD } from '../pollfd.js';
 import { MisuseError, ClosedError } from '../errors.js';
-import { closeFd, writeFd } from '../sys/fd.js';
+import { closeFd, writeFd } from '../os/fd.js';
 import { unixListenOwnerOnly } from '../sys/private-listen.js';
 import { unixConnect } from '../sys/socket.js';
-import { isSyscallError } from '../sys/errors.js';
+import { isSyscallError } from '../os/errors.js';
 import { CHANNEL_POLLER_CLOSE, type PollerCloseMessage } from '../observe/channels.js';
 import { watch, unwatch, type PollerFigures } from './figures.js';
 import { pollerFrame, type SeenAt } from './frame.js';
@@ -99,7 +99,7 @@ export class InspectorServer {
   };
   private cached: { at: number; text: string; costMs: number } | null = null;
   private closing: Promise<void> | null = null;
-  private readonly onPollerClose = (m: unknown): void => this.remove((m as PollerCloseMessage).poller);
+  private readonly onPollerClose = (m: unknown): void => this.remove((m as PollerCloseMessage<Poller>).poller);
   private readonly onExit = (): void => this.unlinkSocket();
   /** Inside a worker: the interval that polls the own poller (see the header). */
   private readonly workerPoll: NodeJS.Timeout | null;

@@ -8,7 +8,7 @@
 // removal of an fd that was closed or never added.
 
 import { type Drive, type Pump } from '../drive/drive.js';
-import { ERRNO, SyscallError } from '../sys/errors.js';
+import { ERRNO, SyscallError } from '../os/errors.js';
 
 export interface Registration {
   readonly fd: number;

@@ -13,9 +13,9 @@
  * A CAN FD payload is 0 … 8, 12, 16, 20, 24, 32, 48 or 64 bytes. The
  * decoders take what the kernel gave and check sizes and lengths first.
  */
-import { LITTLE_ENDIAN } from './libc.js';
-import { InvalidArgTypeError, InvalidArgValueError, checkInteger } from './args.js';
-import { TruncatedRecordError } from './truncated.js';
+import { LITTLE_ENDIAN } from '../os/libc.js';
+import { InvalidArgTypeError, InvalidArgValueError, checkInteger } from '../os/args.js';
+import { TruncatedRecordError } from '../os/truncated.js';
 
 export const CAN_MTU = 16;
 export const CANFD_MTU = 72;

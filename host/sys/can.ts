@@ -10,12 +10,12 @@
  * Needs the kernel's can and can_raw modules (socket(2) fails with
  * EAFNOSUPPORT without them) and a CAN interface (vcan for tests).
  */
-import { LITTLE_ENDIAN } from './libc.js';
-import { closeFd } from './fd.js';
+import { LITTLE_ENDIAN } from '../os/libc.js';
+import { closeFd } from '../os/fd.js';
 import { bind, setSockOpt, socket } from './generic-socket.js';
 import { interfaceIndex } from './interface-name.js';
-import { InvalidArgTypeError, checkInteger } from './args.js';
-import { AF_CAN, SOCK_RAW } from './socket-abi.js';
+import { InvalidArgTypeError, checkInteger } from '../os/args.js';
+import { AF_CAN, SOCK_RAW } from '../os/socket-abi.js';
 
 export const CAN_RAW = 1;
 export const SOL_CAN_RAW = 101;

@@ -4,7 +4,7 @@
  */
 import { getPeerName, getSockName } from './generic-socket.js';
 import { type SockAddr, decodeSockaddr } from './sockaddr.js';
-import { InvalidArgTypeError } from './args.js';
+import { InvalidArgTypeError } from '../os/args.js';
 
 /** Anything with an fd: a PollFD, or a raw descriptor. */
 export type HasFd = { readonly fd: number } | number;

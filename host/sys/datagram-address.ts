@@ -6,7 +6,7 @@
  */
 import { isIP } from 'node:net';
 import type { IoOptions, PollFD } from '../pollfd.js';
-import { InvalidArgValueError } from './args.js';
+import { InvalidArgValueError } from '../os/args.js';
 import { formatAddress, localAddress } from './conn-address.js';
 import { splitHostPort } from './net-address.js';
 import { decodeSockaddr, sockaddrInet, sockaddrInet6, sockaddrUnix, type SockAddr } from './sockaddr.js';

@@ -6,11 +6,11 @@
  * SOCK_NONBLOCK | SOCK_CLOEXEC; for reading and writing see msg.ts and
  * PollFD.recvFrom/sendTo/recvMsg/sendMsg.
  */
-import * as libc from './libc.js';
+import * as libc from '../os/libc.js';
 import * as more from './libc-fds.js';
-import { SyscallError, throwErrno } from './errors.js';
-import { validateBytes, validateFd, validateInteger } from './args.js';
-import { SOCKADDR_STORAGE_SIZE } from './socket-abi.js';
+import { SyscallError, throwErrno } from '../os/errors.js';
+import { SOCKADDR_STORAGE_SIZE } from '../os/socket-abi.js';
+import { validateBytes, validateFd, validateInteger } from '../os/args.js';
 import { connectDone } from './socket.js';
 
 /** A C int argument. */
@@ -100,15 +100,8 @@ export function setSockOpt(fd: number, level: number, option: number, value: num
   if (more.setsockopt(fd, level, option, bytes, bytes.byteLength) < 0) throwErrno('setsockopt', { fd, info: `level ${level} option ${option}` });
 }
 
-/** getsockopt(2) of an int option. */
-export function getSockOptInt(fd: number, level: number, option: number): number {
-  validateFd(fd);
-  checkInt(level, 'level');
-  checkInt(option, 'option');
-  optLen[0] = 4;
-  if (libc.getsockopt(fd, level, option, intOpt, optLen) < 0) throwErrno('getsockopt', { fd, info: `level ${level} option ${option}` });
-  return intOpt[0];
-}
+/** getsockopt(2) of an int option (host/os/sockopt.ts). */
+export { getSockOptInt } from '../os/sockopt.js';
 
 /** getsockopt(2) into `size` bytes: the bytes the kernel filled in. */
 export function getSockOptBytes(fd: number, level: number, option: number, size: number): Uint8Array {

@@ -11,10 +11,10 @@
  * least INOTIFY_READ_MIN bytes.
  */
 import * as libc from './libc-fds.js';
-import { LITTLE_ENDIAN, O_CLOEXEC, O_NONBLOCK } from './libc.js';
-import { throwErrno } from './errors.js';
-import { InvalidArgTypeError, InvalidArgValueError, validateFd, validateInteger } from './args.js';
-import { TruncatedRecordError } from './truncated.js';
+import { LITTLE_ENDIAN, O_CLOEXEC, O_NONBLOCK } from '../os/libc.js';
+import { throwErrno } from '../os/errors.js';
+import { TruncatedRecordError } from '../os/truncated.js';
+import { InvalidArgTypeError, InvalidArgValueError, validateFd, validateInteger } from '../os/args.js';
 
 const HEADER = 16;
 const NAME_MAX = 255;

@@ -2,10 +2,10 @@
  * Network interface names: the kernel's rule for them, and their index in
  * this process's network namespace.
  */
-import * as libc from './libc.js';
+import * as libc from '../os/libc.js';
 import { if_nametoindex } from './libc-net.js';
-import { ERRNO, SyscallError } from './errors.js';
-import { InvalidArgValueError, checkString } from './args.js';
+import { ERRNO, SyscallError } from '../os/errors.js';
+import { InvalidArgValueError, checkString } from '../os/args.js';
 
 /** IFNAMSIZ is 16 with the NUL. */
 const MAX_IFNAME = 15;

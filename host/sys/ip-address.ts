@@ -3,9 +3,9 @@
  * 4 bytes for IPv4, 16 for IPv6, through inet_pton / inet_ntop.
  */
 import * as libc from './libc-fds.js';
-import { throwErrno } from './errors.js';
-import { AF_INET, AF_INET6 } from './socket-abi.js';
-import { InvalidArgValueError, checkString } from './args.js';
+import { throwErrno } from '../os/errors.js';
+import { AF_INET, AF_INET6 } from '../os/socket-abi.js';
+import { InvalidArgValueError, checkString } from '../os/args.js';
 
 export interface IpBytes {
   family: typeof AF_INET | typeof AF_INET6;

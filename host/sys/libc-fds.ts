@@ -1,33 +1,19 @@
 /**
- * Raw glibc bindings for the descriptors users bring: ptys and termios,
- * inotify, generic sockets with sendmsg/recvmsg. Same conventions as libc.ts
- * (every pointer is `void *`, results are libc's own: -1 and errno), kept in a
- * file of their own so the poller's bindings stay small.
+ * Raw glibc bindings the Linux toolkit alone uses: opening ptys, termios,
+ * inotify, the generic socket calls. Same conventions as host/os/libc.ts
+ * (every pointer is `void *`, results are libc's own: -1 and errno) and the
+ * same loaded library; the poller's own bindings are all in host/os/libc.ts.
  */
-import koffi from 'koffi';
 import type { KoffiFunc } from 'koffi';
-import { lib } from './libc.js';
-import type { Mem } from './libc.js';
+import { lib } from '../os/libc.js';
+import type { Mem } from '../os/libc.js';
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
 type Fn<T extends (...args: any) => any> = KoffiFunc<T>;
 
-/**
- * The address of a view's first byte (its byteOffset included), for structs
- * that hold pointers (struct msghdr, struct iovec). Taking it moves a small
- * on-heap typed array's bytes off the V8 heap for good, so the address stays
- * valid; it must still only be used synchronously, while `view` is alive.
- */
-export function addressOf(view: ArrayBufferView): bigint {
-  return koffi.address(view);
-}
-
-// --- open and ioctl (variadic, like fcntl in libc.ts: a type before each extra value) ---
+// --- open (variadic, like fcntl in host/os/libc.ts: a type before each extra value) ---
 export const open = lib.func('int open(const char *path, int flags, ...)') as Fn<
   (path: string, flags: number, ...typeAndValue: unknown[]) => number
->;
-export const ioctl = lib.func('int ioctl(int fd, unsigned long request, ...)') as Fn<
-  (fd: number, request: number, ...typeAndValue: unknown[]) => number
 >;
 export const isatty = lib.func('int isatty(int fd)') as Fn<(fd: number) => number>;
 
@@ -71,12 +57,6 @@ export const getsockname = lib.func('int getsockname(int fd, void *addr, void *a
 >;
 export const getpeername = lib.func('int getpeername(int fd, void *addr, void *addrlen)') as Fn<
   (fd: number, addr: Mem, addrLen: Mem) => number
->;
-export const recvmsg = lib.func('long recvmsg(int fd, void *msg, int flags)') as Fn<
-  (fd: number, msg: Mem, flags: number) => number
->;
-export const sendmsg = lib.func('long sendmsg(int fd, void *msg, int flags)') as Fn<
-  (fd: number, msg: Mem, flags: number) => number
 >;
 /** Returns 1 on success, 0 for text that is not an address of family `af`. */
 export const inet_pton = lib.func('int inet_pton(int af, const char *src, void *dst)') as Fn<

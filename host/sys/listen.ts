@@ -13,14 +13,14 @@ import { Poller } from '../poller.js';
 import { PollFD, type IoOptions, defaultPoller } from '../pollfd.js';
 import { ClosedError } from '../errors.js';
 import type { Deadline } from '../deadline.js';
-import { closeFd } from './fd.js';
+import { closeFd } from '../os/fd.js';
 import { bind, listenFd } from './generic-socket.js';
-import { InvalidArgTypeError, InvalidArgValueError, checkInteger } from './args.js';
+import { InvalidArgTypeError, InvalidArgValueError, checkInteger } from '../os/args.js';
 import { type Network, resolveAddress } from './net-address.js';
 import { netSocket, setNoDelay } from './net-socket.js';
 import { localAddress } from './conn-address.js';
 import type { SockAddr } from './sockaddr.js';
-import { AF_UNIX, SOCK_DGRAM } from './socket-abi.js';
+import { AF_UNIX, SOCK_DGRAM } from '../os/socket-abi.js';
 
 export interface ListenOptions {
   /** listen(2) backlog (default 511, as Node; Go reads somaxconn). */

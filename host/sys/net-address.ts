@@ -17,9 +17,9 @@
  */
 import { lookup } from 'node:dns/promises';
 import { isIP } from 'node:net';
-import { InvalidArgValueError, InvalidArgTypeError } from './args.js';
+import { InvalidArgValueError, InvalidArgTypeError } from '../os/args.js';
 import { sockaddrInet, sockaddrInet6, sockaddrUnix } from './sockaddr.js';
-import { AF_INET, AF_INET6, AF_UNIX, SOCK_DGRAM, SOCK_SEQPACKET, SOCK_STREAM } from './socket-abi.js';
+import { AF_INET, AF_INET6, AF_UNIX, SOCK_DGRAM, SOCK_SEQPACKET, SOCK_STREAM } from '../os/socket-abi.js';
 
 export type Network = 'tcp' | 'tcp4' | 'tcp6' | 'udp' | 'udp4' | 'udp6' | 'unix' | 'unixpacket' | 'unixgram';
 

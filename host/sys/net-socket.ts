@@ -9,12 +9,12 @@
  *   while old connections sit in TIME_WAIT);
  * - TCP connections, dialed or accepted: TCP_NODELAY on (Go's NoDelay default).
  */
-import { closeFd } from './fd.js';
+import { closeFd } from '../os/fd.js';
 import { setSockOpt, socket } from './generic-socket.js';
 import type { ResolvedAddress } from './net-address.js';
 import {
   AF_INET, AF_INET6, IPPROTO_IPV6, IPPROTO_TCP, IPV6_V6ONLY, SOCK_DGRAM, SOCK_STREAM, SOL_SOCKET, SO_BROADCAST, SO_REUSEADDR, TCP_NODELAY,
-} from './socket-abi.js';
+} from '../os/socket-abi.js';
 
 const isIp = (family: number): boolean => family === AF_INET || family === AF_INET6;
 

@@ -8,13 +8,13 @@
  * best kept out of groups. Deadlines and cancellation are the connection's:
  * set a read deadline on the PollFD, or pass `signal`.
  */
-import { ERRNO, SyscallError } from './errors.js';
-import { LITTLE_ENDIAN } from './libc.js';
+import { ERRNO, SyscallError } from '../os/errors.js';
+import { LITTLE_ENDIAN } from '../os/libc.js';
 import { type NetlinkMessage, NLMSG_DONE, NLMSG_ERROR, NLMSG_HDRLEN, NLM_F_ACK, NLM_F_MULTI, netlinkErrno, netlinkMessages } from './netlink.js';
 import { type LinkMessage, parseLinkMessage } from './rtnetlink.js';
 import { getLinkRequest } from './rtnetlink-link-requests.js';
-import { TruncatedRecordError } from './truncated.js';
-import { InvalidArgTypeError } from './args.js';
+import { TruncatedRecordError } from '../os/truncated.js';
+import { InvalidArgTypeError } from '../os/args.js';
 
 /** What netlinkCall needs of a connection: PollFD has it. */
 export interface DatagramConn {

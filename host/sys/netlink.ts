@@ -16,13 +16,13 @@
  * are given: a length below its header size or past the end throws
  * TruncatedRecordError; the final record's padding may be missing.
  */
-import { LITTLE_ENDIAN } from './libc.js';
-import { closeFd } from './fd.js';
+import { LITTLE_ENDIAN } from '../os/libc.js';
+import { closeFd } from '../os/fd.js';
 import { bind, socket } from './generic-socket.js';
 import { sockaddrNetlink } from './sockaddr.js';
-import { AF_NETLINK, SOCK_RAW } from './socket-abi.js';
-import { TruncatedRecordError, alignUp } from './truncated.js';
-import { InvalidArgValueError } from './args.js';
+import { AF_NETLINK, SOCK_RAW } from '../os/socket-abi.js';
+import { TruncatedRecordError, alignUp } from '../os/truncated.js';
+import { InvalidArgValueError } from '../os/args.js';
 
 // Protocols (the third argument of socket(AF_NETLINK, …)).
 export const NETLINK_ROUTE = 0;

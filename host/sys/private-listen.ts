@@ -9,9 +9,9 @@
  * user could.
  */
 import { chmodSync, unlinkSync } from 'node:fs';
-import * as libc from './libc.js';
-import { throwErrno } from './errors.js';
-import { closeFd } from './fd.js';
+import * as libc from '../os/libc.js';
+import { throwErrno } from '../os/errors.js';
+import { closeFd } from '../os/fd.js';
 import { sockaddrUn, unixSocket } from './socket.js';
 
 /** socket + bind(path) + chmod 0600 + listen: a non-blocking, close-on-exec listener. The path must not exist. */

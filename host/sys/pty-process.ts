@@ -11,7 +11,7 @@ import type { PollFD } from '../pollfd.js';
 import type { PollFDStream } from '../stream.js';
 import { ClosedError } from '../errors.js';
 import { setWindowSize } from './termios.js';
-import { InvalidArgTypeError, checkInteger } from './args.js';
+import { InvalidArgTypeError, checkInteger } from '../os/args.js';
 
 export interface PtyExit {
   /** The exit status, or null when a signal ended the child. */

@@ -20,13 +20,13 @@ import { createRequire } from 'node:module';
 import { delimiter, join, resolve as resolvePath } from 'node:path';
 import { PollFD } from '../pollfd.js';
 import type { Poller } from '../poller.js';
-import { closeFd } from './fd.js';
+import { closeFd } from '../os/fd.js';
 import { openPty } from './pty.js';
 import { setWindowSize } from './termios.js';
 import { PtyProcess } from './pty-process.js';
 import { LAUNCHER_SOURCE } from './pty-launcher.js';
-import { InvalidArgTypeError, InvalidArgValueError, checkBoolean, checkInteger } from './args.js';
-import { ERRNO, SyscallError } from './errors.js';
+import { InvalidArgTypeError, InvalidArgValueError, checkBoolean, checkInteger } from '../os/args.js';
+import { ERRNO, SyscallError } from '../os/errors.js';
 
 export interface PtySpawnOptions {
   /** Columns and rows of the window (defaults 80 × 24). */

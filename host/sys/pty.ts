@@ -9,15 +9,13 @@
  * from any other device is still an error.
  */
 import * as libc from './libc-fds.js';
-import { O_CLOEXEC } from './libc.js';
-import { SyscallError, throwErrno } from './errors.js';
-import { closeFd } from './fd.js';
-import { validateFd } from './args.js';
+import { O_CLOEXEC } from '../os/libc.js';
+import { SyscallError, throwErrno } from '../os/errors.js';
+import { closeFd } from '../os/fd.js';
+import { validateFd } from '../os/args.js';
 
 const O_RDWR = 0o2;
 const O_NOCTTY = 0o400;
-/** _IOR('T', 0x30, unsigned int): the pty number; only a pty master answers it. */
-const TIOCGPTN = 0x80045430;
 
 export interface Pty {
   /** The master end (close-on-exec, not a controlling tty of this process). */
@@ -53,19 +51,4 @@ export function openPty(): Pty {
   }
 }
 
-const ptn = new Uint32Array(1);
-
-/** `fd` is the master end of a pty (TIOCGPTN succeeds only there). */
-export function isPtyMaster(fd: number): boolean {
-  validateFd(fd);
-  return libc.ioctl(fd, TIOCGPTN, 'void *', ptn) === 0;
-}
-
-/**
- * The read error a pty master gives once its slave has hung up (EIO), which
- * callers report as EOF. Checked only when EIO arrives, so other fds pay
- * nothing, and only a pty master qualifies.
- */
-export function isPtyHangup(err: unknown, fd: number): boolean {
-  return err instanceof SyscallError && err.code === 'EIO' && isPtyMaster(fd);
-}
+export { isPtyHangup, isPtyMaster } from '../os/pty-master.js';

@@ -11,15 +11,15 @@
  * the address itself), IFA_LOCAL (the local address), IFA_LABEL, IFA_FLAGS
  * (u32, supersedes ifa_flags), …
  */
-import { LITTLE_ENDIAN } from './libc.js';
+import { LITTLE_ENDIAN } from '../os/libc.js';
 import {
   type NetlinkMessage, NLM_F_ACK, NLM_F_CREATE, NLM_F_DUMP, NLM_F_EXCL, NLM_F_REQUEST, encodeNetlinkMessage, netlinkAttributes,
 } from './netlink.js';
 import { type FamilyName, attrIp, attrString, attrU32, concatBytes, rtattr, familyName, familyNumber } from './rtnetlink-attrs.js';
-import { InvalidArgValueError, checkInteger } from './args.js';
+import { InvalidArgValueError, checkInteger } from '../os/args.js';
 import { ipBytes } from './ip-address.js';
-import { AF_INET } from './socket-abi.js';
-import { TruncatedRecordError } from './truncated.js';
+import { AF_INET } from '../os/socket-abi.js';
+import { TruncatedRecordError } from '../os/truncated.js';
 
 export const RTM_NEWADDR = 20;
 export const RTM_DELADDR = 21;

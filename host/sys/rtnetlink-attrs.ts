@@ -7,9 +7,9 @@
  * length first: a value of the wrong size is `undefined`, never a read past
  * the data.
  */
-import { LITTLE_ENDIAN } from './libc.js';
-import { InvalidArgValueError, OutOfRangeError, checkInteger } from './args.js';
-import { AF_INET, AF_INET6, AF_UNSPEC } from './socket-abi.js';
+import { LITTLE_ENDIAN } from '../os/libc.js';
+import { InvalidArgValueError, OutOfRangeError, checkInteger } from '../os/args.js';
+import { AF_INET, AF_INET6, AF_UNSPEC } from '../os/socket-abi.js';
 import { ipText } from './ip-address.js';
 
 const RTA_HDRLEN = 4;

@@ -3,11 +3,11 @@
  * create a veth pair, delete a link (parsing the answers is rtnetlink.ts).
  * Each asks for an ACK; send it with netlink-call.ts.
  */
-import { LITTLE_ENDIAN } from './libc.js';
+import { LITTLE_ENDIAN } from '../os/libc.js';
 import { NLM_F_ACK, NLM_F_CREATE, NLM_F_EXCL, NLM_F_REQUEST, encodeNetlinkMessage } from './netlink.js';
 import { IFF_UP, IFLA_IFNAME, IFLA_MTU, RTM_DELLINK, RTM_GETLINK, RTM_NEWLINK } from './rtnetlink.js';
 import { concatBytes, rtattr, rtattrString, rtattrU32 } from './rtnetlink-attrs.js';
-import { InvalidArgValueError, checkInteger } from './args.js';
+import { InvalidArgValueError, checkInteger } from '../os/args.js';
 import { checkLinkName } from './interface-name.js';
 
 export const IFLA_LINKINFO = 18;

@@ -9,14 +9,14 @@
  * followed by rtattrs: NDA_DST (the IP address), NDA_LLADDR (the hardware
  * address), …
  */
-import { LITTLE_ENDIAN } from './libc.js';
+import { LITTLE_ENDIAN } from '../os/libc.js';
 import {
   type NetlinkMessage, NLM_F_ACK, NLM_F_CREATE, NLM_F_DUMP, NLM_F_REPLACE, NLM_F_REQUEST, encodeNetlinkMessage, netlinkAttributes,
 } from './netlink.js';
 import { type FamilyName, attrIp, attrMac, concatBytes, rtattr, familyName, familyNumber } from './rtnetlink-attrs.js';
-import { InvalidArgValueError, checkInteger } from './args.js';
+import { InvalidArgValueError, checkInteger } from '../os/args.js';
 import { ipBytes } from './ip-address.js';
-import { TruncatedRecordError } from './truncated.js';
+import { TruncatedRecordError } from '../os/truncated.js';
 
 export const RTM_NEWNEIGH = 28;
 export const RTM_DELNEIGH = 29;

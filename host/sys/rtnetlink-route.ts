@@ -14,10 +14,10 @@ import {
   type NetlinkMessage, NLM_F_ACK, NLM_F_CREATE, NLM_F_DUMP, NLM_F_EXCL, NLM_F_REQUEST, encodeNetlinkMessage, netlinkAttributes,
 } from './netlink.js';
 import { type FamilyName, attrIp, attrU32, concatBytes, rtattr, rtattrU32, familyName, familyNumber } from './rtnetlink-attrs.js';
-import { InvalidArgValueError, checkInteger } from './args.js';
+import { InvalidArgValueError, checkInteger } from '../os/args.js';
 import { ipBytes } from './ip-address.js';
-import { AF_INET, AF_INET6 } from './socket-abi.js';
-import { TruncatedRecordError } from './truncated.js';
+import { AF_INET, AF_INET6 } from '../os/socket-abi.js';
+import { TruncatedRecordError } from '../os/truncated.js';
 
 export const RTM_NEWROUTE = 24;
 export const RTM_DELROUTE = 25;

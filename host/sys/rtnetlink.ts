@@ -9,9 +9,9 @@
  * followed by rtattrs: IFLA_IFNAME (a NUL-terminated name), IFLA_OPERSTATE
  * (u8, RFC 2863), IFLA_MTU (u32), …
  */
-import { LITTLE_ENDIAN } from './libc.js';
+import { LITTLE_ENDIAN } from '../os/libc.js';
 import { type NetlinkMessage, NLM_F_DUMP, NLM_F_REQUEST, encodeNetlinkMessage, netlinkAttributes } from './netlink.js';
-import { TruncatedRecordError } from './truncated.js';
+import { TruncatedRecordError } from '../os/truncated.js';
 
 export const RTM_NEWLINK = 16;
 export const RTM_DELLINK = 17;

@@ -5,9 +5,9 @@
  * The ioctl numbers are the generic ones (<asm-generic/ioctls.h>, x86_64 and
  * aarch64). A pty has no modem lines: TIOCMGET/TIOCMSET answer ENOTTY there.
  */
-import * as libc from './libc-fds.js';
-import { SyscallError, throwErrno } from './errors.js';
-import { InvalidArgTypeError, checkBoolean, checkInteger, checkOneOf, validateFd } from './args.js';
+import { ioctl } from '../os/libc.js';
+import { SyscallError, throwErrno } from '../os/errors.js';
+import { InvalidArgTypeError, checkBoolean, checkInteger, checkOneOf, validateFd } from '../os/args.js';
 
 const TCFLSH = 0x540b;
 const TIOCEXCL = 0x540c;
@@ -36,7 +36,7 @@ export function decodeModemBits(bits: number): ModemLines {
 }
 
 function ioctlInt(fd: number, request: number, name: string, value?: Int32Array): void {
-  const r = value === undefined ? libc.ioctl(fd, request, 'int', 0) : libc.ioctl(fd, request, 'void *', value);
+  const r = value === undefined ? ioctl(fd, request, 'int', 0) : ioctl(fd, request, 'void *', value);
   if (r < 0) throwErrno('ioctl', { fd, info: name });
 }
 
@@ -116,7 +116,7 @@ export function outputQueued(fd: number): number {
 /** The transmitter has sent its last bit (TIOCSERGETLSR); true where the driver cannot tell (a pty, USB adapters without it). */
 function transmitterEmpty(fd: number): boolean {
   const lsr = new Int32Array(1);
-  if (libc.ioctl(fd, TIOCSERGETLSR, 'void *', lsr) < 0) return true;
+  if (ioctl(fd, TIOCSERGETLSR, 'void *', lsr) < 0) return true;
   return (lsr[0]! & TIOCSER_TEMT) !== 0;
 }
 
@@ -142,7 +142,7 @@ export type FlushQueue = keyof typeof QUEUES;
 export function flush(fd: number, queue: FlushQueue = 'both'): void {
   validateFd(fd);
   const which = checkOneOf(queue, 'queue', Object.keys(QUEUES) as FlushQueue[]);
-  if (libc.ioctl(fd, TCFLSH, 'int', QUEUES[which]) < 0) throwErrno('ioctl', { fd, info: 'TCFLSH' });
+  if (ioctl(fd, TCFLSH, 'int', QUEUES[which]) < 0) throwErrno('ioctl', { fd, info: 'TCFLSH' });
 }
 
 /**

@@ -13,7 +13,7 @@ import { BAUD_RATES, CBAUD, CS8, CSIZE, IXON, PARENB } from './termios.js';
 import {
   BOTHER, CIBAUD, CMSPAR, CRTSCTS, CS5, CS6, CS7, CSTOPB, HUPCL, INPCK, IXANY, IXOFF, PARODD, type Termios2, getTermios2, setTermios2,
 } from './termios2.js';
-import { InvalidArgTypeError, checkBoolean, checkInteger, checkOneOf, validateFd } from './args.js';
+import { InvalidArgTypeError, checkBoolean, checkInteger, checkOneOf, validateFd } from '../os/args.js';
 
 export type Parity = 'none' | 'even' | 'odd' | 'mark' | 'space';
 export const PARITIES: readonly Parity[] = ['none', 'even', 'odd', 'mark', 'space'];

@@ -11,7 +11,7 @@
  */
 import { open, opendir, realpath, stat } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
-import { InvalidArgTypeError } from './args.js';
+import { InvalidArgTypeError } from '../os/args.js';
 
 /** serialport's PortInfo: only `path` is certain; a missing value is undefined, never ''. */
 export interface SerialPortInfo {

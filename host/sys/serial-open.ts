@@ -5,12 +5,12 @@
  * the modem-control lines ignored for opening (CLOCAL | CREAD).
  */
 import * as libc from './libc-fds.js';
-import { O_CLOEXEC, O_NONBLOCK } from './libc.js';
-import { throwErrno } from './errors.js';
-import { closeFd } from './fd.js';
+import { O_CLOEXEC, O_NONBLOCK } from '../os/libc.js';
+import { throwErrno } from '../os/errors.js';
+import { closeFd } from '../os/fd.js';
 import { CLOCAL, CREAD, getTermios2, setTermios2 } from './termios2.js';
 import { VMIN, VTIME, setRawMode } from './termios.js';
-import { InvalidArgTypeError, checkBoolean, checkInteger, validateFd } from './args.js';
+import { InvalidArgTypeError, checkBoolean, checkInteger, validateFd } from '../os/args.js';
 import { clearExclusive, setExclusive } from './serial-control.js';
 
 const O_RDWR = 0o2;

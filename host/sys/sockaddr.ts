@@ -14,11 +14,11 @@
  *   sockaddr_nl  (12): +0 family u16  +2 pad u16      +4 pid u32   +8 groups u32
  *   sockaddr_un (≤110): +0 family u16 +2 path (see socket.ts/sockaddrUn)
  */
-import { LITTLE_ENDIAN } from './libc.js';
-import { validateInteger } from './args.js';
+import { LITTLE_ENDIAN } from '../os/libc.js';
+import { validateInteger } from '../os/args.js';
 import { ipText, ptonInto } from './ip-address.js';
 import { sockaddrUn } from './socket.js';
-import { AF_INET, AF_INET6, AF_NETLINK, AF_UNIX, AF_UNSPEC, SOCKADDR_STORAGE_SIZE, SUN_PATH_OFFSET } from './socket-abi.js';
+import { AF_INET, AF_INET6, AF_NETLINK, AF_UNIX, AF_UNSPEC, SUN_PATH_OFFSET } from '../os/socket-abi.js';
 
 const SIZE_IN = 16;
 const SIZE_IN6 = 28;

@@ -14,9 +14,9 @@
  * powerpc, mips, sparc and alpha, which are not supported).
  */
 import * as libc from './libc-fds.js';
-import { LITTLE_ENDIAN } from './libc.js';
-import { throwErrno } from './errors.js';
-import { OutOfRangeError, validateFd, validateInteger } from './args.js';
+import { LITTLE_ENDIAN, ioctl } from '../os/libc.js';
+import { throwErrno } from '../os/errors.js';
+import { OutOfRangeError, validateFd, validateInteger } from '../os/args.js';
 
 export const TERMIOS_SIZE = 60;
 const C_IFLAG = 0;
@@ -148,14 +148,14 @@ export function setWindowSize(fd: number, size: WindowSize): void {
     validateInteger(v, `size.${['rows', 'cols', 'xpixel', 'ypixel'][i]}`, 0, 0xffff);
     ws[i] = v;
   });
-  if (libc.ioctl(fd, TIOCSWINSZ, 'void *', ws) < 0) throwErrno('ioctl', { fd, info: 'TIOCSWINSZ' });
+  if (ioctl(fd, TIOCSWINSZ, 'void *', ws) < 0) throwErrno('ioctl', { fd, info: 'TIOCSWINSZ' });
 }
 
 /** TIOCGWINSZ. */
 export function getWindowSize(fd: number): Required<WindowSize> {
   validateFd(fd);
   const ws = new Uint16Array(4);
-  if (libc.ioctl(fd, TIOCGWINSZ, 'void *', ws) < 0) throwErrno('ioctl', { fd, info: 'TIOCGWINSZ' });
+  if (ioctl(fd, TIOCGWINSZ, 'void *', ws) < 0) throwErrno('ioctl', { fd, info: 'TIOCGWINSZ' });
   return { rows: ws[0], cols: ws[1], xpixel: ws[2], ypixel: ws[3] };
 }
 

@@ -11,9 +11,8 @@
  *
  * c_cflag bits used here are the generic ones (same on both archs).
  */
-import * as libc from './libc-fds.js';
-import { LITTLE_ENDIAN } from './libc.js';
-import { throwErrno } from './errors.js';
+import { LITTLE_ENDIAN, ioctl } from '../os/libc.js';
+import { throwErrno } from '../os/errors.js';
 import { CBAUD } from './termios.js';
 
 export const TERMIOS2_SIZE = 44;
@@ -84,11 +83,11 @@ export function encodeTermios2(t: Termios2): Uint8Array {
 /** ioctl(TCGETS2). ENOTTY for an fd that is not a terminal. */
 export function getTermios2(fd: number): Termios2 {
   const bytes = new Uint8Array(TERMIOS2_SIZE);
-  if (libc.ioctl(fd, TCGETS2, 'void *', bytes) < 0) throwErrno('ioctl', { fd, info: 'TCGETS2' });
+  if (ioctl(fd, TCGETS2, 'void *', bytes) < 0) throwErrno('ioctl', { fd, info: 'TCGETS2' });
   return decodeTermios2(bytes);
 }
 
 /** ioctl(TCSETS2), applied at once (like TCSANOW). The kernel may adjust what it cannot hold: read back to know. */
 export function setTermios2(fd: number, t: Termios2): void {
-  if (libc.ioctl(fd, TCSETS2, 'void *', encodeTermios2(t)) < 0) throwErrno('ioctl', { fd, info: 'TCSETS2' });
+  if (ioctl(fd, TCSETS2, 'void *', encodeTermios2(t)) < 0) throwErrno('ioctl', { fd, info: 'TCSETS2' });
 }

@@ -5,8 +5,8 @@
  */
 import { Poller } from '../poller.js';
 import { PollFD } from '../pollfd.js';
-import { closeFd } from './fd.js';
-import { InvalidArgTypeError } from './args.js';
+import { closeFd } from '../os/fd.js';
+import { InvalidArgTypeError } from '../os/args.js';
 import { type TunOptions, openTunFd } from './tun.js';
 
 export interface TunPollFD {

@@ -9,10 +9,10 @@
  *   struct ifreq (40): +0 ifr_name char[16]  +16 ifr_flags short  (rest unused here)
  */
 import * as libc from './libc-fds.js';
-import { O_CLOEXEC, O_NONBLOCK, LITTLE_ENDIAN } from './libc.js';
-import { throwErrno } from './errors.js';
-import { closeFd } from './fd.js';
-import { InvalidArgTypeError, InvalidArgValueError } from './args.js';
+import { O_CLOEXEC, O_NONBLOCK, LITTLE_ENDIAN, ioctl } from '../os/libc.js';
+import { throwErrno } from '../os/errors.js';
+import { closeFd } from '../os/fd.js';
+import { InvalidArgTypeError, InvalidArgValueError } from '../os/args.js';
 import { checkLinkName } from './interface-name.js';
 
 const TUN_PATH = '/dev/net/tun';
@@ -63,7 +63,7 @@ export function openTunFd(opts: TunOptions = {}): TunDevice {
   new DataView(ifr.buffer).setInt16(IFNAMSIZ, flags << 16 >> 16, LITTLE_ENDIAN);
   const fd = libc.open(TUN_PATH, O_RDWR | O_NONBLOCK | O_CLOEXEC);
   if (fd < 0) throwErrno('open', { path: TUN_PATH });
-  if (libc.ioctl(fd, TUNSETIFF, 'void *', ifr) < 0) {
+  if (ioctl(fd, TUNSETIFF, 'void *', ifr) < 0) {
     try {
       throwErrno('ioctl', { fd, info: 'TUNSETIFF' });
     } finally {

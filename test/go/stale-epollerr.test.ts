@@ -19,8 +19,8 @@
 
 import { describe, it, expect } from 'vitest';
 import { NotPollableError, type PollDesc } from '../../host/index.js';
-import { isSyscallError } from '../../host/sys/errors.js';
-import { pipe, closeFd } from '../../host/sys/fd.js';
+import { isSyscallError } from '../../host/os/errors.js';
+import { pipe, closeFd } from '../../host/os/fd.js';
 import {
   DRIVES,
   usePoller,

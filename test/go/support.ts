@@ -11,7 +11,7 @@ import { afterEach, beforeEach, expect } from 'vitest';
 import koffi from 'koffi';
 import { Poller, PollFD, DeadlineExceededError } from '../../host/index.js';
 import { socketPair, unixListen, unixConnect, type SocketType } from '../../host/sys/socket.js';
-import { pipe, closeFd, writeFd, WOULD_BLOCK } from '../../host/sys/fd.js';
+import { pipe, closeFd, writeFd, WOULD_BLOCK } from '../../host/os/fd.js';
 import { ThreadDrive } from '../../host/drive/thread.js';
 import { epochNowMs } from '../../host/deadline.js';
 

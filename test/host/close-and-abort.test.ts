@@ -4,7 +4,7 @@
 import { describe, it, expect, afterEach } from 'vitest';
 import { Poller, PollFD, AbortError, ClosedError } from '../../host/index.js';
 import { socketPair } from '../../host/sys/socket.js';
-import { writeFd, closeFd } from '../../host/sys/fd.js';
+import { writeFd, closeFd } from '../../host/os/fd.js';
 import { DRIVES } from '../go/support.js';
 
 const cleanup: (() => Promise<void> | void)[] = [];

@@ -8,7 +8,7 @@ import { describe, expect, it } from 'vitest';
 import { execFileSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { epochNowMs } from '../../host/deadline.js';
-import { clockRealtimeMs } from '../../host/sys/time.js';
+import { clockRealtimeMs } from '../../host/os/time.js';
 
 const BOUND_MS = 0.05;
 const BUILT_DEADLINE = fileURLToPath(new URL('../../build/host/deadline.js', import.meta.url));

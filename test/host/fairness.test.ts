@@ -1,12 +1,13 @@
-// Fairness (host/drive/fairness.ts): operations that never park poll epoll once
-// their slice is used up, so a descriptor parked in epoll is served while a
-// hot loop keeps finding data — without deferring any operation, so FIFO
-// order per direction is kept.
+// Fairness (host/fairness.ts): operations that never park let Node's event
+// loop turn once their slice is used up (where the drive takes its epoll
+// batch), so a descriptor parked in epoll is served while a hot loop keeps
+// finding data — the operation waits holding its lock, so FIFO order per
+// direction is kept. (test/host/event-loop.test.ts: timers and immediates.)
 import { describe, it, expect, afterEach } from 'vitest';
 import { Poller, PollFD } from '../../host/index.js';
 import { socketPair } from '../../host/sys/socket.js';
-import { writeFd } from '../../host/sys/fd.js';
-import { setSliceMs, forcedPolls } from '../../host/drive/fairness.js';
+import { writeFd } from '../../host/os/fd.js';
+import { setSliceMs, forcedPolls } from '../../host/fairness.js';
 import { DRIVES } from '../go/support.js';
 
 const cleanup: (() => Promise<void> | void)[] = [];
@@ -39,7 +40,7 @@ for (const drive of DRIVES) {
       return [fa, fb];
     }
 
-    // The uv drive polls from the hot path; the thread drive's pool thread owns its waits (fairness.ts).
+    // Written for the uv drive; both drives now serve parked descriptors through the same event-loop turn.
     const uvOnly = drive === 'uv' ? it : it.skip;
 
     uvOnly('a loop that never parks does not starve a descriptor parked in epoll', async () => {

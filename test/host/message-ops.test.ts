@@ -2,11 +2,11 @@
 // chunks() follow read/write's rules: options are checked before anything
 // happens (no data consumed, no lock held, the PollFD left open), and a loop
 // that never parks still lets a descriptor parked in epoll be served
-// (drive/fairness.ts).
+// (fairness.ts).
 import { describe, it, expect, afterEach } from 'vitest';
 import { Poller, PollFD } from '../../host/index.js';
 import { socketPair } from '../../host/sys/socket.js';
-import { writeFd, readFd, WOULD_BLOCK } from '../../host/sys/fd.js';
+import { writeFd, readFd, WOULD_BLOCK } from '../../host/os/fd.js';
 import { DRIVES } from '../go/support.js';
 
 const cleanup: (() => Promise<void> | void)[] = [];

@@ -162,7 +162,7 @@ for (const drive of DRIVES) {
     });
 
     it('bad fds and arguments: typed errors; the poller keeps working', async () => {
-      // Not an fd at all: Node's argument errors, as fs gives them (host/sys/args.ts validateFd).
+      // Not an fd at all: Node's argument errors, as fs gives them (host/os/args.ts validateFd).
       expect(() => h().poller.open(-1)).toThrow(expect.objectContaining({ code: 'ERR_OUT_OF_RANGE' }));
       expect(() => h().poller.open(1.5)).toThrow(expect.objectContaining({ code: 'ERR_OUT_OF_RANGE' }));
       expect(() => h().poller.open('3' as unknown as number)).toThrow(expect.objectContaining({ code: 'ERR_INVALID_ARG_TYPE' }));

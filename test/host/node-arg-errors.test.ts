@@ -1,12 +1,12 @@
-// Bad arguments get Node's own argument errors (host/sys/args.ts): a `code`
+// Bad arguments get Node's own argument errors (host/os/args.ts): a `code`
 // of ERR_INVALID_ARG_TYPE, ERR_INVALID_ARG_VALUE or ERR_OUT_OF_RANGE on a
 // TypeError / RangeError, as fs and net give them — across the library,
 // not only for fds (test/sys/fd-args.test.ts).
 
 import { afterEach, describe, expect, it } from 'vitest';
 import { Poller, PollFD } from '../../host/index.js';
-import { eventFd, eventFdWrite } from '../../host/sys/event.js';
-import { closeFd } from '../../host/sys/fd.js';
+import { eventFd, eventFdWrite } from '../../host/os/event.js';
+import { closeFd } from '../../host/os/fd.js';
 import { shutdownFd, socketPair, sockaddrUn, type SocketType } from '../../host/sys/socket.js';
 import { sockaddrInet } from '../../host/sys/sockaddr.js';
 import { socket } from '../../host/sys/generic-socket.js';

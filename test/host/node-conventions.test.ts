@@ -9,7 +9,7 @@ import { inspect } from 'node:util';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Poller, PollFD, AbortError, ClosedError, MisuseError } from '../../host/index.js';
 import { socketPair } from '../../host/sys/socket.js';
-import { pipe, closeFd, writeFd } from '../../host/sys/fd.js';
+import { pipe, closeFd, writeFd } from '../../host/os/fd.js';
 
 let poller: Poller;
 beforeAll(async () => {

@@ -10,7 +10,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { PollFD } from '../../host/index.js';
-import { setNonBlocking, isNonBlocking, closeFd } from '../../host/sys/fd.js';
+import { setNonBlocking, isNonBlocking, closeFd } from '../../host/os/fd.js';
 import { socketPair } from '../../host/sys/socket.js';
 import { DRIVES, usePoller, dupFd, sleep } from '../go/support.js';
 

@@ -7,7 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Poller, PollFD, NotPollableError } from '../../host/index.js';
 import { socketPair } from '../../host/sys/socket.js';
-import { isNonBlocking, closeFd } from '../../host/sys/fd.js';
+import { isNonBlocking, closeFd } from '../../host/os/fd.js';
 import { epochNowMs, relativeNs } from '../../host/deadline.js';
 
 const cleanup: (() => Promise<void> | void)[] = [];

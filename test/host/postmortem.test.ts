@@ -9,7 +9,7 @@ import { fileURLToPath } from 'node:url';
 import { spawnSync } from 'node:child_process';
 import { Poller, CoreInconsistencyError, decodeSnapshot, type PollDesc } from '../../host/index.js';
 import { socketPair } from '../../host/sys/socket.js';
-import { closeFd } from '../../host/sys/fd.js';
+import { closeFd } from '../../host/os/fd.js';
 
 const cli = fileURLToPath(new URL('../../build/host/tools/cli.js', import.meta.url));
 
@@ -82,5 +82,14 @@ describe('post-mortem snapshots', () => {
     }
     expect(seen).toEqual([{ bytes: expect.any(Number), reason: 'inconsistent-deadline' }]);
     expect(seen[0]!.bytes).toBeGreaterThan(0);
+  });
+});
+
+describe('an inconsistency raised from a batch', () => {
+  it('leaves the thread drive with its break drained and its wake flag clear (the drive acts on the batch first)', () => {
+    const fixture = fileURLToPath(new URL('./fixtures/inconsistent-break.mjs', import.meta.url));
+    const run = spawnSync(process.execPath, [fixture], { encoding: 'utf8', timeout: 20_000 });
+    expect(run.status, run.stderr).toBe(0);
+    expect(JSON.parse(run.stdout.trim().split('\n').pop()!)).toEqual({ raised: 'CoreInconsistencyError', breaks: 2 });
   });
 });

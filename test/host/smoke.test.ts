@@ -1,7 +1,7 @@
 import { describe, it, expect } from 'vitest';
 import { Poller, PollFD, DeadlineExceededError, ClosedError } from '../../host/index.js';
 import { socketPair } from '../../host/sys/socket.js';
-import { writeFd } from '../../host/sys/fd.js';
+import { writeFd } from '../../host/os/fd.js';
 
 for (const drive of ['uv', 'thread'] as const) {
   describe(`smoke (${drive})`, () => {

@@ -17,7 +17,7 @@ import { Readable, Writable } from 'node:stream';
 import { once } from 'node:events';
 import { pipeline } from 'node:stream/promises';
 import { Poller, PollFD } from '../../host/index.js';
-import { closeFd } from '../../host/sys/fd.js';
+import { closeFd } from '../../host/os/fd.js';
 import { openPty } from '../../host/sys/pty.js';
 import { ECHO, ICANON, ICRNL, IEXTEN, ISIG, IXON, OPOST, VMIN, VTIME, getTermios, setRawMode } from '../../host/sys/termios.js';
 

@@ -13,7 +13,7 @@ import { pipeline } from 'node:stream/promises';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Poller, PollFD, ClosedError, DeadlineExceededError, MessageTooLongError, MisuseError, type PollFDStream } from '../../host/index.js';
 import { socketPair } from '../../host/sys/socket.js';
-import { pipe } from '../../host/sys/fd.js';
+import { pipe } from '../../host/os/fd.js';
 
 const MiB = 1 << 20;
 let poller: Poller;

@@ -5,7 +5,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { AbortError, DeadlineExceededError, Poller, PollFD } from '../../host/index.js';
 import { socketPair, unixListen, type SocketType } from '../../host/sys/socket.js';
-import { closeFd } from '../../host/sys/fd.js';
+import { closeFd } from '../../host/os/fd.js';
 import { join } from 'node:path';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';

@@ -14,8 +14,8 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { DRIVES, usePoller } from '../go/support.js';
 import { CANFD_MTU, CAN_MTU, decodeCanFrame, encodeCanFdFrame, encodeCanFrame } from '../../host/sys/can-frame.js';
 import { CAN_RAW, CAN_RAW_FD_FRAMES, SOL_CAN_RAW, openCanSocket, sockaddrCan } from '../../host/sys/can.js';
-import { AF_CAN } from '../../host/sys/socket-abi.js';
-import { TruncatedRecordError } from '../../host/sys/truncated.js';
+import { AF_CAN } from '../../host/os/socket-abi.js';
+import { TruncatedRecordError } from '../../host/os/truncated.js';
 
 const SOURCE = fileURLToPath(new URL('./fixtures/can-layout.c', import.meta.url));
 const hex = (b: Uint8Array): string => Buffer.from(b).toString('hex');

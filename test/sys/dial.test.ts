@@ -20,8 +20,8 @@ import { listen, listenPacket, type Listener } from '../../host/sys/listen.js';
 import { formatAddress, localAddress, remoteAddress } from '../../host/sys/conn-address.js';
 import { readFrom, writeTo } from '../../host/sys/datagram-address.js';
 import { getSockOptInt } from '../../host/sys/generic-socket.js';
-import { isCloseOnExec, isNonBlocking } from '../../host/sys/fd.js';
-import { IPPROTO_TCP, SOL_SOCKET, SO_BROADCAST, SO_REUSEADDR, TCP_NODELAY } from '../../host/sys/socket-abi.js';
+import { isCloseOnExec, isNonBlocking } from '../../host/os/fd.js';
+import { IPPROTO_TCP, SOL_SOCKET, SO_BROADCAST, SO_REUSEADDR, TCP_NODELAY } from '../../host/os/socket-abi.js';
 import { openFdCount, useTempDir } from './helpers.js';
 
 const tempDir = useTempDir();

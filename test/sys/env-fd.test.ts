@@ -3,10 +3,10 @@
 import { readlinkSync } from 'node:fs';
 import { Worker } from 'node:worker_threads';
 import { describe, expect, it } from 'vitest';
-import { adoptFd, closeAdoptedFd } from '../../host/sys/env-fd.js';
-import { isCloseOnExec } from '../../host/sys/fd.js';
-import { epollCreate } from '../../host/sys/epoll.js';
-import { eventFd, eventFdWrite, eventFdRead } from '../../host/sys/event.js';
+import { adoptFd, closeAdoptedFd } from '../../host/os/env-fd.js';
+import { isCloseOnExec } from '../../host/os/fd.js';
+import { epollCreate } from '../../host/os/epoll.js';
+import { eventFd, eventFdWrite, eventFdRead } from '../../host/os/event.js';
 import { openFdCount } from './helpers.js';
 
 const target = (fd: number): string => readlinkSync(`/proc/self/fd/${fd}`);
@@ -41,8 +41,8 @@ describe('adoptFd / closeAdoptedFd', () => {
   it('a terminated worker leaves no adopted fd behind (Node closes them at teardown)', async () => {
     const code = `
       const { parentPort } = require('node:worker_threads');
-      import(${JSON.stringify(new URL('../../build/host/sys/env-fd.js', import.meta.url).href)}).then(async (m) => {
-        const { epollCreate } = await import(${JSON.stringify(new URL('../../build/host/sys/epoll.js', import.meta.url).href)});
+      import(${JSON.stringify(new URL('../../build/host/os/env-fd.js', import.meta.url).href)}).then(async (m) => {
+        const { epollCreate } = await import(${JSON.stringify(new URL('../../build/host/os/epoll.js', import.meta.url).href)});
         const fds = [];
         for (let i = 0; i < 5; i++) fds.push(m.adoptFd(epollCreate()));
         parentPort.postMessage(fds);

@@ -17,9 +17,9 @@ import {
   epollMod,
   epollWaitAsync,
   epollWaitInto,
-} from '../../host/sys/epoll.js';
-import { eventFd, eventFdRead, eventFdWrite } from '../../host/sys/event.js';
-import { isCloseOnExec, pipe } from '../../host/sys/fd.js';
+} from '../../host/os/epoll.js';
+import { eventFd, eventFdRead, eventFdWrite } from '../../host/os/event.js';
+import { isCloseOnExec, pipe } from '../../host/os/fd.js';
 import { useFdTracker, useTempDir } from './helpers.js';
 
 const fds = useFdTracker();

@@ -1,8 +1,8 @@
 import { constants } from 'node:os';
 import { describe, expect, it } from 'vitest';
-import * as libc from '../../host/sys/libc.js';
-import { ERRNO, SyscallError, errnoName, isSyscallError, throwErrno } from '../../host/sys/errors.js';
-import { closeFd, pipe, readFd, setNonBlocking } from '../../host/sys/fd.js';
+import * as libc from '../../host/os/libc.js';
+import { ERRNO, SyscallError, errnoName, isSyscallError, throwErrno } from '../../host/os/errors.js';
+import { closeFd, pipe, readFd, setNonBlocking } from '../../host/os/fd.js';
 import { useFdTracker } from './helpers.js';
 
 const fds = useFdTracker();

@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
-import { WOULD_BLOCK, isCloseOnExec, isNonBlocking } from '../../host/sys/fd.js';
-import { eventFd, eventFdRead, eventFdWrite, timerFd, timerFdRead, timerFdSetAbsolute } from '../../host/sys/event.js';
-import { EPOLLIN, EPOLL_EVENT_SIZE, decodeEpollEvent, epollAdd, epollCreate, epollWaitInto } from '../../host/sys/epoll.js';
-import { monotonicNs } from '../../host/sys/time.js';
+import { WOULD_BLOCK, isCloseOnExec, isNonBlocking } from '../../host/os/fd.js';
+import { eventFd, eventFdRead, eventFdWrite, timerFd, timerFdRead, timerFdSetAbsolute } from '../../host/os/event.js';
+import { EPOLLIN, EPOLL_EVENT_SIZE, decodeEpollEvent, epollAdd, epollCreate, epollWaitInto } from '../../host/os/epoll.js';
+import { monotonicNs } from '../../host/os/time.js';
 import { useFdTracker } from './helpers.js';
 
 const fds = useFdTracker();

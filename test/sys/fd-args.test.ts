@@ -8,8 +8,8 @@
 import { describe, expect, it } from 'vitest';
 import { spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
-import { closeFd, readFd } from '../../host/sys/fd.js';
-import { validateFd, InvalidArgTypeError, OutOfRangeError, InvalidArgValueError } from '../../host/sys/args.js';
+import { closeFd, readFd } from '../../host/os/fd.js';
+import { validateFd, InvalidArgTypeError, OutOfRangeError, InvalidArgValueError } from '../../host/os/args.js';
 
 const CHILD = fileURLToPath(new URL('./fixtures/bad-fds.mjs', import.meta.url));
 const SYS = fileURLToPath(new URL('../../build/host/sys/index.js', import.meta.url));

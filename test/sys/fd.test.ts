@@ -9,9 +9,9 @@ import {
   readFd,
   setNonBlocking,
   writeFd,
-} from '../../host/sys/fd.js';
-import { eventFd, timerFd } from '../../host/sys/event.js';
-import { epollCreate } from '../../host/sys/epoll.js';
+} from '../../host/os/fd.js';
+import { eventFd, timerFd } from '../../host/os/event.js';
+import { epollCreate } from '../../host/os/epoll.js';
 import { socketPair } from '../../host/sys/socket.js';
 import { bytes, openFdCount, text, useFdTracker } from './helpers.js';
 

@@ -6,7 +6,7 @@ import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, afterEach } from 'vitest';
-import { closeFd } from '../../host/sys/fd.js';
+import { closeFd } from '../../host/os/fd.js';
 
 export interface FdTracker {
   /** Remember `fd` for afterEach; returns it. */

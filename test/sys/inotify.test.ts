@@ -10,12 +10,12 @@ import { join } from 'node:path';
 import fc from 'fast-check';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import { Poller, PollFD, isTimeout } from '../../host/index.js';
-import { WOULD_BLOCK, isCloseOnExec, isNonBlocking, readFd } from '../../host/sys/fd.js';
+import { WOULD_BLOCK, isCloseOnExec, isNonBlocking, readFd } from '../../host/os/fd.js';
 import {
   INOTIFY_READ_MIN, IN_CLOSE_WRITE, IN_CREATE, IN_DELETE, IN_IGNORED, IN_ISDIR, IN_MOVED_FROM, IN_MOVED_TO,
   type InotifyEvent, addWatch, inotifyEvents, inotifyInit, removeWatch,
 } from '../../host/sys/inotify.js';
-import { TruncatedRecordError } from '../../host/sys/truncated.js';
+import { TruncatedRecordError } from '../../host/os/truncated.js';
 import { useFdTracker } from './helpers.js';
 
 const fds = useFdTracker();

@@ -5,8 +5,8 @@
  */
 import koffi from 'koffi';
 import { describe, expect, it } from 'vitest';
-import * as libc from '../../host/sys/libc.js';
-import { WOULD_BLOCK, pipe, readFd, writeFd } from '../../host/sys/fd.js';
+import * as libc from '../../host/os/libc.js';
+import { WOULD_BLOCK, pipe, readFd, writeFd } from '../../host/os/fd.js';
 import { useFdTracker } from './helpers.js';
 
 const fds = useFdTracker();

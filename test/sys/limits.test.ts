@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { getNoFileLimit, setNoFileLimit } from '../../host/sys/limits.js';
-import { closeFd, pipe } from '../../host/sys/fd.js';
+import { getNoFileLimit, setNoFileLimit } from '../../host/os/limits.js';
+import { closeFd, pipe } from '../../host/os/fd.js';
 import { openFdCount } from './helpers.js';
 
 describe('RLIMIT_NOFILE', () => {

@@ -7,12 +7,12 @@
  */
 import { afterEach, describe, expect, it } from 'vitest';
 import { Poller, PollFD } from '../../host/index.js';
-import { WOULD_BLOCK, pipe } from '../../host/sys/fd.js';
-import { controlMessages, recvMsgFd, sendMsgFd } from '../../host/sys/msg.js';
+import { WOULD_BLOCK, pipe } from '../../host/os/fd.js';
+import { controlMessages, recvMsgFd, sendMsgFd } from '../../host/os/msg.js';
 import { netlinkMessages } from '../../host/sys/netlink.js';
-import { MSG_CMSG_CLOEXEC } from '../../host/sys/socket-abi.js';
+import { MSG_CMSG_CLOEXEC } from '../../host/os/socket-abi.js';
 import { socketPair } from '../../host/sys/socket.js';
-import { TruncatedRecordError, alignUp } from '../../host/sys/truncated.js';
+import { TruncatedRecordError, alignUp } from '../../host/os/truncated.js';
 import { bytes, useFdTracker } from './helpers.js';
 
 const fds = useFdTracker();

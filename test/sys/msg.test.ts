@@ -8,15 +8,15 @@ import { join } from 'node:path';
 import fc from 'fast-check';
 import { afterEach, describe, expect, it } from 'vitest';
 import { ClosedError, DeadlineExceededError, Poller, PollFD } from '../../host/index.js';
-import { WOULD_BLOCK, isCloseOnExec, pipe, readFd, writeFd } from '../../host/sys/fd.js';
+import { WOULD_BLOCK, isCloseOnExec, pipe, readFd, writeFd } from '../../host/os/fd.js';
 import { bind, getSockName, setSockOpt, socket } from '../../host/sys/generic-socket.js';
-import { cmsgSpace, controlMessages, recvMsgFd, sendMsgFd } from '../../host/sys/msg.js';
+import { cmsgSpace, controlMessages, recvMsgFd, sendMsgFd } from '../../host/os/msg.js';
 import { decodeSockaddr, sockaddrInet, sockaddrInet6, sockaddrUnix } from '../../host/sys/sockaddr.js';
 import {
   AF_INET, AF_INET6, AF_UNIX, MSG_CTRUNC, MSG_TRUNC, SCM_CREDENTIALS, SOCK_DGRAM, SOL_SOCKET, SO_PASSCRED,
-} from '../../host/sys/socket-abi.js';
+} from '../../host/os/socket-abi.js';
 import { socketPair } from '../../host/sys/socket.js';
-import { TruncatedRecordError } from '../../host/sys/truncated.js';
+import { TruncatedRecordError } from '../../host/os/truncated.js';
 import { bytes, text, useFdTracker, useTempDir } from './helpers.js';
 
 const fds = useFdTracker();

@@ -9,8 +9,8 @@ import { fileURLToPath } from 'node:url';
 import fc from 'fast-check';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import { Poller, PollFD } from '../../host/index.js';
-import { isCloseOnExec, isNonBlocking } from '../../host/sys/fd.js';
-import { WOULD_BLOCK, recvMsgFd } from '../../host/sys/msg.js';
+import { isCloseOnExec, isNonBlocking } from '../../host/os/fd.js';
+import { WOULD_BLOCK, recvMsgFd } from '../../host/os/msg.js';
 import {
   NETLINK_ROUTE, NLMSG_DONE, NLMSG_ERROR, NLM_F_ACK, NLM_F_MULTI, NLM_F_REQUEST, RTMGRP_LINK,
   encodeNetlinkMessage, netlinkAttributes, netlinkErrno, netlinkMessages, netlinkSocket,
@@ -19,7 +19,7 @@ import { IFF_LOOPBACK, IFLA_IFNAME, type LinkMessage, RTM_GETLINK, linkDumpReque
 import { getSockName } from '../../host/sys/generic-socket.js';
 import { decodeSockaddr } from '../../host/sys/sockaddr.js';
 import { socketPair } from '../../host/sys/socket.js';
-import { TruncatedRecordError } from '../../host/sys/truncated.js';
+import { TruncatedRecordError } from '../../host/os/truncated.js';
 import { useFdTracker } from './helpers.js';
 
 const fds = useFdTracker();

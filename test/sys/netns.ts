@@ -8,9 +8,9 @@
 import { execFileSync, spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { recvMsgFd, WOULD_BLOCK } from '../../host/sys/msg.js';
+import { recvMsgFd, WOULD_BLOCK } from '../../host/os/msg.js';
 import { socketPair } from '../../host/sys/socket.js';
-import { closeFd } from '../../host/sys/fd.js';
+import { closeFd } from '../../host/os/fd.js';
 
 const FIXTURE = fileURLToPath(new URL('./fixtures/fds-in-netns.mjs', import.meta.url));
 

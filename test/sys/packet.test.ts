@@ -7,10 +7,10 @@
 import { readFileSync } from 'node:fs';
 import { afterEach, describe, expect, it } from 'vitest';
 import { Poller, PollFD } from '../../host/index.js';
-import { closeFd } from '../../host/sys/fd.js';
+import { closeFd } from '../../host/os/fd.js';
 import { bind, getSockName, socket } from '../../host/sys/generic-socket.js';
 import { decodeSockaddr, sockaddrInet } from '../../host/sys/sockaddr.js';
-import { AF_INET, AF_PACKET, SOCK_DGRAM } from '../../host/sys/socket-abi.js';
+import { AF_INET, AF_PACKET, SOCK_DGRAM } from '../../host/os/socket-abi.js';
 
 const ETH_P_IP = 0x0800;
 const htons = (v: number): number => ((v & 0xff) << 8) | (v >> 8);

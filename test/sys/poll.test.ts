@@ -1,10 +1,10 @@
 // sys/poll.ts: poll(2) on the threadpool reports an epoll set's readiness
 // without taking any event off it (what the uv drive relies on in a worker).
 import { describe, expect, it } from 'vitest';
-import { pollReadableAsync } from '../../host/sys/poll.js';
-import { closeFd } from '../../host/sys/fd.js';
-import { epollCreate, epollAdd, epollWaitInto, EPOLLIN, EPOLL_EVENT_SIZE, decodeEpollEvent } from '../../host/sys/epoll.js';
-import { eventFd, eventFdWrite } from '../../host/sys/event.js';
+import { pollReadableAsync } from '../../host/os/poll.js';
+import { closeFd } from '../../host/os/fd.js';
+import { epollCreate, epollAdd, epollWaitInto, EPOLLIN, EPOLL_EVENT_SIZE, decodeEpollEvent } from '../../host/os/epoll.js';
+import { eventFd, eventFdWrite } from '../../host/os/event.js';
 
 describe('pollReadableAsync', () => {
   it('false after the timeout on an idle fd, true once it is readable', async () => {

@@ -6,10 +6,10 @@
 import { spawn } from 'node:child_process';
 import { afterEach, describe, expect, it } from 'vitest';
 import { Poller, PollFD } from '../../host/index.js';
-import { SyscallError } from '../../host/sys/errors.js';
-import { WOULD_BLOCK, isCloseOnExec, pipe, readFd, setNonBlocking, writeFd } from '../../host/sys/fd.js';
+import { SyscallError } from '../../host/os/errors.js';
+import { WOULD_BLOCK, isCloseOnExec, pipe, readFd, setNonBlocking, writeFd } from '../../host/os/fd.js';
 import * as libc from '../../host/sys/libc-fds.js';
-import { LITTLE_ENDIAN } from '../../host/sys/libc.js';
+import { LITTLE_ENDIAN } from '../../host/os/libc.js';
 import { isPtyHangup, isPtyMaster, openPty } from '../../host/sys/pty.js';
 import {
   CS8, CSIZE, ECHO, ICANON, ISIG, OPOST, PARENB, TERMIOS_SIZE, VMIN, VTIME,

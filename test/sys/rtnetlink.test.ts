@@ -21,7 +21,7 @@ import {
   NDA_DST, NDA_LLADDR, NUD_PERMANENT, RTM_NEWNEIGH, deleteNeighbourRequest, neighbourDumpRequest, newNeighbourRequest, parseNeighbourMessage,
 } from '../../host/sys/rtnetlink-neigh.js';
 import { concatBytes, rtattr, rtattrString, rtattrU32 } from '../../host/sys/rtnetlink-attrs.js';
-import { TruncatedRecordError } from '../../host/sys/truncated.js';
+import { TruncatedRecordError } from '../../host/os/truncated.js';
 import { netnsUnavailable, fdsInNewNetns } from './netns.js';
 
 /** Every event parser: each returns a record or null, or throws TruncatedRecordError. */

@@ -10,7 +10,7 @@
 import { execFileSync } from 'node:child_process';
 import { chmodSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { WOULD_BLOCK, pipe, readFd, writeFd } from '../../host/sys/fd.js';
+import { WOULD_BLOCK, pipe, readFd, writeFd } from '../../host/os/fd.js';
 import { openPty } from '../../host/sys/pty.js';
 import { CBAUD, CSIZE, IXON, PARENB, getSpeed } from '../../host/sys/termios.js';
 import {

@@ -14,7 +14,7 @@ import type { BindingInterface } from '@serialport/bindings-interface' with { 'r
 import { afterEach, describe, expect, it } from 'vitest';
 import { Poller, PollFD } from '../../host/index.js';
 import { openPty } from '../../host/sys/pty.js';
-import { closeFd } from '../../host/sys/fd.js';
+import { closeFd } from '../../host/os/fd.js';
 import { getTermios2 } from '../../host/sys/termios2.js';
 import { CBAUD } from '../../host/sys/termios.js';
 import { NetpollBinding, type NetpollPortBinding, PortNotOpenError, createSerialBinding } from '../../host/sys/serialport-binding.js';

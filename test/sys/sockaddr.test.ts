@@ -6,14 +6,14 @@
 import { join } from 'node:path';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { isCloseOnExec, isNonBlocking } from '../../host/sys/fd.js';
+import { isCloseOnExec, isNonBlocking } from '../../host/os/fd.js';
 import {
   bind, connect, getPeerName, getSockName, getSockOptBytes, getSockOptInt, listenFd, setSockOpt, socket,
 } from '../../host/sys/generic-socket.js';
 import { decodeSockaddr, sockaddrInet, sockaddrInet6, sockaddrNetlink, sockaddrUnix } from '../../host/sys/sockaddr.js';
 import {
   AF_INET, AF_INET6, AF_NETLINK, AF_UNIX, SOCK_DGRAM, SOCK_RAW, SOCK_SEQPACKET, SOCK_STREAM, SOL_SOCKET, SO_RCVBUF, SO_TYPE,
-} from '../../host/sys/socket-abi.js';
+} from '../../host/os/socket-abi.js';
 import { acceptFd } from '../../host/sys/socket.js';
 import { useFdTracker, useTempDir } from './helpers.js';
 

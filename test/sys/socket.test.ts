@@ -1,7 +1,7 @@
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { WOULD_BLOCK, isCloseOnExec, isNonBlocking, readFd, writeFd } from '../../host/sys/fd.js';
+import { WOULD_BLOCK, isCloseOnExec, isNonBlocking, readFd, writeFd } from '../../host/os/fd.js';
 import {
   type SocketType,
   acceptFd,

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { clockMonotonicNs, monotonicNs } from '../../host/sys/time.js';
+import { clockMonotonicNs, monotonicNs } from '../../host/os/time.js';
 
 describe('monotonic clock', () => {
   it('process.hrtime.bigint() is CLOCK_MONOTONIC (the timerfd clock)', () => {

@@ -13,7 +13,7 @@ import { getLink, netlinkCall } from '../../host/sys/netlink-call.js';
 import { setLinkRequest } from '../../host/sys/rtnetlink-link-requests.js';
 import { newAddressRequest } from '../../host/sys/rtnetlink-addr.js';
 import { sockaddrInet } from '../../host/sys/sockaddr.js';
-import { isCloseOnExec, isNonBlocking } from '../../host/sys/fd.js';
+import { isCloseOnExec, isNonBlocking } from '../../host/os/fd.js';
 import { netnsUnavailable, fdsInNewNetns } from './netns.js';
 import { icmpEcho, ipv4Reply, ipv4Packet } from './ip-packets.js';
 

@@ -16,7 +16,7 @@ import { PollFD } from '../../pollfd.js';
 import type { Poller } from '../../poller.js';
 import { ClosedError, DeadlineExceededError } from '../../errors.js';
 import { unixListen, unixConnect } from '../../sys/socket.js';
-import { closeFd } from '../../sys/fd.js';
+import { closeFd } from '../../os/fd.js';
 import type { DemoStats } from './stats.js';
 import { epochNowMs } from '../../deadline.js';
 

@@ -20,7 +20,7 @@ import { join } from 'node:path';
 import { Poller } from '../../poller.js';
 import type { Inspection } from '../../inspect/types.js';
 import { socketPair } from '../../sys/socket.js';
-import { readFd, writeFd, closeFd, WOULD_BLOCK } from '../../sys/fd.js';
+import { readFd, writeFd, closeFd, WOULD_BLOCK } from '../../os/fd.js';
 import { DEFAULTS, USAGE, UsageError, parseDemoArgs, type DemoOptions } from './options.js';
 import { DemoStats, fmtCount, fmtMs } from './stats.js';
 import { EchoServer, EchoClient, TUNING, type ClientControl } from './echo.js';
@@ -168,7 +168,6 @@ async function demo(opts: DemoOptions, io: DemoIO): Promise<number> {
         setTimeout(resolve, TUNING.slowDeadlineMs / 2);
       };
     });
-    const snapAtNs = process.hrtime.bigint();
     const snapAtS = (performance.now() - runStart) / 1000;
     const snapshot: Inspection = p.inspect();
     const snapStats = p.stats;

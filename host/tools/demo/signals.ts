@@ -8,9 +8,8 @@ import { Worker } from 'node:worker_threads';
 import type { Poller } from '../../poller.js';
 import type { PollDesc } from '../../polldesc.js';
 import { ClosedError, DeadlineExceededError } from '../../errors.js';
-import { eventFd, eventFdRead } from '../../sys/event.js';
-import { WOULD_BLOCK } from '../../sys/fd.js';
-import { closeFd } from '../../sys/fd.js';
+import { eventFd, eventFdRead } from '../../os/event.js';
+import { WOULD_BLOCK, closeFd } from '../../os/fd.js';
 import type { DemoStats } from './stats.js';
 import type { WorkerInput, WorkerReport } from './worker.js';
 
@@ -35,7 +34,7 @@ export class EventFdSignals {
   report: WorkerReport | null = null;
   private workerDone: Promise<void> = Promise.resolve();
 
-  constructor(private readonly poller: Poller, private readonly stats: DemoStats) {
+  constructor(poller: Poller, private readonly stats: DemoStats) {
     this.fd = eventFd();
     try {
       this.pd = poller.open(this.fd);

@@ -17,13 +17,12 @@
  *                                          +16 data; the next cmsghdr starts at
  *                                              CMSG_ALIGN(cmsg_len), 8-aligned
  *
- * The pointers are the addresses of the caller's views (libc-fds.ts
+ * The pointers are the addresses of the caller's views (libc.ts
  * addressOf), filled in right before the call, so nothing is copied.
  */
-import * as more from './libc-fds.js';
-import { LITTLE_ENDIAN, errno as lastErrno } from './libc.js';
-import { ERRNO, SyscallError } from './errors.js';
-import { WOULD_BLOCK } from './io.js';
+import { LITTLE_ENDIAN, addressOf, errno as lastErrno, recvmsg, sendmsg } from './libc.js';
+import { ERRNO } from './errors.js';
+import { EINTR_RETRY, WOULD_BLOCK, ioResult } from './syscall.js';
 import { InvalidArgTypeError, OutOfRangeError, validateBytes, validateFd, validateInteger } from './args.js';
 import { MSG_CMSG_CLOEXEC, MSG_DONTWAIT, MSG_NOSIGNAL, SCM_RIGHTS, SOCKADDR_STORAGE_SIZE, SOL_SOCKET } from './socket-abi.js';
 import { TruncatedRecordError, alignUp } from './truncated.js';
@@ -94,7 +93,7 @@ const iovView = new DataView(iov.buffer);
 const name = new Uint8Array(new ArrayBuffer(SOCKADDR_STORAGE_SIZE));
 let controlScratch = new Uint8Array(new ArrayBuffer(DEFAULT_CONTROL));
 
-const addr = (view: Uint8Array | null): bigint => (view === null || view.byteLength === 0 ? 0n : more.addressOf(view));
+const addr = (view: Uint8Array | null): bigint => (view === null || view.byteLength === 0 ? 0n : addressOf(view));
 const setU64 = (v: DataView, off: number, value: bigint | number): void => v.setBigUint64(off, BigInt(value), LITTLE_ENDIAN);
 
 function fillHeader(buf: Uint8Array, nameView: Uint8Array | null, control: Uint8Array | null): void {
@@ -102,7 +101,7 @@ function fillHeader(buf: Uint8Array, nameView: Uint8Array | null, control: Uint8
   setU64(iovView, 8, buf.byteLength);
   setU64(hdrView, 0, addr(nameView));
   hdrView.setUint32(8, nameView?.byteLength ?? 0, LITTLE_ENDIAN);
-  setU64(hdrView, 16, more.addressOf(iov));
+  setU64(hdrView, 16, addressOf(iov));
   setU64(hdrView, 24, 1);
   setU64(hdrView, 32, addr(control));
   setU64(hdrView, 40, control?.byteLength ?? 0);
@@ -112,17 +111,14 @@ function fillHeader(buf: Uint8Array, nameView: Uint8Array | null, control: Uint8
 /** Runs a msg syscall: its count, WOULD_BLOCK, or throws; EINTR is retried. */
 function call(syscall: 'recvmsg' | 'sendmsg', fd: number, flags: number): number {
   for (;;) {
-    const n = syscall === 'recvmsg' ? more.recvmsg(fd, hdr, flags) : more.sendmsg(fd, hdr, flags);
-    if (n >= 0) return n;
-    const errno = lastErrno();
-    if (errno === ERRNO.EINTR) continue;
-    if (errno === ERRNO.EINVAL && (flags & MSG_CMSG_CLOEXEC) !== 0) {
+    const raw = syscall === 'recvmsg' ? recvmsg(fd, hdr, flags) : sendmsg(fd, hdr, flags);
+    if (raw < 0 && (flags & MSG_CMSG_CLOEXEC) !== 0 && lastErrno() === ERRNO.EINVAL) {
       // Some families (AF_PACKET) refuse the flag. Only AF_UNIX passes descriptors, and it accepts it: drop it.
       flags &= ~MSG_CMSG_CLOEXEC;
       continue;
     }
-    if (errno === ERRNO.EAGAIN) return WOULD_BLOCK;
-    throw new SyscallError(syscall, errno, { fd });
+    const n = ioResult(raw, syscall, fd);
+    if (n !== EINTR_RETRY) return n;
   }
 }
 

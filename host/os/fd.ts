@@ -10,7 +10,7 @@
  */
 import * as libc from './libc.js';
 import { ERRNO, SyscallError, throwErrno } from './errors.js';
-import { EINTR_RETRY, WOULD_BLOCK, ioResult } from './io.js';
+import { EINTR_RETRY, WOULD_BLOCK, ioResult } from './syscall.js';
 import { validateBytes, validateFd } from './args.js';
 
 export { WOULD_BLOCK };

@@ -8,14 +8,12 @@
  * Linux arch.
  */
 import * as libc from './libc.js';
+import { blockingCall } from './blocking-call.js';
 import { ERRNO, SyscallError } from './errors.js';
 import { validateFd, validateInteger } from './args.js';
 
 const POLLFD_SIZE = 8;
 const POLLIN = 0x1;
-
-/** pollfd structs the kernel may still write: koffi keeps no reference to an async call's arguments. */
-const inFlight = new Set<Buffer>();
 
 /**
  * Resolves true when `fd` is readable (or in error: POLLERR/POLLHUP), false
@@ -24,28 +22,21 @@ const inFlight = new Set<Buffer>();
  * where a prompt return matters.
  */
 export function pollReadableAsync(fd: number, timeoutMs: number): Promise<boolean> {
-  return new Promise<boolean>((resolve, reject) => {
+  try {
     validateFd(fd);
     validateInteger(timeoutMs, 'timeoutMs', -1, 0x7fff_ffff);
-    const pfd = Buffer.alloc(POLLFD_SIZE);
-    const dv = new DataView(pfd.buffer, pfd.byteOffset, POLLFD_SIZE);
-    dv.setInt32(0, fd, libc.LITTLE_ENDIAN);
-    dv.setInt16(4, POLLIN, libc.LITTLE_ENDIAN);
-    inFlight.add(pfd);
-    try {
-      libc.poll_blocking.async(pfd, 1, timeoutMs, (err: unknown, n: number) => {
-        inFlight.delete(pfd);
-        if (err) return reject(err);
-        if (n >= 0) return resolve(n > 0);
-        const errno = libc.errno(); // koffi restores the worker's errno around this callback
-        if (errno === ERRNO.EINTR) return resolve(false);
-        reject(new SyscallError('poll', errno, { fd }));
-      });
-    } catch (err) {
-      inFlight.delete(pfd);
-      throw err;
-    }
-  });
+  } catch (err) {
+    return Promise.reject(err);
+  }
+  const pfd = Buffer.alloc(POLLFD_SIZE);
+  const dv = new DataView(pfd.buffer, pfd.byteOffset, POLLFD_SIZE);
+  dv.setInt32(0, fd, libc.LITTLE_ENDIAN);
+  dv.setInt16(4, POLLIN, libc.LITTLE_ENDIAN);
+  try {
+    return blockingCall('poll', fd, pfd, 0, (done) => libc.poll_blocking.async(pfd, 1, timeoutMs, done)).then((n) => n > 0);
+  } catch (err) {
+    return Promise.reject(err);
+  }
 }
 
 const nowPfd = Buffer.alloc(POLLFD_SIZE);
@@ -53,7 +44,7 @@ const nowView = new DataView(nowPfd.buffer, nowPfd.byteOffset, POLLFD_SIZE);
 
 /** poll(2) with timeout 0, on this thread: whether `fd` is readable (or in error) right now. Takes nothing off an epoll fd. */
 export function readableNow(fd: number): boolean {
-  if (!Number.isInteger(fd) || fd < 0) throw new RangeError(`readableNow: not a file descriptor: ${fd}`);
+  validateFd(fd);
   nowView.setInt32(0, fd, libc.LITTLE_ENDIAN);
   nowView.setInt16(4, POLLIN, libc.LITTLE_ENDIAN);
   nowView.setInt16(6, 0, libc.LITTLE_ENDIAN);

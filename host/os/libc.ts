@@ -27,7 +27,7 @@ import koffi from 'koffi';
 import type { KoffiFunc } from 'koffi';
 
 if (process.platform !== 'linux') {
-  throw new Error(`netpoll-wasm: host/sys needs Linux (epoll, eventfd, timerfd), not ${process.platform}`);
+  throw new Error(`netpoll-wasm: host/os needs Linux (epoll, eventfd, timerfd), not ${process.platform}`);
 }
 
 function loadLibc(): ReturnType<typeof koffi.load> {
@@ -38,7 +38,7 @@ function loadLibc(): ReturnType<typeof koffi.load> {
   }
 }
 
-/** The loaded libc; libc-fds.ts declares its bindings on the same handle. */
+/** The loaded libc; host/sys/libc-fds.ts declares the toolkit's bindings on the same handle. */
 export const lib = loadLibc();
 
 /** Memory handed to a syscall by address (see the header). `null` is NULL. */
@@ -151,4 +151,27 @@ export const setrlimit = lib.func('int setrlimit(int resource, void *rlim)') as 
 /** The calling thread's errno; read it right after the call that failed. */
 export function errno(): number {
   return koffi.errno();
+}
+
+// --- ioctl (variadic, like fcntl: a type before each extra value) ---
+export const ioctl = lib.func('int ioctl(int fd, unsigned long request, ...)') as Fn<
+  (fd: number, request: number, ...typeAndValue: unknown[]) => number
+>;
+
+// --- messages (msg.ts) ---
+export const recvmsg = lib.func('long recvmsg(int fd, void *msg, int flags)') as Fn<
+  (fd: number, msg: Mem, flags: number) => number
+>;
+export const sendmsg = lib.func('long sendmsg(int fd, void *msg, int flags)') as Fn<
+  (fd: number, msg: Mem, flags: number) => number
+>;
+
+/**
+ * The address of a view's first byte (its byteOffset included), for structs
+ * that hold pointers (struct msghdr, struct iovec). Taking it moves a small
+ * on-heap typed array's bytes off the V8 heap for good, so the address stays
+ * valid; it must still only be used synchronously, while `view` is alive.
+ */
+export function addressOf(view: ArrayBufferView): bigint {
+  return koffi.address(view);
 }
