@@ -8,7 +8,7 @@
 import koffi from 'koffi';
 
 const lib = koffi.load('libc.so.6');
-const readL = lib.func('long read(int fd, void *buf, size_t count)'); // host/sys/libc.ts today
+const readL = lib.func('long read(int fd, void *buf, size_t count)'); // host/os/libc.ts today
 const readI = lib.func('int read(int fd, void *buf, int count)');
 const readU = lib.func('long read(int fd, uintptr_t buf, size_t count)'); // a raw address instead of a view
 const getpid = lib.func('int getpid()');
