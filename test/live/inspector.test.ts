@@ -349,7 +349,7 @@ describe('NETPOLL_INSPECT and --pid', () => {
     const script = [
       `import { Worker } from 'node:worker_threads';`,
       `import { Poller } from './build/host/index.js';`,
-      `import { socketPair } from '../../host/sys/index.js';`,
+      `import { socketPair } from './build/host/sys/index.js';`,
       `const w = new Worker(${JSON.stringify(workerFixture)}, { workerData: { auto: true }, execArgv: [] });`, // not the parent's --input-type
       `await new Promise((r) => w.once('message', r));`,
       `await new Promise((r) => setTimeout(r, 300));`, // a worker's inspector would be listening by now
