@@ -34,7 +34,7 @@ async function runCase({ drive, kind, pattern, ms }) {
   } else if (kind === 'tcp') {
     const l = sys.socket(sys.AF_INET, sys.SOCK_STREAM);
     sys.bind(l, sys.sockaddrInet('127.0.0.1', 0));
-    sys.listen(l, 4);
+    sys.listenFd(l, 4);
     const port = sys.decodeSockaddr(sys.getSockName(l)).port;
     const c = sys.socket(sys.AF_INET, sys.SOCK_STREAM);
     sys.connect(c, sys.sockaddrInet('127.0.0.1', port));
