@@ -211,6 +211,8 @@ export class Poller {
     const core = this.engine.core;
     const mark = batchObserved() ? markBatch(this.engine) : null; // observe/channels.ts
     let hostBits = 0;
+    // Epoll batches reach pump from the drive's event-loop callbacks: timers and I/O just had their turn (fairness.ts).
+    if (count > 0) this.site.fairness.loopTurned();
     for (;;) {
       const n = core.netpoll(count, stride, now);
       if (n < 0) throw errorForCode(n, 'netpoll')!;
