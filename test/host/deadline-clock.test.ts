@@ -12,7 +12,7 @@ import { clockRealtimeMs } from '../../host/os/time.js';
 
 const BOUND_MS = 0.05;
 const BUILT_DEADLINE = fileURLToPath(new URL('../../build/host/deadline.js', import.meta.url));
-const BUILT_TIME = fileURLToPath(new URL('../../build/host/sys/time.js', import.meta.url));
+const BUILT_TIME = fileURLToPath(new URL('../../build/host/os/time.js', import.meta.url));
 
 /** Readings bracketed by CLOCK_REALTIME: how far each lies outside [before, after], worst first. */
 function worstMiss(read: () => number, n: number): number {

@@ -1,5 +1,5 @@
 /**
- * The koffi conventions host/sys relies on (see host/sys/libc.ts), checked on
+ * The koffi conventions host/sys relies on (see host/os/libc.ts), checked on
  * real pipes: views are passed by address with their byteOffset, WebAssembly
  * memory works, detached views become NULL, errno is readable after a call.
  */
