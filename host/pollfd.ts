@@ -21,7 +21,7 @@ import { liveView } from './polldesc.js';
 import { isPtyHangup } from './os/pty-master.js';
 import { type RecvMsgOptions, type RecvMsgResult, type SendMsgOptions, checkRecvMsgOptions, checkSendMsgOptions, recvMsgFd, sendMsgFd } from './os/msg.js';
 import { InvalidArgTypeError, validateBytes, validateFd } from './os/args.js';
-import { runOperation } from './operation.js';
+import { type Attempt, runOperation } from './operation.js';
 import { FdUse, Gate } from './op-gate.js';
 import { checkOpOptions } from './validate.js';
 import { acquireNonBlocking, releaseNonBlocking } from './nonblock.js';
@@ -63,6 +63,49 @@ export async function defaultPoller(): Promise<Poller> {
 function withCount(err: unknown, done: number): unknown {
   if (err && typeof err === 'object') (err as { bytesWritten?: number }).bytesWritten = done;
   return err;
+}
+
+/**
+ * read's steps as one small object (its methods on the prototype): the hot
+ * path allocates this and nothing else per call, where closures cost three.
+ */
+class ReadAttempt implements Attempt<number> {
+  constructor(private readonly fd: number, private readonly buf: Uint8Array) {}
+
+  attempt(): number {
+    return readFd(this.fd, this.buf);
+  }
+
+  /** A pty master whose slave closed: EOF, as serialport and node-pty report it. */
+  failure(err: unknown): { result: number } | { error: unknown } {
+    return isPtyHangup(err, this.fd) ? { result: 0 } : { error: err };
+  }
+}
+
+/**
+ * Go's write loop: write(2) until all of buf went; a partial write goes round
+ * at once, EAGAIN waits. At least one write(2): an empty buffer is an empty
+ * datagram on a message socket. An error carries what went out (bytesWritten).
+ */
+class WriteAttempt implements Attempt<number> {
+  private done = 0;
+
+  constructor(private readonly fd: number, private readonly buf: Uint8Array) {}
+
+  attempt(): number {
+    const buf = this.buf;
+    for (;;) {
+      const n = writeFd(this.fd, this.done === 0 ? buf : buf.subarray(this.done));
+      if (n === WOULD_BLOCK) return WOULD_BLOCK;
+      if (n === 0 && buf.byteLength > 0) throw new Error(`write made no progress on fd ${this.fd} (unexpected EOF)`);
+      this.done += n;
+      if (this.done >= buf.byteLength) return this.done;
+    }
+  }
+
+  failure(err: unknown): { error: unknown } {
+    return { error: withCount(err, this.done) };
+  }
 }
 
 /** read / write refuse bad options (MisuseError) and a non-buffer (TypeError) before anything happens: a rejected promise, or null to go on. */
@@ -136,12 +179,7 @@ export class PollFD {
     if (buf.byteLength === 0 && !this.closing) return Promise.resolve(0); // Go issue 15735: never wait for nothing
     if (opts?.timeout !== undefined) return withTimeout(opts.timeout, opts.signal, 'read', (signal) => this.read(buf, { ...opts, timeout: undefined, signal }));
     if (opts?.rejectTruncated && isMessageSocket(this, this.fd)) return this.readWholeMessage(buf, opts.signal);
-    const fd = this.fd;
-    return runOperation<number>(this.readGate, this.pd, 'r', opts?.signal, {
-      attempt: () => readFd(fd, buf),
-      // A pty master whose slave closed: EOF, as serialport and node-pty report it.
-      failure: (err) => (isPtyHangup(err, fd) ? { result: 0 } : { error: err }),
-    });
+    return runOperation<number>(this.readGate, this.pd, 'r', opts?.signal, new ReadAttempt(this.fd, buf));
   }
 
   /** One message with recv(MSG_TRUNC), which reports its full length: MessageTooLongError when buf could not hold it. */
@@ -159,22 +197,7 @@ export class PollFD {
     const bad = refused(buf, opts, 'write');
     if (bad) return bad;
     if (opts?.timeout !== undefined) return withTimeout(opts.timeout, opts.signal, 'write', (signal) => this.write(buf, { signal }));
-    const fd = this.fd;
-    let done = 0;
-    return runOperation<number>(this.writeGate, this.pd, 'w', opts?.signal, {
-      // Go's write loop: write(2) until all of buf went; a partial write goes round at once, EAGAIN waits.
-      // At least one write(2): an empty buffer is an empty datagram on a message socket.
-      attempt: () => {
-        for (;;) {
-          const n = writeFd(fd, done === 0 ? buf : buf.subarray(done));
-          if (n === WOULD_BLOCK) return WOULD_BLOCK;
-          if (n === 0 && buf.byteLength > 0) throw new Error(`write made no progress on fd ${fd} (unexpected EOF)`);
-          done += n;
-          if (done >= buf.byteLength) return done;
-        }
-      },
-      failure: (err) => ({ error: withCount(err, done) }),
-    });
+    return runOperation<number>(this.writeGate, this.pd, 'w', opts?.signal, new WriteAttempt(this.fd, buf));
   }
 
   /** Accept a connection on a listening socket: the new fd (non-blocking, close-on-exec). */
