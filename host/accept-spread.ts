@@ -95,7 +95,7 @@ export class AcceptSpreader {
   add(port: MessagePort): void {
     if (!(port instanceof MessagePort)) throw new MisuseError('bad-argument', 'AcceptSpreader.add: expected a MessagePort');
     if (this.targets.some((t) => t.port === port)) throw new MisuseError('bad-argument', 'AcceptSpreader.add: this port was added already');
-    if (this.stopped) throw new MisuseError('bad-argument', 'AcceptSpreader.add: the spreader is closed');
+    if (this.stopped || this.abort.signal.aborted) throw new MisuseError('bad-argument', 'AcceptSpreader.add: the spreader is closed'); // `stopped` is set only once run() has wound down
     const t: Target = {
       port, open: 0, inFlight: 0, handed: 0, untaken: new Set(), lastTurn: 0,
       onMessage: (m) => this.report(t, m),
@@ -223,8 +223,12 @@ export function serveHandedConnections(port: MessagePort, handler: (conn: PollFD
     try {
       conn = await PollFD.open(fd, { poller: opts.poller });
     } catch (err) {
-      closeFd(fd);
-      report({ netpollDone: true });
+      try {
+        closeFd(fd);
+      } catch (closeErr) {
+        onError(closeErr);
+      }
+      report({ netpollDone: true }); // the spreader's count goes down whatever happened to the fd
       return onError(err);
     }
     try {
@@ -232,8 +236,12 @@ export function serveHandedConnections(port: MessagePort, handler: (conn: PollFD
     } catch (err) {
       onError(err);
     } finally {
-      await conn.close();
-      report({ netpollDone: true });
+      try {
+        await conn.close();
+      } catch (err) {
+        onError(err);
+      }
+      report({ netpollDone: true }); // even when close failed: else the spreader counts this worker busier for good
     }
   };
   port.on('message', (m: unknown) => {

@@ -31,9 +31,10 @@
 // every slice start; a pending immediate makes libuv's poll phase return at
 // once instead of blocking, and with the batches not counted as turns a
 // ping-pong echo server sent a share of its operations to the check phase
-// every iteration: measured against the code before (bench/echo, unpinned),
-// 13 % more CPU per message at 100 connections, p99 7 ms instead of 0.9 ms,
-// and 130 ms instead of 9 ms at 1,000. The clock is read once every
+// every iteration: measured against the code before (bench/echo, unpinned,
+// quick runs, bench/results/levers/fairness-turns.md), 13–15 % more CPU per
+// message at 100 connections, p99 7 ms instead of 0.9 ms, and 130 ms instead
+// of 9 ms at 1,000. The clock is read once every
 // CHECK_EVERY operations, so the cost does not grow with the number of
 // operations. One Fairness per Poller: each poller's operations are checked
 // against their own slice, and nothing here calls into a drive.
@@ -43,10 +44,12 @@ import { nextLoopTurn } from './drive/drive.js';
 
 /**
  * Default slice in ms; NETPOLL_SLICE_MS overrides it (0 disables the check),
- * for the benchmark sweep. 4 ms, measured (bench/results/levers/slice-sweep.md,
- * 1,000 connections on a quiet machine): against 1 ms it spent less CPU and
- * had the lower tail in both placements, and it still cut p99 below no slice
- * at all. Well under the 20 ms event-loop gap the benchmark bench/eventloop
+ * for the benchmark sweep. 4 ms, measured with the earlier form that polled
+ * epoll from the hot path (bench/results/levers/slice-sweep.md, 1,000
+ * connections on a quiet machine): against 1 ms it spent less CPU and had the
+ * lower tail in both placements. The present form was compared at 0, 4 and
+ * 10 ms only in quick echo runs on a loaded machine (levers/fairness-turns.md): 10 ms
+ * bought nothing over 4. Well under the 20 ms event-loop gap the benchmark bench/eventloop
  * holds the library to.
  */
 const DEFAULT_SLICE_MS = 4;
@@ -62,7 +65,7 @@ function sliceFromEnv(): number {
 
 /** The slice every poller's Fairness checks against (ms; 0 = never yield). */
 let sliceMs = sliceFromEnv();
-/** Slices that ran out, i.e. event-loop turns an operation waited for (observable in tests and the benchmark). */
+/** Slices that ran out, each one event-loop turn that operations waited for (observable in tests and the benchmark). */
 let yielded = 0;
 
 export class Fairness {
@@ -96,6 +99,7 @@ export class Fairness {
     }
     if (now - this.since < sliceMs) return null;
     // One immediate for all who wait: they resume in the order they came, in one flush, with a new slice.
+    yielded++;
     this.turn = nextLoopTurn().then(() => {
       this.turn = null;
       this.fresh = true;
@@ -105,7 +109,6 @@ export class Fairness {
 
   /** An operation that must not go on in this slice waits for the turn. */
   private waitTurn(turn: Promise<void>): Promise<void> {
-    yielded++;
     return turn;
   }
 }
@@ -117,7 +120,7 @@ export function setSliceMs(ms: number): number {
   return prev;
 }
 
-/** @internal Slices that ran out so far (each one an event-loop turn awaited by an operation). */
-export function forcedPolls(): number {
+/** @internal Slices that ran out so far (each one event-loop turn that the operations then running waited for). */
+export function yieldedTurns(): number {
   return yielded;
 }

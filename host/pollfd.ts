@@ -178,7 +178,8 @@ export class PollFD {
     if (bad) return bad;
     if (buf.byteLength === 0 && !this.closing) return Promise.resolve(0); // Go issue 15735: never wait for nothing
     if (opts?.timeout !== undefined) return withTimeout(opts.timeout, opts.signal, 'read', (signal) => this.read(buf, { ...opts, timeout: undefined, signal }));
-    if (opts?.rejectTruncated && isMessageSocket(this, this.fd)) return this.readWholeMessage(buf, opts.signal);
+    // Not on a closed PollFD: its fd number may be closed or someone else's; runOperation rejects with ClosedError.
+    if (opts?.rejectTruncated && !this.closing && isMessageSocket(this, this.fd)) return this.readWholeMessage(buf, opts.signal);
     return runOperation<number>(this.readGate, this.pd, 'r', opts?.signal, new ReadAttempt(this.fd, buf));
   }
 

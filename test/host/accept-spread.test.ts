@@ -138,7 +138,11 @@ describe('AcceptSpreader', () => {
     spreader.add(port1);
     expect(() => spreader.add(port1)).toThrow(MisuseError);
     expect(spreader.loads).toHaveLength(1);
-    await spreader.close();
+    // Refused from the moment close() is called, not only once its run loop has wound down:
+    // a port taken in between would be served by nobody and hold the process open.
+    const closing = spreader.close();
+    expect(() => spreader.add(port2)).toThrow(MisuseError);
+    await closing;
     expect(() => spreader.add(port2)).toThrow(MisuseError);
     port1.close();
 

@@ -7,7 +7,7 @@ import { describe, it, expect, afterEach } from 'vitest';
 import { Poller, PollFD } from '../../host/index.js';
 import { socketPair } from '../../host/sys/socket.js';
 import { writeFd } from '../../host/os/fd.js';
-import { setSliceMs, forcedPolls } from '../../host/fairness.js';
+import { setSliceMs, yieldedTurns } from '../../host/fairness.js';
 import { DRIVES } from '../go/support.js';
 
 const cleanup: (() => Promise<void> | void)[] = [];
@@ -71,7 +71,7 @@ for (const drive of DRIVES) {
       tinySlice();
       const p = await poller();
       const [a, b] = await pair(p);
-      const before = forcedPolls();
+      const before = yieldedTurns();
       const N = 200;
       for (let i = 0; i < N; i++) writeFd(b.fd, Buffer.from([i]));
       const order: number[] = [];
@@ -85,7 +85,7 @@ for (const drive of DRIVES) {
       });
       await Promise.all(reads);
       expect(order).toEqual(Array.from({ length: N }, (_, i) => i));
-      expect(forcedPolls()).toBeGreaterThan(before);
+      expect(yieldedTurns()).toBeGreaterThan(before);
     });
 
     uvOnly('a forced poll settles a parked waiter inside the hot loop; a closed PollFD stays closed', async () => {

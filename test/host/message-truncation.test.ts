@@ -89,4 +89,12 @@ describe('SEQPACKET messages longer than the buffer', () => {
     expect(await d.read(buf, { rejectTruncated: true })).toBe(904);
     await expect(d.read(buf, { rejectTruncated: 1 as unknown as boolean })).rejects.toMatchObject({ code: 'ERR_INVALID_ARG_TYPE' });
   });
+
+  it('read(buf, { rejectTruncated }) on a closed PollFD rejects with ClosedError (no synchronous throw, no getsockopt on a stale fd number)', async () => {
+    const [a] = await pair('seqpacket');
+    await a.close();
+    let p: Promise<number> | undefined;
+    expect(() => (p = a.read(Buffer.alloc(16), { rejectTruncated: true }))).not.toThrow();
+    expect((await caught(p!)) as Error).toMatchObject({ code: 'ERR_NETPOLL_CLOSED' });
+  });
 });
