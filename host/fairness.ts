@@ -88,7 +88,7 @@ export class Fairness {
    * turn later.
    */
   spend(): Promise<void> | null {
-    if (this.turn) return this.waitTurn(this.turn);
+    if (this.turn) return this.turn; // the slice ran out: wait for the one turn all wait for
     if (++this.count < CHECK_EVERY || sliceMs === 0) return null;
     this.count = 0;
     const now = performance.now();
@@ -104,12 +104,7 @@ export class Fairness {
       this.turn = null;
       this.fresh = true;
     });
-    return this.waitTurn(this.turn);
-  }
-
-  /** An operation that must not go on in this slice waits for the turn. */
-  private waitTurn(turn: Promise<void>): Promise<void> {
-    return turn;
+    return this.turn;
   }
 }
 

@@ -13,9 +13,9 @@
  */
 import { LITTLE_ENDIAN } from '../os/libc.js';
 import {
-  type NetlinkMessage, NLM_F_ACK, NLM_F_CREATE, NLM_F_DUMP, NLM_F_EXCL, NLM_F_REQUEST, encodeNetlinkMessage, netlinkAttributes,
+  type NetlinkMessage, NLM_F_ACK, NLM_F_CREATE, NLM_F_EXCL, NLM_F_REQUEST, encodeNetlinkMessage, netlinkAttributes,
 } from './netlink.js';
-import { type FamilyName, attrIp, attrString, attrU32, concatBytes, rtattr, familyName, familyNumber } from './rtnetlink-attrs.js';
+import { type FamilyName, familyDumpRequest, attrIp, attrString, attrU32, concatBytes, rtattr, familyName } from './rtnetlink-attrs.js';
 import { InvalidArgValueError, checkInteger } from '../os/args.js';
 import { ipBytes } from './ip-address.js';
 import { AF_INET } from '../os/socket-abi.js';
@@ -90,8 +90,7 @@ function ifaddrmsg(family: number, prefixLength: number, index: number): Uint8Ar
 
 /** An RTM_GETADDR dump: every address ('inet' or 'inet6' for one family only). */
 export function addressDumpRequest(seq = 1, family?: FamilyName): Uint8Array {
-  const af = familyNumber(family);
-  return encodeNetlinkMessage({ type: RTM_GETADDR, flags: NLM_F_REQUEST | NLM_F_DUMP, seq, payload: ifaddrmsg(af, 0, 0) });
+  return familyDumpRequest(RTM_GETADDR, IFADDRMSG_SIZE, seq, family);
 }
 
 export interface AddressSpec {

@@ -11,6 +11,7 @@ import { LITTLE_ENDIAN } from '../os/libc.js';
 import { InvalidArgValueError, OutOfRangeError, checkInteger } from '../os/args.js';
 import { AF_INET, AF_INET6, AF_UNSPEC } from '../os/socket-abi.js';
 import { ipText } from './ip-address.js';
+import { NLM_F_DUMP, NLM_F_REQUEST, encodeNetlinkMessage } from './netlink.js';
 
 const RTA_HDRLEN = 4;
 const MAX_RTA_LEN = 0xffff; // rta_len is a u16
@@ -92,4 +93,15 @@ export function familyNumber(family: FamilyName | undefined): number {
 /** 'inet' / 'inet6', or the number for any other family. */
 export function familyName(af: number): FamilyName | number {
   return af === AF_INET ? 'inet' : af === AF_INET6 ? 'inet6' : af;
+}
+
+/**
+ * An RTM_GET* dump whose request header (`headerSize` bytes: ifaddrmsg,
+ * rtmsg, ndmsg) starts with the address family and is otherwise zero:
+ * every entry, or one family's ('inet' / 'inet6').
+ */
+export function familyDumpRequest(type: number, headerSize: number, seq: number, family?: FamilyName): Uint8Array {
+  const payload = new Uint8Array(headerSize);
+  payload[0] = familyNumber(family);
+  return encodeNetlinkMessage({ type, flags: NLM_F_REQUEST | NLM_F_DUMP, seq, payload });
 }

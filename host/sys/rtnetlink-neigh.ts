@@ -11,9 +11,9 @@
  */
 import { LITTLE_ENDIAN } from '../os/libc.js';
 import {
-  type NetlinkMessage, NLM_F_ACK, NLM_F_CREATE, NLM_F_DUMP, NLM_F_REPLACE, NLM_F_REQUEST, encodeNetlinkMessage, netlinkAttributes,
+  type NetlinkMessage, NLM_F_ACK, NLM_F_CREATE, NLM_F_REPLACE, NLM_F_REQUEST, encodeNetlinkMessage, netlinkAttributes,
 } from './netlink.js';
-import { type FamilyName, attrIp, attrMac, concatBytes, rtattr, familyName, familyNumber } from './rtnetlink-attrs.js';
+import { type FamilyName, familyDumpRequest, attrIp, attrMac, concatBytes, rtattr, familyName } from './rtnetlink-attrs.js';
 import { InvalidArgValueError, checkInteger } from '../os/args.js';
 import { ipBytes } from './ip-address.js';
 import { TruncatedRecordError } from '../os/truncated.js';
@@ -72,10 +72,7 @@ export function parseNeighbourMessage(msg: NetlinkMessage): NeighbourMessage | n
 
 /** An RTM_GETNEIGH dump ('inet' or 'inet6' for one family only). */
 export function neighbourDumpRequest(seq = 1, family?: FamilyName): Uint8Array {
-  const af = familyNumber(family);
-  const payload = new Uint8Array(NDMSG_SIZE);
-  payload[0] = af;
-  return encodeNetlinkMessage({ type: RTM_GETNEIGH, flags: NLM_F_REQUEST | NLM_F_DUMP, seq, payload });
+  return familyDumpRequest(RTM_GETNEIGH, NDMSG_SIZE, seq, family);
 }
 
 export interface NeighbourSpec {

@@ -11,9 +11,9 @@
  * (u32), RTA_PREFSRC, RTA_TABLE (u32, supersedes rtm_table), …
  */
 import {
-  type NetlinkMessage, NLM_F_ACK, NLM_F_CREATE, NLM_F_DUMP, NLM_F_EXCL, NLM_F_REQUEST, encodeNetlinkMessage, netlinkAttributes,
+  type NetlinkMessage, NLM_F_ACK, NLM_F_CREATE, NLM_F_EXCL, NLM_F_REQUEST, encodeNetlinkMessage, netlinkAttributes,
 } from './netlink.js';
-import { type FamilyName, attrIp, attrU32, concatBytes, rtattr, rtattrU32, familyName, familyNumber } from './rtnetlink-attrs.js';
+import { type FamilyName, familyDumpRequest, attrIp, attrU32, concatBytes, rtattr, rtattrU32, familyName } from './rtnetlink-attrs.js';
 import { InvalidArgValueError, checkInteger } from '../os/args.js';
 import { ipBytes } from './ip-address.js';
 import { AF_INET, AF_INET6 } from '../os/socket-abi.js';
@@ -94,10 +94,7 @@ export function parseRouteMessage(msg: NetlinkMessage): RouteMessage | null {
 
 /** An RTM_GETROUTE dump: every route of every table ('inet' or 'inet6' for one family only). */
 export function routeDumpRequest(seq = 1, family?: FamilyName): Uint8Array {
-  const af = familyNumber(family);
-  const payload = new Uint8Array(RTMSG_SIZE);
-  payload[0] = af;
-  return encodeNetlinkMessage({ type: RTM_GETROUTE, flags: NLM_F_REQUEST | NLM_F_DUMP, seq, payload });
+  return familyDumpRequest(RTM_GETROUTE, RTMSG_SIZE, seq, family);
 }
 
 export interface RouteSpec {
