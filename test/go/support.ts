@@ -54,12 +54,14 @@ export async function stateAfter<T>(
 
 /** Resolves with the error `p` rejects with (fails the test if it resolves). */
 export async function rejection(p: Promise<unknown>): Promise<Error> {
+  let v: unknown;
   try {
-    const v = await p;
-    throw new Error(`expected a rejection, got ${String(v)}`);
+    v = await p;
   } catch (err) {
     return err as Error;
   }
+  // Outside the try: thrown inside it, this would be caught and returned as if it were p's error.
+  throw new Error(`expected a rejection, got ${String(v)}`);
 }
 
 /** Awaits a rejection with DeadlineExceededError and returns when it happened (epoch ms) and the error. */
