@@ -7,7 +7,7 @@
 import { describe, it, expect, afterEach } from 'vitest';
 import { Worker, MessageChannel } from 'node:worker_threads';
 import { fileURLToPath } from 'node:url';
-import { mkdtempSync, rmSync, readdirSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Poller } from '../../host/poller.js';
@@ -15,6 +15,7 @@ import { PollFD } from '../../host/pollfd.js';
 import { AcceptSpreader } from '../../host/accept-spread.js';
 import { MisuseError } from '../../host/errors.js';
 import { unixListen, unixConnect } from '../../host/sys/socket.js';
+import { openFdCount as fdCount, settledFdCount } from '../sys/helpers.js';
 
 const FIXTURE = fileURLToPath(new URL('./fixtures/spread-worker.mjs', import.meta.url));
 const cleanups: (() => unknown)[] = [];
@@ -65,7 +66,6 @@ async function echoes(c: PollFD, text: string): Promise<boolean> {
   return buf.subarray(0, got).toString() === text;
 }
 
-const fdCount = () => readdirSync('/proc/self/fd').length;
 
 /** The workers' 'taken' reports travel on their ports, not with the echoes: wait for them (bounded). */
 async function until(cond: () => boolean, ms = 5000): Promise<void> {
@@ -101,7 +101,7 @@ describe('AcceptSpreader', () => {
     cleanups.push(() => spreader.close());
     const stuck = await startWorker('stuck');
     spreader.add(stuck.port);
-    const before = fdCount();
+    const before = await settledFdCount();
     const conns = [];
     for (let i = 0; i < 5; i++) conns.push(await connect(path, poller));
     await new Promise((r) => setTimeout(r, 200));

@@ -58,5 +58,20 @@ export function openFdCount(): number {
   return readdirSync('/proc/self/fd').length;
 }
 
+/**
+ * The open-descriptor count once it has held still for 100 ms: a previous
+ * case's killed children, launcher pipes and closing workers release their
+ * fds a little after the case ends, so a baseline taken at once can be high
+ * (on a loaded CI machine it was 2 above the count a moment later).
+ */
+export async function settledFdCount(): Promise<number> {
+  for (let n = openFdCount(); ; ) {
+    await new Promise((r) => setTimeout(r, 100));
+    const m = openFdCount();
+    if (m === n) return m;
+    n = m;
+  }
+}
+
 export const bytes = (s: string): Uint8Array => new TextEncoder().encode(s);
 export const text = (b: Uint8Array, n: number): string => new TextDecoder().decode(b.subarray(0, n));

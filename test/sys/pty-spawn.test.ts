@@ -6,7 +6,7 @@
  * after the child exits and no descriptor is left behind; in a worker too,
  * and a terminated worker does not take the process down.
  */
-import { chmodSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -15,6 +15,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { Poller } from '../../host/index.js';
 import type { PtyProcess } from '../../host/sys/pty-process.js';
 import { spawnPty } from '../../host/sys/pty-spawn.js';
+import { openFdCount as fdCount, settledFdCount } from './helpers.js';
 
 const cleanup: (() => Promise<void> | void)[] = [];
 afterEach(async () => {
@@ -22,16 +23,6 @@ afterEach(async () => {
 });
 
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
-const fdCount = (): number => readdirSync('/proc/self/fd').length;
-/** The fd count once earlier tests' children and their pipes are gone (it holds for 100 ms). */
-async function settledFdCount(): Promise<number> {
-  for (let n = fdCount(); ; ) {
-    await sleep(100);
-    const m = fdCount();
-    if (m === n) return m;
-    n = m;
-  }
-}
 const BASH = ['--norc', '--noprofile', '-i'];
 const ENV = { PATH: process.env.PATH, PS1: 'PROMPT> ', HOME: '/tmp' };
 
@@ -154,7 +145,8 @@ for (const drive of ['uv', 'thread'] as const) {
     it('after the child exits the stream gets its last output, then ends and closes the master: no fd left', async () => {
       const poller = await Poller.create({ drive });
       cleanup.push(() => poller.close());
-      const before = fdCount();
+      // Settled: the previous case's killed child and launcher pipes may still be closing (CI saw 24 → 22).
+      const before = await settledFdCount();
       const pty = await spawnPty('sh', ['-c', 'for i in 1 2 3; do echo line $i; done; exit 7'], { env: ENV, poller });
       const chunks: Buffer[] = [];
       for await (const c of pty.stream) chunks.push(c as Buffer);

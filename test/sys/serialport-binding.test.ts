@@ -6,7 +6,6 @@
  * run without hardware, each with the error serialport's Linux binding gives.
  */
 import { once } from 'node:events';
-import { readdirSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import { SerialPortStream } from '@serialport/stream';
@@ -18,13 +17,13 @@ import { closeFd } from '../../host/os/fd.js';
 import { getTermios2 } from '../../host/sys/termios2.js';
 import { CBAUD } from '../../host/sys/termios.js';
 import { NetpollBinding, type NetpollPortBinding, PortNotOpenError, createSerialBinding } from '../../host/sys/serialport-binding.js';
+import { openFdCount as fdCount, settledFdCount } from './helpers.js';
 
 const cleanup: (() => Promise<void> | void)[] = [];
 afterEach(async () => {
   while (cleanup.length) await cleanup.pop()!();
 });
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
-const fdCount = (): number => readdirSync('/proc/self/fd').length;
 
 // Compile-time: the binding is a BindingInterface (the test's typecheck fails otherwise).
 const typed: BindingInterface = NetpollBinding;
@@ -133,7 +132,7 @@ describe('serialport\'s binding expectations that need no hardware', () => {
   });
 
   it('open: a bad port names the path; no path, no options or no baudRate is a TypeError; nothing is left open', async () => {
-    const before = fdCount();
+    const before = await settledFdCount();
     const err = await binding.open({ ...defaultOpenOptions, path: 'COMBAD' }).catch((e: Error & { code?: string }) => e);
     expect(err).toBeInstanceOf(Error);
     expect((err as Error).message).toBe('Error: No such file or directory, cannot open COMBAD');
@@ -150,7 +149,7 @@ describe('serialport\'s binding expectations that need no hardware', () => {
     const poller = await Poller.create();
     cleanup.push(() => poller.close());
     const { path } = await device(poller);
-    const before = fdCount();
+    const before = await settledFdCount();
     await expect(createSerialBinding({ poller }).open({ ...defaultOpenOptions, path, dataBits: 7 })).rejects.toMatchObject({ code: 'ERR_NETPOLL_LINE_SETTINGS_NOT_APPLIED' });
     await expect(createSerialBinding({ poller }).open({ ...defaultOpenOptions, path, parity: 'bogus' as never })).rejects.toMatchObject({ code: 'ERR_INVALID_ARG_VALUE' });
     expect(fdCount()).toBe(before);
