@@ -26,6 +26,7 @@ import { MessagePort } from 'node:worker_threads';
 import { closeFd } from './os/fd.js';
 import { MisuseError } from './errors.js';
 import { PollFD, type PollFDOptions } from './pollfd.js';
+import { MAX_ACCEPT_BATCH } from './accept-batch.js';
 
 /** Spreader → worker. */
 interface HandOff {
@@ -127,22 +128,35 @@ export class AcceptSpreader {
     while (!signal.aborted) {
       await this.untilRoom();
       if (signal.aborted) return;
-      let fd: number;
+      let fds: number[];
       try {
-        fd = await this.listener.accept({ signal });
+        // As many as the workers have room for, in one go (accept-batch.ts: a burst is not taken one per event-loop round).
+        fds = await this.listener.acceptMany({ signal, max: Math.min(this.roomLeft(), MAX_ACCEPT_BATCH) });
       } catch (err) {
         if (signal.aborted) return;
         throw err;
       }
-      // A worker may have gone while we waited: pick now, and hold the fd until one has room.
-      let t = this.pick();
-      while (!t) {
-        await this.untilRoom();
-        if (signal.aborted) return closeFd(fd);
-        t = this.pick();
+      for (let i = 0; i < fds.length; i++) {
+        // A worker may have gone while we waited: pick now, and hold the fd until one has room.
+        let t = this.pick();
+        while (!t) {
+          await this.untilRoom();
+          if (signal.aborted) {
+            for (const fd of fds.slice(i)) closeFd(fd);
+            return;
+          }
+          t = this.pick();
+        }
+        this.handTo(t, fds[i]);
       }
-      this.handTo(t, fd);
     }
+  }
+
+  /** Hand-offs the attached workers can still take before each reaches its bound (at least 1 once untilRoom passed). */
+  private roomLeft(): number {
+    let room = 0;
+    for (const t of this.targets) room += Math.max(0, this.maxInFlight - t.inFlight);
+    return Math.max(1, room);
   }
 
   /** Least loaded among those with room; ties to the one served longest ago. */

@@ -10,7 +10,7 @@ installTooling({ postMortem: writePostMortem, inspector: inspectorHooks });
 
 export { Poller, type PollerOptions, type PollerStats, type DriveMode, type PostMortemWriter } from './poller.js';
 export { PollDesc, type WaitOptions, type WaitModeName, type DeadlineModeName } from './polldesc.js';
-export { PollFD, type PollFDOptions, type IoOptions, type ReadOptions, type ChunksOptions, defaultPoller } from './pollfd.js';
+export { PollFD, type PollFDOptions, type IoOptions, type ReadOptions, type AcceptManyOptions, type ChunksOptions, defaultPoller } from './pollfd.js';
 export { PollFDStream, type PollFDStreamOptions } from './stream.js';
 export { AcceptSpreader, serveHandedConnections, type AcceptSpreaderOptions, type ServeHandedOptions, type WorkerLoad } from './accept-spread.js';
 export {

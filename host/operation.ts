@@ -7,7 +7,7 @@
 //            fail before any syscall
 //   attempt  the syscall; WOULD_BLOCK (EAGAIN) means not ready
 //   wait     for readiness (edge-triggered, so only after EAGAIN), then
-//            attempt again; PollDesc.ready, traced when subscribed
+//            attempt again; PollDesc.waitOnce, traced when subscribed
 //
 // The ready path (the first attempt succeeds) is synchronous and costs one
 // settled promise; only EAGAIN enters the async loop. The syscall wrappers
@@ -74,8 +74,9 @@ async function parked<T>(gate: Gate, pd: PollDesc, mode: WaitModeName, signal: A
   try {
     if (signal?.aborted) throw new AbortError(signal.reason);
     for (;;) {
-      const waiting = pd.ready(mode, signal);
-      if (waiting) await waiting;
+      let code = pd.waitOnce(mode, signal);
+      if (typeof code !== 'number') code = await code;
+      if (!pd.wakeDone(code)) continue; // woken without readiness: wait again
       const r = op.attempt();
       if (r !== WOULD_BLOCK) return r;
       if (signal?.aborted) throw new AbortError(signal.reason);

@@ -20,7 +20,8 @@ import { PollFDStream, type PollFDStreamOptions } from './stream.js';
 import { liveView } from './polldesc.js';
 import { isPtyHangup } from './os/pty-master.js';
 import { type RecvMsgOptions, type RecvMsgResult, type SendMsgOptions, checkRecvMsgOptions, checkSendMsgOptions, recvMsgFd, sendMsgFd } from './os/msg.js';
-import { InvalidArgTypeError, validateBytes, validateFd } from './os/args.js';
+import { InvalidArgTypeError, validateBytes, validateFd, validateInteger } from './os/args.js';
+import { AcceptBatchAttempt, DEFAULT_ACCEPT_BATCH, MAX_ACCEPT_BATCH } from './accept-batch.js';
 import { type Attempt, runOperation } from './operation.js';
 import { FdUse, Gate } from './op-gate.js';
 import { checkOpOptions } from './validate.js';
@@ -45,6 +46,11 @@ export interface ReadOptions extends IoOptions {
    * Ignored on byte streams, where nothing is ever dropped.
    */
   rejectTruncated?: boolean;
+}
+
+export interface AcceptManyOptions extends IoOptions {
+  /** The most connections one call accepts (1 … 4096; default 64). */
+  max?: number;
 }
 
 let sharedPoller: Promise<Poller> | null = null;
@@ -206,6 +212,22 @@ export class PollFD {
     checkOpOptions(opts, 'accept');
     if (opts?.timeout !== undefined) return withTimeout(opts.timeout, opts.signal, 'accept', (signal) => this.accept({ signal }));
     return runOperation(this.readGate, this.pd, 'r', opts?.signal, { attempt: () => acceptFd(this.fd) }); // Go's accept loop is its read loop
+  }
+
+  /**
+   * Accept every connection waiting on a listening socket, up to `max`
+   * (default 64): an array of at least one new fd (non-blocking,
+   * close-on-exec); waits like accept() while none is waiting. Start them
+   * all before awaiting again: under load, a loop over accept() takes one
+   * connection per round of the other connections' continuations
+   * (accept-batch.ts).
+   */
+  async acceptMany(opts?: AcceptManyOptions): Promise<number[]> {
+    checkOpOptions(opts, 'acceptMany');
+    const max = opts?.max ?? DEFAULT_ACCEPT_BATCH;
+    validateInteger(max, 'options.max', 1, MAX_ACCEPT_BATCH);
+    if (opts?.timeout !== undefined) return withTimeout(opts.timeout, opts.signal, 'acceptMany', (signal) => this.acceptMany({ max, signal }));
+    return runOperation(this.readGate, this.pd, 'r', opts?.signal, new AcceptBatchAttempt(this.fd, max));
   }
 
   /** Both deadlines: a Date, epoch ms, or null for none. */

@@ -91,7 +91,7 @@ const POINTS = [
 const keyOf = (pt) => `${pt.kind}/${pt.conns}x${pt.size}`;
 
 const started = Date.now();
-// samples[place][serverId@kind][pointKey] = [{mps, p50_us, p99_us, p999_us, server_cpu_us}, …]
+// samples[place][serverId@kind][pointKey] = [{mps, p50_us, p99_us, p999_us, server_cpu_us, ramp_ms}, …]
 const samples = {};
 const errors = [];
 for (const place of PLACES) {
@@ -120,7 +120,7 @@ for (const place of PLACES) {
             if (r.server_cpu_us < 0) r.server_cpu_us = null;
           } catch (err) {
             errors.push(`${place.mode} ${s.label} ${keyOf(pt)}: ${String(err.message).split('\n')[0]}`);
-            r = { mps: null, p50_us: null, p99_us: null, p999_us: null, server_cpu_us: null, errors: -1 };
+            r = { mps: null, p50_us: null, p99_us: null, p999_us: null, server_cpu_us: null, ramp_ms: null, errors: -1 };
           }
           if (r.errors > 0) errors.push(`${place.mode} ${s.label} ${keyOf(pt)} rep ${rep + 1}: ${r.errors} connection errors`);
           (samples[place.mode][s.sid][keyOf(pt)] ??= []).push(r);
@@ -154,14 +154,14 @@ for (const place of PLACES) {
         const cr = spread(place.mode, sid, key, 'server_cpu_us');
         rows.push([
           fmtNum(conns), s.label, fmtNum(g('mps')), fmtSig(g('server_cpu_us')), cr ? `${fmtSig(cr[0])}–${fmtSig(cr[1])}` : '—',
-          fmtSig(g('p50_us')), fmtSig(g('p99_us')), fmtSig(g('p999_us')),
+          fmtSig(g('p50_us')), fmtSig(g('p99_us')), fmtSig(g('p999_us')), fmtSig(g('ramp_ms')),
           fmtRatio(ratio(g('mps'), go('mps'))), fmtRatio(ratio(g('server_cpu_us'), go('server_cpu_us'))), fmtRatio(ratio(g('p99_us'), go('p99_us'))),
         ]);
       }
     }
     tables.push({
       title: `${pt.kind === 'stream' ? 'Unix stream' : 'SOCK_SEQPACKET'}, ${pt.size} B ping-pong, placement \`${place.mode}\` (medians of ${REPS})`,
-      columns: ['conns', 'server', 'msgs/s', 'server CPU µs/msg', 'CPU range', 'p50 µs', 'p99 µs', 'p99.9 µs', 'msgs/s ÷ Go', 'CPU ÷ Go', 'p99 ÷ Go'],
+      columns: ['conns', 'server', 'msgs/s', 'server CPU µs/msg', 'CPU range', 'p50 µs', 'p99 µs', 'p99.9 µs', 'ramp ms', 'msgs/s ÷ Go', 'CPU ÷ Go', 'p99 ÷ Go'],
       rows,
       notes: [`Placement: ${place.note}.`],
     });
@@ -207,10 +207,10 @@ for (const place of PLACES) {
 }
 
 notes.unshift(
-  `One C load generator (bench/echo/loadgen.c, single thread, epoll) drives every server: each connection sends a message, waits for the whole echo, records the round trip and sends the next. Warm-up ${WARMUP_MS} ms, then ${MEASURE_MS} ms measured per run; ${REPS} repetitions interleaved across servers; each figure is the median over repetitions of that run's value; "CPU range" is the lowest and highest repetition.`,
+  `One C load generator (bench/echo/loadgen.c, single thread, epoll) drives every server: each connection sends a message, waits for the whole echo, records the round trip and sends the next. All connections are made first, then every one sends; "ramp" is the time until every connection has had its first echo (the server accepting them all under the first ones' traffic). Warm-up ${WARMUP_MS} ms after the ramp, then ${MEASURE_MS} ms measured per run; ${REPS} repetitions interleaved across servers; each figure is the median over repetitions of that run's value; "CPU range" is the lowest and highest repetition.`,
   'Server CPU µs/msg: utime+stime of the server process (every thread: V8 helpers, libuv pool, Go runtime) during the measured window ÷ messages in it, from /proc/PID/stat (10 ms ticks). The only figure that does not depend on how the CPU is shared with the load generator.',
   "Placements: `same` pins server and load generator to one CPU (taskset; they take turns, so msgs/s ≈ 1 / (generator + server CPU per message)); `none` leaves them to the scheduler (cross-CPU wake-ups; on a 2-CPU VM shared with other work this swings most). In 'thread' mode the libuv pool thread running epoll_wait is confined with the server too.",
-  "Servers: C — bench/echo/server-epoll.c (edge-triggered, read until EAGAIN, write back); Go — bench/echo/server.go (goroutine per connection, GOMAXPROCS=1, `unix` / `unixpacket`); node:net — bench/echo/server-node.mjs; node-unix-socket — bench/echo/server-node-seqpacket.mjs (SeqpacketServer, 'data' → write); netpoll — bench/echo/server-netpoll.mjs (PollFD accept loop, per-connection `await read` → `await write`).",
+  "Servers: C — bench/echo/server-epoll.c (edge-triggered, read until EAGAIN, write back); Go — bench/echo/server.go (goroutine per connection, GOMAXPROCS=1, `unix` / `unixpacket`); node:net — bench/echo/server-node.mjs; node-unix-socket — bench/echo/server-node-seqpacket.mjs (SeqpacketServer, 'data' → write); netpoll — bench/echo/server-netpoll.mjs (PollFD acceptMany loop — a baseline build without it accepts one per await —, per-connection `await read` → `await write`).",
   `Machine load: other processes share this machine; compare ratios within one run. ${BASELINE ? `Baseline servers load ${BASELINE}/build/host.` : ''}`,
 );
 notes.push(...errors.slice(0, 20).map((e) => `error: ${e}`));

@@ -7,12 +7,13 @@
 //
 // Prints one JSON line:
 //   {"conns":..,"size":..,"msgs":..,"secs":..,"mps":..,"p50_us":..,"p99_us":..,"p999_us":..,"errors":..,"loadgen_cpu":..,
-//    "server_cpu_us":..}
+//    "server_cpu_us":..,"ramp_ms":..}
 // loadgen_cpu: the generator's own CPU time / wall time (cores it kept busy).
 // server_cpu_us: with SERVER_PID, the server process's utime+stime (all its
 // threads, /proc/PID/stat) between the start and the end of the measured
 // window, divided by the messages completed in it: CPU µs per message. -1
-// without a pid.
+// without a pid. ramp_ms: from the first sends until every connection had
+// its first echo; the warm-up and the measured window start after it.
 //
 // Connections are made with a blocking connect (which waits for room in the
 // listener's backlog instead of failing with EAGAIN), then switched to
@@ -144,8 +145,16 @@ int main(int argc, char **argv) {
   uint32_t *lat = malloc(cap * sizeof *lat);
   uint64_t msgs = 0, errors = 0;
 
+  // The warm-up starts once every connection has had its first echo (the
+  // ramp: accepting them all under the traffic of the first ones), so that
+  // the measured window sees the steady state at every connection count; the
+  // ramp is reported on its own (ramp_ms). A server that never answers some
+  // connection gives up after RAMP_LIMIT_NS.
+  const uint64_t RAMP_LIMIT_NS = 60ull * 1000000000ull;
   uint64_t start = now_ns();
-  uint64_t t0 = start + warmup, t1 = t0 + duration;
+  uint64_t t0 = UINT64_MAX, t1 = UINT64_MAX, ramp_ns = 0;
+  int answered = 0;
+  char *seen = calloc((size_t)nconns, 1);
   for (int i = 0; i < nconns; i++)
     if (send_msg(&conns[i], size) < 0) { perror("send"); return 1; }
 
@@ -154,7 +163,8 @@ int main(int argc, char **argv) {
     uint64_t now = now_ns();
     if (server_pid > 0 && cpu0 < 0 && now >= t0) cpu0 = proc_cpu_ticks(server_pid);
     if (now >= t1) break;
-    int timeout = (int)((t1 - now) / 1000000ull) + 1;
+    if (t0 == UINT64_MAX && now - start > RAMP_LIMIT_NS) { fprintf(stderr, "loadgen: %d of %d connections answered in 60 s\n", answered, nconns); return 1; }
+    int timeout = t1 == UINT64_MAX ? 100 : (int)((t1 - now) / 1000000ull) + 1;
     int n = epoll_wait(ep, evs, 256, timeout);
     if (n < 0) { if (errno == EINTR) continue; perror("epoll_wait"); return 1; }
     for (int k = 0; k < n; k++) {
@@ -170,6 +180,10 @@ int main(int argc, char **argv) {
       c->got += (size_t)r;
       if (c->got < size) continue;
       uint64_t done = now_ns();
+      if (!seen[evs[k].data.u32]) {
+        seen[evs[k].data.u32] = 1;
+        if (++answered == nconns) { ramp_ns = done - start; t0 = done + warmup; t1 = t0 + duration; }
+      }
       if (done >= t0 && done < t1) {
         msgs++;
         if (nlat == cap) { cap *= 2; lat = realloc(lat, cap * sizeof *lat); }
@@ -188,9 +202,9 @@ int main(int argc, char **argv) {
   double wall = (double)(now_ns() - start) / 1e9;
   double cpu = (double)ru.ru_utime.tv_sec + ru.ru_utime.tv_usec / 1e6 + (double)ru.ru_stime.tv_sec + ru.ru_stime.tv_usec / 1e6;
   qsort(lat, nlat, sizeof *lat, cmp_u32);
-  printf("{\"conns\":%d,\"size\":%zu,\"msgs\":%llu,\"secs\":%.3f,\"mps\":%.1f,\"p50_us\":%.2f,\"p99_us\":%.2f,\"p999_us\":%.2f,\"errors\":%llu,\"loadgen_cpu\":%.3f,\"server_cpu_us\":%.3f}\n",
+  printf("{\"conns\":%d,\"size\":%zu,\"msgs\":%llu,\"secs\":%.3f,\"mps\":%.1f,\"p50_us\":%.2f,\"p99_us\":%.2f,\"p999_us\":%.2f,\"errors\":%llu,\"loadgen_cpu\":%.3f,\"server_cpu_us\":%.3f,\"ramp_ms\":%.1f}\n",
          nconns, size, (unsigned long long)msgs, secs, (double)msgs / secs, pct(lat, nlat, 50), pct(lat, nlat, 99),
-         pct(lat, nlat, 99.9), (unsigned long long)errors, wall > 0 ? cpu / wall : 0, server_us);
+         pct(lat, nlat, 99.9), (unsigned long long)errors, wall > 0 ? cpu / wall : 0, server_us, (double)ramp_ns / 1e6);
   fflush(stdout);
   for (int i = 0; i < nconns; i++) close(conns[i].fd);
   return 0;

@@ -78,9 +78,13 @@ async function serveRaw(fd) {
 
 async function acceptLoop() {
   const handler = api === 'polldesc' ? serveRaw : serve;
+  // acceptMany (every waiting connection for one readiness) where the library
+  // has it; a baseline build from before it accepts one per await.
+  if (typeof listener.acceptMany !== 'function') {
+    for (;;) handler(await listener.accept()).catch((err) => console.error('serve:', err));
+  }
   for (;;) {
-    const fd = await listener.accept();
-    handler(fd).catch((err) => console.error('serve:', err));
+    for (const fd of await listener.acceptMany()) handler(fd).catch((err) => console.error('serve:', err));
   }
 }
 

@@ -10,7 +10,7 @@
  */
 import { unlinkSync } from 'node:fs';
 import { Poller } from '../poller.js';
-import { PollFD, type IoOptions, defaultPoller } from '../pollfd.js';
+import { PollFD, type AcceptManyOptions, type IoOptions, defaultPoller } from '../pollfd.js';
 import { ClosedError } from '../errors.js';
 import type { Deadline } from '../deadline.js';
 import { closeFd } from '../os/fd.js';
@@ -92,6 +92,29 @@ export class Listener implements AsyncIterable<PollFD> {
       closeFd(fd);
       throw err;
     }
+  }
+
+  /**
+   * Every connection waiting, up to `max` (default 64), as PollFDs: waits
+   * like accept() while none is. Under load, start them all before awaiting
+   * again (PollFD.acceptMany says why a loop over accept() lags). If one of
+   * them cannot be opened, all of this batch are closed and the error is
+   * thrown.
+   */
+  async acceptMany(opts?: AcceptManyOptions): Promise<PollFD[]> {
+    const fds = await this.pollfd.acceptMany(opts);
+    const tcp = this.network.startsWith('tcp');
+    // Opened together: one await for the batch, not one per connection.
+    const opened = await Promise.allSettled(
+      fds.map(async (fd) => {
+        if (tcp) setNoDelay(fd);
+        return PollFD.open(fd, { poller: this.poller });
+      }),
+    );
+    const failed = opened.find((r): r is PromiseRejectedResult => r.status === 'rejected');
+    if (!failed) return opened.map((r) => (r as PromiseFulfilledResult<PollFD>).value);
+    await Promise.all(opened.map((r, i) => (r.status === 'fulfilled' ? r.value.close() : closeFd(fds[i]))));
+    throw failed.reason;
   }
 
   /** The address bound (with the port the kernel chose for ':0'). */

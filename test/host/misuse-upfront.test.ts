@@ -69,14 +69,14 @@ for (const drive of DRIVES) {
       pd.close();
     });
 
-    it('PollFD.read / write / accept with a bad signal: MisuseError, nothing parked, a later read gets the data', async () => {
+    it('PollFD.read / write / accept / acceptMany with a bad signal: MisuseError, nothing parked, a later read gets the data', async () => {
       const poller = h().poller;
       const [a, b] = await h().pollPair();
       const listener = await h().open(h().track(unixListen(join(mkdtempSync(join(tmpdir(), 'np-misuse-')), 'l.sock'))));
       await quiet();
       for (const [what, opts] of BAD_OPTIONS) {
         const before = frozen(poller);
-        const ops = [a.read(Buffer.alloc(4), opts as never), a.write(Buffer.from('y'), opts as never), listener.accept(opts as never)];
+        const ops = [a.read(Buffer.alloc(4), opts as never), a.write(Buffer.from('y'), opts as never), listener.accept(opts as never), listener.acceptMany(opts as never)];
         expectUnchanged(poller, before, what);
         for (const p of ops) await expectMisuse(p, what);
         expectUnchanged(poller, before, what);

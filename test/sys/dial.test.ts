@@ -65,6 +65,25 @@ for (const drive of DRIVES) {
       }
     });
 
+    it("Listener.acceptMany: every waiting connection as a PollFD with Go's defaults, in one call", async () => {
+      try {
+        const l = keep(await listen('tcp4', '127.0.0.1:0', poller()));
+        const addr = formatAddress(l.address());
+        const clients = await Promise.all([1, 2, 3].map(() => dial('tcp4', addr, poller()).then(keep)));
+        const servers: PollFD[] = [];
+        while (servers.length < 3) servers.push(...(await l.acceptMany()).map(keep));
+        expect(servers).toHaveLength(3);
+        for (const c of servers) {
+          expect(getSockOptInt(c.fd, IPPROTO_TCP, TCP_NODELAY)).toBe(1);
+          expect(isNonBlocking(c.fd)).toBe(true);
+        }
+        const ends = new Set(servers.map((c) => formatAddress(remoteAddress(c))));
+        expect(ends).toEqual(new Set(clients.map((c) => formatAddress(localAddress(c)))));
+      } finally {
+        await closeAll();
+      }
+    });
+
     it('TCP: a read deadline expires while writes go on; a write deadline does not touch reads (Go per-direction deadlines)', async () => {
       try {
         const [client, server] = await tcpPair(keep(await listen('tcp', '127.0.0.1:0', poller())));
