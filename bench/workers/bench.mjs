@@ -4,6 +4,11 @@
 //
 //   node bench/workers/bench.mjs [--quick] [--reps N] [--workers 1,2,4,8] [--conns 64] [--size 64]
 //                                [--measure MS] [--cycles N] [--drive uv|thread]
+//                                [--configs spread,spread16,pool,shared,go] [--sections echo,fs,wake,terminate]
+//
+// --configs keeps only the listed echo servers; --sections only the listed
+// parts (a quick look at one ratio, e.g. `--workers 8 --configs
+// spread,spread16 --sections echo --reps 5`).
 //
 // 1. Echo: bench/workers/server.mjs with W workers, the main thread accepting
 //    and spreading the connections (AcceptSpreader), driven by W load
@@ -39,6 +44,9 @@ const CYCLES = Number(args.cycles ?? (quick ? 40 : 200));
 const DRIVE = args.drive ?? 'uv';
 const CPUS = os.availableParallelism?.() ?? os.cpus().length;
 const TASKSET = ['/usr/bin/taskset', '/bin/taskset'].find((p) => existsSync(p)) ?? null;
+const listArg = (v) => (typeof v === 'string' ? v.split(',').map((x) => x.trim()).filter(Boolean) : null);
+const SECTIONS = new Set(listArg(args.sections) ?? ['echo', 'fs', 'wake', 'terminate']);
+const ONLY_CONFIGS = listArg(args.configs);
 
 const loadgen = buildC(path.join(BENCH_DIR, 'echo', 'loadgen.c'), 'loadgen');
 const server = path.join(BENCH_DIR, 'workers', 'server.mjs');
@@ -53,13 +61,14 @@ if (!goBinary()) notes.push('Go is not installed: its column is empty.');
 
 // Server configurations: [key, label, env, argv builder]. Node ones run server.mjs.
 const nodeArgs = (w, sock, accept, probe = true) => [server, '--workers', String(w), '--path', sock, '--drive', DRIVE, '--accept', accept, ...(probe ? ['--fs-probe'] : [])];
-const CONFIGS = [
+const ALL_CONFIGS = [
   { key: 'spread', label: 'Node, spread, default pool', env: {}, argv: (w, s) => [process.execPath, nodeArgs(w, s, 'spread')] },
   { key: 'spread16', label: 'Node, spread, UV_THREADPOOL_SIZE=16', env: { UV_THREADPOOL_SIZE: '16' }, argv: (w, s) => [process.execPath, nodeArgs(w, s, 'spread')] },
   { key: 'pool', label: 'Node, spread, default pool, threadpool wait (before)', env: { NETPOLL_WORKER_WAIT: 'pool' }, argv: (w, s) => [process.execPath, nodeArgs(w, s, 'spread')] },
   { key: 'shared', label: 'Node, shared listening fd, default pool', env: {}, argv: (w, s) => [process.execPath, nodeArgs(w, s, 'shared', false)] },
   ...(goServer ? [{ key: 'go', label: 'Go net, GOMAXPROCS=W', env: {}, goMaxProcs: true, argv: (w, s) => [goServer, [s]] }] : []),
 ];
+const CONFIGS = SECTIONS.has('echo') ? ALL_CONFIGS.filter((c) => !ONLY_CONFIGS || ONLY_CONFIGS.includes(c.key)) : [];
 
 /** CPU lists for W server threads and W load generators, or null (unpinned) where the machine has fewer than 2W CPUs. */
 function pinning(w) {
@@ -113,7 +122,7 @@ const echoRows = WORKERS.map((w) => {
   ];
 });
 const fsMed = (key, w, field) => median((samples[`${key}:${w}`] ?? []).map((s) => s.fs?.[field]).filter((x) => x !== undefined));
-const fsLoadedRows = WORKERS.flatMap((w) => ['spread', 'pool'].map((key) => [
+const fsLoadedRows = WORKERS.flatMap((w) => ['spread', 'pool'].filter((key) => CONFIGS.some((c) => c.key === key)).map((key) => [
   String(w), key === 'pool' ? 'threadpool (before)' : 'waiter', String(fsMed(key, w, 'p50')), String(fsMed(key, w, 'p99')), String(fsMed(key, w, 'max')),
 ]));
 
@@ -121,7 +130,7 @@ const fsLoadedRows = WORKERS.flatMap((w) => ['spread', 'pool'].map((key) => [
 const threadpoolFixture = path.join(ROOT, 'test', 'host', 'fixtures', 'worker-threadpool.mjs');
 const fsRows = [];
 const fsData = [];
-for (const drive of ['uv', 'thread']) {
+for (const drive of SECTIONS.has('fs') ? ['uv', 'thread'] : []) {
   for (const wait of ['waiter', 'pool']) {
     const env = { ...process.env, NETPOLL_WORKER_WAIT: wait };
     delete env.UV_THREADPOOL_SIZE;
@@ -142,7 +151,7 @@ const wakeRuns = [
   ['1', 'uv', 'waiter', {}], ['8', 'uv', 'waiter', {}], ['8', 'uv', 'pool', {}], ['8', 'uv', 'pool', { UV_THREADPOOL_SIZE: '12' }],
   ['0', 'thread', 'waiter', {}], ['1', 'thread', 'waiter', {}], ['8', 'thread', 'waiter', {}], ['8', 'thread', 'pool', {}],
 ];
-for (const [n, drive, wait, extra] of wakeRuns) {
+for (const [n, drive, wait, extra] of SECTIONS.has('wake') ? wakeRuns : []) {
   const env = { ...process.env, NETPOLL_WORKER_WAIT: wait, ...extra };
   if (!extra.UV_THREADPOOL_SIZE) delete env.UV_THREADPOOL_SIZE;
   const out = await runProgram(process.execPath, [wakeScript, '--workers', n, '--drive', drive, '--rounds', rounds], { env, timeoutMs: 120000 });
@@ -154,7 +163,7 @@ const wakeLabel = (r) => (r.workers === 0 ? 'main thread\'s own poller' : r.work
 
 const termination = [];
 const cyclesScript = path.join(ROOT, 'test', 'host', 'fixtures', 'terminate-cycles.mjs');
-for (const drive of ['uv', 'thread']) {
+for (const drive of SECTIONS.has('terminate') ? ['uv', 'thread'] : []) {
   const out = await runProgram(process.execPath, [cyclesScript, drive, String(CYCLES)], { timeoutMs: 300000 });
   const r = JSON.parse(out.trim().split('\n').pop());
   termination.push(r);
@@ -167,7 +176,7 @@ writeResult(args.out, {
   description: 'One Poller per worker. Waiting worker pollers are woken by one process-wide waiter thread (host/drive/waiter-protocol.ts) instead of holding a libuv threadpool thread each; "threadpool wait (before)" is the old way, still selectable with NETPOLL_WORKER_WAIT=pool.',
   params: { workers: WORKERS, 'connections per load generator': CONNS, 'message bytes': SIZE, drive: DRIVE, repetitions: REPS, 'measured ms': MEASURE_MS, 'terminate cycles per drive': CYCLES, cpus: CPUS },
   tables: [
-    {
+    SECTIONS.has('echo') && {
       title: `Echo messages/s, W load generators × ${CONNS} connections × ${SIZE} B (median of ${REPS})`,
       columns: ['W', 'placement', 'Node, default pool', 'Node, pool 16', 'default / 16', 'Node, threadpool wait (before), default pool', 'Node, shared accept', 'Go, GOMAXPROCS=W', 'connections per worker (spread), each run'],
       rows: echoRows,
@@ -176,23 +185,23 @@ writeResult(args.out, {
         'Node columns: the main thread accepts and spreads the connections (AcceptSpreader) unless "shared accept".',
       ],
     },
-    {
+    SECTIONS.has('echo') && {
       title: 'fs.readFile on the main thread during the echo runs (ms, every 20 ms, median over runs)',
       columns: ['W', 'worker wait', 'p50', 'p99', 'max'],
       rows: fsLoadedRows,
     },
-    {
+    SECTIONS.has('fs') && {
       title: 'fs.readFile on the main thread: no worker vs 8 worker pollers waiting, default UV_THREADPOOL_SIZE (ms)',
       columns: ['drive', 'worker wait', 'no worker, median', '8 waiting, median', '8 waiting, max', 'waiting / idle', 'pbkdf2 (1000 it.) while waiting'],
       rows: fsRows,
     },
-    {
+    SECTIONS.has('wake') && {
       title: 'Wake latency: peer write → the waiting read resolves (ms)',
       columns: ['drive', 'whose poller', 'UV_THREADPOOL_SIZE', 'p50', 'p99', 'max'],
       rows: wakes.map((r) => [r.drive, wakeLabel(r), fmtNum(r.threadpool), String(r.p50_ms), String(r.p99_ms), String(r.max_ms)]),
       notes: ['A worker\'s figure is write → the worker\'s read resolving, from timestamps comparable across threads (performance.timeOrigin + now()).', 'Through the waiter a wake-up crosses one more thread: the waiter wakes from epoll_wait, writes a byte to the worker\'s socket, and the worker\'s event loop reads it.'],
     },
-    {
+    SECTIONS.has('terminate') && {
       title: 'worker.terminate()',
       columns: ['drive', 'cycles', 'crashes', 'slowest terminate', 'fds left per cycle', 'main poller echoed after every cycle'],
       rows: termination.map((r) => [
@@ -201,7 +210,7 @@ writeResult(args.out, {
         r.stalledCycles === 0 ? 'yes' : `no (${r.stalledCycles} stalled)`,
       ]),
     },
-  ],
+  ].filter(Boolean),
   notes: [
     ...notes,
     'Figures from a 2-CPU machine shared with other work: noisy; see the load average above.',
