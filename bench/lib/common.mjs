@@ -364,7 +364,8 @@ export function runProgram(cmd, args, { env, timeoutMs = 120000 } = {}) {
     const timer = setTimeout(() => child.kill('SIGKILL'), timeoutMs);
     child.stdout.on('data', (d) => (out += d));
     child.stderr.on('data', (d) => (err += d));
-    child.on('exit', (code, sig) => {
+    // 'close', not 'exit': 'exit' may come before the last of stdout has been read (a run once parsed an empty line).
+    child.on('close', (code, sig) => {
       clearTimeout(timer);
       if (code === 0) resolve(out);
       else reject(new Error(`${path.basename(cmd)} ${args.join(' ')}: exit ${code ?? sig}\n${err}`));

@@ -78,6 +78,7 @@ function pinning(w) {
 const pinned = (cpus, cmd, argv) => (cpus ? [TASKSET, ['-c', cpus, cmd, ...argv]] : [cmd, argv]);
 
 const samples = {}; // `${key}:${w}` → [{ mps, accepted, fs }]
+const failures = []; // voided samples and why
 const tmp = tempDir('netpoll-workers-');
 try {
   for (let rep = 0; rep < REPS; rep++) {
@@ -93,17 +94,22 @@ try {
         const proc = await spawnReady(...pinned(pin?.server, cmd, Array.isArray(argv) ? argv : []), { env, label: `${c.key} ×${w}` });
         let stderr = '';
         proc.stderr.on('data', (d) => (stderr += d));
+        // One load generator that fails (or prints nothing) voids this sample, with its reason kept, instead of ending the run.
         const outs = await Promise.all(
           Array.from({ length: w }, (_, i) =>
-            runProgram(...pinned(pin?.loadgens[i], loadgen, [sock, String(CONNS), String(SIZE), String(WARMUP_MS), String(MEASURE_MS)]), { timeoutMs: 60000 }),
+            runProgram(...pinned(pin?.loadgens[i], loadgen, [sock, String(CONNS), String(SIZE), String(WARMUP_MS), String(MEASURE_MS)]), { timeoutMs: 90000 })
+              .then((o) => JSON.parse(o.trim().split('\n').pop()))
+              .catch((err) => ({ failed: `${c.key} ×${w} rep ${rep + 1}, load generator ${i + 1}: ${String(err.message).split('\n').slice(0, 2).join(' ') || 'no output'}` })),
           ),
         );
-        const mps = outs.map((o) => JSON.parse(o.trim().split('\n').pop()).mps).reduce((a, b) => a + b, 0);
+        const failed = outs.filter((o) => o.failed);
+        for (const f of failed) failures.push(f.failed);
+        const mps = failed.length ? null : outs.map((o) => o.mps).reduce((a, b) => a + b, 0);
         await stopProcess(proc);
         const line = stderr.split('\n').find((l) => l.startsWith('{"acceptedPerWorker"'));
         const extra = line ? JSON.parse(line) : {};
         (samples[`${c.key}:${w}`] ??= []).push({ mps, accepted: extra.acceptedPerWorker ?? null, fs: extra.fs ?? null });
-        log(`rep ${rep + 1}/${REPS} ×${w} ${c.key}: ${fmtNum(mps)} msgs/s${extra.acceptedPerWorker ? `, accepted ${JSON.stringify(extra.acceptedPerWorker)}` : ''}${extra.fs ? `, fs p50 ${extra.fs.p50} ms` : ''}`);
+        log(`rep ${rep + 1}/${REPS} ×${w} ${c.key}: ${mps === null ? `failed (${failed[0].failed})` : `${fmtNum(mps)} msgs/s`}${extra.acceptedPerWorker ? `, accepted ${JSON.stringify(extra.acceptedPerWorker)}` : ''}${extra.fs ? `, fs p50 ${extra.fs.p50} ms` : ''}`);
       }
     }
   }
@@ -111,7 +117,7 @@ try {
   removeDir(tmp);
 }
 
-const med = (key, w) => median((samples[`${key}:${w}`] ?? []).map((s) => s.mps));
+const med = (key, w) => median((samples[`${key}:${w}`] ?? []).map((s) => s.mps).filter((m) => m !== null));
 const echoRows = WORKERS.map((w) => {
   const m = Object.fromEntries(CONFIGS.map((c) => [c.key, med(c.key, w)]));
   const spreads = (samples[`spread:${w}`] ?? []).map((s) => JSON.stringify(s.accepted)).join(' ');
@@ -213,6 +219,7 @@ writeResult(args.out, {
   ].filter(Boolean),
   notes: [
     ...notes,
+    ...failures.map((f) => `Voided sample: ${f}.`),
     'Figures from a 2-CPU machine shared with other work: noisy; see the load average above.',
     'Fds left per cycle: the drives\' own fds are closed by the worker\'s teardown; the fds a terminated worker had given to PollFD.open are not (no JavaScript of the worker runs to close them).',
   ],
