@@ -4,10 +4,13 @@
  * does not finish at once (EINPROGRESS) is waited for as Go's
  * internal/poll.FD.connect does it — wait for writability through the
  * poller, then read SO_ERROR: 0 is connected, EINPROGRESS/EALREADY/EINTR
- * wait again, anything else is the connect error. The wait obeys
+ * wait again, anything else is the connect error. The whole dial obeys
  * `deadline` (DeadlineExceededError, "i/o timeout") and `signal`
- * (AbortError); either way the socket is closed and nothing is left behind.
- * The deadline is the connect's only: the PollFD returned has none.
+ * (AbortError), the host name lookup included, as a Go context bounds
+ * resolution: a lookup still running then is left to finish on its own (the
+ * system resolver cannot be interrupted) and its answer is dropped. Either
+ * way the socket is closed and nothing is left behind. The deadline is the
+ * dial's only: the PollFD returned has none.
  */
 import { Poller } from '../poller.js';
 import { PollFD } from '../pollfd.js';
@@ -18,15 +21,17 @@ import { ERRNO, SyscallError } from '../os/errors.js';
 import { closeFd } from '../os/fd.js';
 import * as libc from '../os/libc.js';
 import { InvalidArgTypeError } from '../os/args.js';
-import { resolveAddress } from './net-address.js';
+import { type LookupFunction, resolveAddress } from './net-address.js';
 import { netSocket } from './net-socket.js';
 import { connectDone, socketError } from './socket.js';
 
 export interface DialOptions {
-  /** The connect must be done by then: a Date or epoch ms, as PollFD deadlines. */
+  /** The dial (lookup and connect) must be done by then: a Date or epoch ms, as PollFD deadlines. */
   deadline?: Deadline;
   signal?: AbortSignal;
   poller?: Poller;
+  /** Resolves host names in place of `dns.promises.lookup` (as node:net's `lookup` option, promise-shaped). */
+  lookup?: LookupFunction;
 }
 
 const deadlineMs = (d: Deadline | undefined): number | null => (d === undefined || d === null ? null : d instanceof Date ? d.getTime() : d);
@@ -38,6 +43,33 @@ function checkDialOptions(opts: DialOptions): void {
     throw new InvalidArgTypeError('deadline', 'a Date, epoch milliseconds or null', d);
   }
   if (opts.poller !== undefined && !(opts.poller instanceof Poller)) throw new InvalidArgTypeError('poller', 'a Poller', opts.poller);
+  if (opts.lookup !== undefined && typeof opts.lookup !== 'function') throw new InvalidArgTypeError('lookup', 'of type function', opts.lookup);
+}
+
+/**
+ * `work`, unless the deadline passes or the signal fires first: then the
+ * rejection comes at once and `work`'s own outcome is dropped (it cannot be
+ * stopped).
+ */
+function bounded<T>(work: Promise<T>, until: number | null, signal: AbortSignal | undefined, what: string): Promise<T> {
+  if (until === null && !signal) return work;
+  return new Promise<T>((resolve, reject) => {
+    const timer = until === null ? null : setTimeout(() => settle(() => reject(new DeadlineExceededError(`i/o timeout (${what})`))), Math.max(0, until - Date.now()));
+    const onAbort = (): void => settle(() => reject(new AbortError(signal!.reason)));
+    signal?.addEventListener('abort', onAbort, { once: true });
+    let done = false;
+    function settle(finish: () => void): void {
+      if (done) return;
+      done = true;
+      if (timer) clearTimeout(timer);
+      signal?.removeEventListener('abort', onAbort);
+      finish();
+    }
+    work.then(
+      (v) => settle(() => resolve(v)),
+      (err: unknown) => settle(() => reject(err)),
+    );
+  });
 }
 
 /** Connects to `address` on `network` ('tcp', 'tcp4', 'tcp6', 'udp', 'udp4', 'udp6', 'unix', 'unixpacket', 'unixgram'): a connected PollFD. */
@@ -45,10 +77,12 @@ export async function dial(network: string, address: string, opts: DialOptions =
   checkDialOptions(opts);
   const { signal } = opts;
   if (signal?.aborted) throw new AbortError(signal.reason);
-  const target = await resolveAddress(network, address, false);
-  if (signal?.aborted) throw new AbortError(signal.reason);
   const until = deadlineMs(opts.deadline);
-  if (until !== null && until <= Date.now()) throw new DeadlineExceededError(`i/o timeout (dial ${network} ${address})`);
+  const expired = (): DeadlineExceededError => new DeadlineExceededError(`i/o timeout (dial ${network} ${address})`);
+  if (until !== null && until <= Date.now()) throw expired();
+  const target = await bounded(resolveAddress(network, address, false, opts.lookup), until, signal, `dial ${network} ${address}: lookup`);
+  if (signal?.aborted) throw new AbortError(signal.reason);
+  if (until !== null && until <= Date.now()) throw expired();
 
   const fd = netSocket(target, 'dial');
   let pfd: PollFD | null = null;

@@ -10,8 +10,9 @@
  *
  * The port is a number (Go also takes service names; this does not). A host
  * that is not an IP literal is looked up with Node's dns.lookup (the system
- * resolver, like Go's cgo resolver), restricted to the network's family; the
- * first answer is used. An empty host means "all addresses" to listen and
+ * resolver, like Go's cgo resolver), or the caller's `lookup`, restricted to
+ * the network's family; the first answer is used, and it must be an IP
+ * address of that family. An empty host means "all addresses" to listen and
  * the local system (127.0.0.1) to dial, as in Go; to listen with 'tcp' or
  * 'udp' it is a dual-stack [::] socket.
  */
@@ -82,10 +83,17 @@ export function splitHostPort(address: string): [string, number] {
 }
 
 /**
- * Resolves `address` for `network`. `passive` is for listen/bind: an empty
- * host is then the wildcard; for dial it is the loopback address.
+ * A host name lookup, shaped as `dns.promises.lookup` (the default): the
+ * first address for `hostname` in `options.family` (0 = either).
  */
-export async function resolveAddress(network: unknown, address: unknown, passive: boolean): Promise<ResolvedAddress> {
+export type LookupFunction = (hostname: string, options: { family: 0 | 4 | 6; verbatim: true }) => Promise<{ address: string; family: number }>;
+
+/**
+ * Resolves `address` for `network`. `passive` is for listen/bind: an empty
+ * host is then the wildcard; for dial it is the loopback address. A name goes
+ * through `lookupFn`, whose answer is checked before it is used.
+ */
+export async function resolveAddress(network: unknown, address: unknown, passive: boolean, lookupFn: LookupFunction = lookup): Promise<ResolvedAddress> {
   const facts = networkFacts(network);
   if (typeof address !== 'string') throw new InvalidArgTypeError('address', 'of type string', address);
   if (facts.ip === 'unix') return { network: facts.network, family: AF_UNIX, type: facts.type, addr: sockaddrUnix(address), v6only: false };
@@ -108,6 +116,11 @@ export async function resolveAddress(network: unknown, address: unknown, passive
     if (want !== 0 && literal !== want) throw new InvalidArgValueError('address', address, `is not an IPv${want} address (network ${facts.network})`);
     return inet(host, literal as 4 | 6);
   }
-  const found = await lookup(host, { family: want, verbatim: true });
-  return inet(found.address, found.family as 4 | 6);
+  const found: unknown = await lookupFn(host, { family: want, verbatim: true });
+  const ip = found !== null && typeof found === 'object' ? (found as { address?: unknown }).address : undefined;
+  const v = typeof ip === 'string' ? isIP(ip) : 0;
+  if (v === 0 || (want !== 0 && v !== want)) {
+    throw new InvalidArgValueError('lookup', found, `must resolve ${JSON.stringify(host)} to { address } holding an IPv${want === 0 ? '4 or IPv6' : want} address`);
+  }
+  return inet(ip as string, v as 4 | 6);
 }

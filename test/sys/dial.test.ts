@@ -196,6 +196,55 @@ for (const drive of DRIVES) {
       }
     });
 
+    it('the deadline and the signal bound the host name lookup too (Go: the context covers resolution); a custom lookup is used and checked', async () => {
+      try {
+        const l = keep(await listen('tcp4', '127.0.0.1:0', poller()));
+        const port = Number(formatAddress(l.address()).split(':').pop());
+        const asked: string[] = [];
+        const local = async (host: string): Promise<{ address: string; family: number }> => {
+          asked.push(host);
+          return { address: '127.0.0.1', family: 4 };
+        };
+        // The caller's lookup is used: a name only it knows reaches the listener.
+        const [c, s] = await Promise.all([dial('tcp4', `echo.internal:${port}`, { ...poller(), lookup: local }), l.accept()]);
+        keep(c);
+        keep(s);
+        expect(asked).toEqual(['echo.internal']);
+
+        await settled();
+        const before = openFdCount();
+        // A lookup that never answers: the deadline ends the dial on time, and no socket was made.
+        const hung = (): Promise<never> => new Promise(() => {});
+        const setAt = nowMs();
+        const err = await rejection(dial('tcp', `slow.example:${port}`, { ...poller(), lookup: hung, deadline: setAt + 100 }));
+        expect(err).toMatchObject({ code: 'ETIMEDOUT', timeout: true });
+        expect(err.message).toContain('lookup');
+        expectFiredInBounds(nowMs(), setAt, setAt + 100);
+        // … and the signal.
+        const ac = new AbortController();
+        const dialing = dial('tcp', `slow.example:${port}`, { ...poller(), lookup: hung, signal: ac.signal });
+        setTimeout(() => ac.abort(new Error('user gave up')), 30);
+        expect(await rejection(dialing)).toBeInstanceOf(AbortError);
+        // A late answer after the deadline is dropped, not dialled.
+        let answer!: (a: { address: string; family: number }) => void;
+        const late = (): Promise<{ address: string; family: number }> => new Promise((r) => (answer = r));
+        await expect(dial('tcp', `late.example:${port}`, { ...poller(), lookup: late, deadline: Date.now() + 30 })).rejects.toMatchObject({ code: 'ETIMEDOUT' });
+        answer({ address: '127.0.0.1', family: 4 });
+        await sleep(20);
+        expect(openFdCount()).toBeLessThanOrEqual(before);
+
+        // The answer is checked: not an address, or the wrong family, is a typed error; a bad option too.
+        const lying = (address: unknown) => async () => ({ address, family: 4 }) as never;
+        await expect(dial('tcp4', `x.example:${port}`, { ...poller(), lookup: lying('not an ip') })).rejects.toMatchObject({ code: 'ERR_INVALID_ARG_VALUE' });
+        await expect(dial('tcp4', `x.example:${port}`, { ...poller(), lookup: lying('::1') })).rejects.toMatchObject({ code: 'ERR_INVALID_ARG_VALUE' });
+        await expect(dial('tcp4', `x.example:${port}`, { ...poller(), lookup: lying(undefined) })).rejects.toMatchObject({ code: 'ERR_INVALID_ARG_VALUE' });
+        await expect(dial('tcp4', `x.example:${port}`, { ...poller(), lookup: 'dns' as never })).rejects.toMatchObject({ code: 'ERR_INVALID_ARG_TYPE' });
+        expect(openFdCount()).toBeLessThanOrEqual(before);
+      } finally {
+        await closeAll();
+      }
+    });
+
     it('UDP: listenPacket + dial, readFrom names the sender, writeTo answers it', async () => {
       try {
         const server = keep(await listenPacket('udp4', '127.0.0.1:0', poller()));
