@@ -37,8 +37,7 @@ import { Poller, type InspectorOptions } from '../poller.js';
 import { PollFD } from '../pollfd.js';
 import { MisuseError, ClosedError } from '../errors.js';
 import { closeFd, writeFd } from '../os/fd.js';
-import { unixListenOwnerOnly } from '../sys/private-listen.js';
-import { unixConnect } from '../sys/socket.js';
+import { unixConnect, unixListen } from '../sys/socket.js';
 import { isSyscallError } from '../os/errors.js';
 import { CHANNEL_POLLER_CLOSE, type PollerCloseMessage } from '../observe/channels.js';
 import { watch, unwatch, type PollerFigures } from './figures.js';
@@ -148,7 +147,7 @@ export class InspectorServer {
     own.unref();
     let fd = -1;
     try {
-      fd = unixListenOwnerOnly(place.used);
+      fd = unixListen(place.used, 'stream', 64, { mode: 0o600 }); // only its owner can connect
       const listener = await PollFD.open(fd, { poller: own });
       const server = new InspectorServer(own, listener, place, maxClients, idleMs, writeTimeoutMs);
       for (const p of pollers) server.add(p);

@@ -4,6 +4,7 @@
  * SOCK_NONBLOCK | SOCK_CLOEXEC; results follow fd.ts (count, WOULD_BLOCK, or
  * SyscallError).
  */
+import { chmodSync, rmSync } from 'node:fs';
 import * as libc from './libc.js';
 import { ERRNO, SyscallError, throwErrno } from './errors.js';
 import { closeFd } from './fd.js';
@@ -82,20 +83,45 @@ function closingOnError<T>(fd: number, setup: () => T): T {
   }
 }
 
+export interface UnixListenOptions {
+  /**
+   * The socket file's mode, set between bind(2) and listen(2), e.g. 0o600 so
+   * that only its owner can connect. Connecting needs write permission on
+   * the file, which bind creates with 0777 & ~umask; the umask is
+   * process-wide (and workers may not set it), and until listen(2) no one
+   * can connect (ECONNREFUSED), so there is no window in which another user
+   * could. Not for abstract paths, which have no file.
+   */
+  mode?: number;
+}
+
 /**
  * A listening socket bound to `path` (for 'dgram': bound only). The path must
  * not exist yet (EADDRINUSE otherwise); unlinking it afterwards is the
- * caller's business, as with Node's net.Server.
+ * caller's business, as with Node's net.Server. If a step after bind fails,
+ * the socket file it made is removed again.
  */
-export function unixListen(path: string, type: SocketType = 'stream', backlog = 511): number {
+export function unixListen(path: string, type: SocketType = 'stream', backlog = 511, opts: UnixListenOptions = {}): number {
   validateInteger(backlog, 'backlog', 0, 0x7fff_ffff);
+  if (opts === null || typeof opts !== 'object') throw new InvalidArgTypeError('options', 'of type object', opts);
+  const { mode } = opts;
+  if (mode !== undefined) validateInteger(mode, 'options.mode', 0, 0o777);
   const { addr, len } = sockaddrUn(path);
+  const abstract = path.startsWith('\0');
+  if (mode !== undefined && abstract) throw new InvalidArgValueError('options.mode', mode, 'has no file to apply to on an abstract path');
   const fd = unixSocket(type);
-  return closingOnError(fd, () => {
+  let bound = false;
+  try {
     if (libc.bind(fd, addr, len) < 0) throwErrno('bind', { fd, path });
+    bound = true;
+    if (mode !== undefined) chmodSync(path, mode);
     if (type !== 'dgram' && libc.listen(fd, backlog) < 0) throwErrno('listen', { fd, path });
     return fd;
-  });
+  } catch (err) {
+    closeFd(fd);
+    if (bound && !abstract) rmSync(path, { force: true });
+    throw err;
+  }
 }
 
 export interface ConnectResult {

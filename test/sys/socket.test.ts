@@ -1,4 +1,4 @@
-import { existsSync } from 'node:fs';
+import { existsSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { WOULD_BLOCK, isCloseOnExec, isNonBlocking, readFd, writeFd } from '../../host/os/fd.js';
@@ -194,6 +194,25 @@ describe('unix listeners', () => {
     fds.close(l); // the socket file stays, with nobody listening
     expect(() => unixConnect(path)).toThrow(expect.objectContaining({ code: 'ECONNREFUSED' }));
     expect(() => unixConnect('/' + 'x'.repeat(200))).toThrow(RangeError);
+    expect(openFdCount()).toBe(before);
+  });
+
+  it('mode: the socket file gets it before listen (0o600: only its owner may connect); bad modes change nothing', () => {
+    const path = sockPath();
+    const l = fds.track(unixListen(path, 'stream', 16, { mode: 0o600 }));
+    expect(statSync(path).mode & 0o777).toBe(0o600);
+    const { fd: c } = unixConnect(path);
+    fds.track(c);
+    fds.track(acceptFd(l));
+
+    const before = openFdCount();
+    const other = sockPath();
+    expect(() => unixListen(other, 'stream', 16, { mode: -1 })).toThrow(expect.objectContaining({ code: 'ERR_OUT_OF_RANGE' }));
+    expect(() => unixListen(other, 'stream', 16, { mode: 0o1000 })).toThrow(expect.objectContaining({ code: 'ERR_OUT_OF_RANGE' }));
+    expect(() => unixListen(other, 'stream', 16, { mode: '600' as never })).toThrow(expect.objectContaining({ code: 'ERR_INVALID_ARG_TYPE' }));
+    expect(() => unixListen(other, 'stream', 16, null as never)).toThrow(expect.objectContaining({ code: 'ERR_INVALID_ARG_TYPE' }));
+    expect(() => unixListen(`\0netpoll-mode-${process.pid}`, 'stream', 16, { mode: 0o600 })).toThrow(expect.objectContaining({ code: 'ERR_INVALID_ARG_VALUE' }));
+    expect(existsSync(other)).toBe(false);
     expect(openFdCount()).toBe(before);
   });
 
