@@ -30,16 +30,18 @@ export class AcceptBatchAttempt implements Attempt<number[]> {
   constructor(private readonly fd: number, private readonly max: number) {}
 
   attempt(): number[] | typeof WOULD_BLOCK {
-    const fds: number[] = [];
+    const first = acceptFd(this.fd); // with none accepted yet, an error is the operation's
+    if (first === WOULD_BLOCK) return WOULD_BLOCK; // nothing allocated for a wake that finds the queue empty
+    const fds = [first];
     try {
       while (fds.length < this.max) {
         const fd = acceptFd(this.fd);
         if (fd === WOULD_BLOCK) break;
         fds.push(fd);
       }
-    } catch (err) {
-      if (fds.length === 0) throw err;
+    } catch {
+      // Some were accepted: return those; the error comes back on the next call.
     }
-    return fds.length > 0 ? fds : WOULD_BLOCK;
+    return fds;
   }
 }

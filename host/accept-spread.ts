@@ -57,8 +57,9 @@ export interface WorkerLoad {
   handed: number;
 }
 
-interface Target extends WorkerLoad {
+interface Target extends Omit<WorkerLoad, 'inFlight'> {
   port: MessagePort;
+  /** Handed over, not yet taken: its size is the worker's inFlight. */
   untaken: Set<number>;
   /** When it was last handed a connection: ties in load go to the one served longest ago. */
   lastTurn: number;
@@ -98,7 +99,7 @@ export class AcceptSpreader {
     if (this.targets.some((t) => t.port === port)) throw new MisuseError('bad-argument', 'AcceptSpreader.add: this port was added already');
     if (this.stopped || this.abort.signal.aborted) throw new MisuseError('bad-argument', 'AcceptSpreader.add: the spreader is closed'); // `stopped` is set only once run() has wound down
     const t: Target = {
-      port, open: 0, inFlight: 0, handed: 0, untaken: new Set(), lastTurn: 0,
+      port, open: 0, handed: 0, untaken: new Set(), lastTurn: 0,
       onMessage: (m) => this.report(t, m),
       onClose: () => this.lose(t),
     };
@@ -110,7 +111,7 @@ export class AcceptSpreader {
 
   /** Each attached worker's load, in the order they were added. */
   get loads(): WorkerLoad[] {
-    return this.targets.map(({ open, inFlight, handed }) => ({ open, inFlight, handed }));
+    return this.targets.map(({ open, untaken, handed }) => ({ open, inFlight: untaken.size, handed }));
   }
 
   /** Stop accepting (the listener stays open). Hand-offs already made stay tracked, without keeping the process alive. */
@@ -155,23 +156,27 @@ export class AcceptSpreader {
   /** Hand-offs the attached workers can still take before each reaches its bound (at least 1 once untilRoom passed). */
   private roomLeft(): number {
     let room = 0;
-    for (const t of this.targets) room += Math.max(0, this.maxInFlight - t.inFlight);
+    for (const t of this.targets) room += Math.max(0, this.maxInFlight - t.untaken.size);
     return Math.max(1, room);
   }
 
   /** Least loaded among those with room; ties to the one served longest ago. */
   private pick(): Target | null {
     let best: Target | null = null;
+    let bestLoad = 0;
     for (const t of this.targets) {
-      if (t.inFlight >= this.maxInFlight) continue;
-      if (!best || t.open + t.inFlight < best.open + best.inFlight || (t.open + t.inFlight === best.open + best.inFlight && t.lastTurn < best.lastTurn)) best = t;
+      const load = t.open + t.untaken.size;
+      if (t.untaken.size >= this.maxInFlight) continue;
+      if (!best || load < bestLoad || (load === bestLoad && t.lastTurn < best.lastTurn)) {
+        best = t;
+        bestLoad = load;
+      }
     }
     return best;
   }
 
   private handTo(t: Target, fd: number): void {
     t.untaken.add(fd);
-    t.inFlight++;
     t.handed++;
     t.lastTurn = ++this.turn;
     const msg: HandOff = { netpollFd: fd };
@@ -182,7 +187,6 @@ export class AcceptSpreader {
     if (m === null || typeof m !== 'object') return;
     const r = m as { netpollTaken?: unknown; netpollDone?: unknown };
     if (typeof r.netpollTaken === 'number' && t.untaken.delete(r.netpollTaken)) {
-      t.inFlight--;
       t.open++;
       this.wakeRoom();
     } else if (r.netpollDone === true && t.open > 0) {
@@ -199,7 +203,6 @@ export class AcceptSpreader {
     t.port.off('close', t.onClose);
     for (const fd of t.untaken) closeFd(fd);
     t.untaken.clear();
-    t.inFlight = 0;
   }
 
   private untilRoom(): Promise<void> {

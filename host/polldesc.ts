@@ -17,10 +17,10 @@ import { isSyscallError } from './os/errors.js';
 import { inspect, type InspectOptions } from 'node:util';
 import { readLiveDescriptor, type LiveDescriptor } from './core/live.js';
 import { checkOpOptions } from './validate.js';
-import { waitChannel, traceWait } from './observe/channels.js';
+import { waitChannel, traceWait, type WaitModeName } from './observe/channels.js';
 import { withTimeout, type TimeoutOption } from './op-timeout.js';
 
-export type WaitModeName = 'r' | 'w';
+export type { WaitModeName };
 export type DeadlineModeName = 'r' | 'w' | 'rw';
 
 /**

@@ -20,7 +20,7 @@ import { PollFDStream, type PollFDStreamOptions } from './stream.js';
 import { liveView } from './polldesc.js';
 import { isPtyHangup } from './os/pty-master.js';
 import { type RecvMsgOptions, type RecvMsgResult, type SendMsgOptions, checkRecvMsgOptions, checkSendMsgOptions, recvMsgFd, sendMsgFd } from './os/msg.js';
-import { InvalidArgTypeError, validateBytes, validateFd, validateInteger } from './os/args.js';
+import { validateBytes, validateFd, validateInteger } from './os/args.js';
 import { AcceptBatchAttempt, DEFAULT_ACCEPT_BATCH, MAX_ACCEPT_BATCH } from './accept-batch.js';
 import { type Attempt, runOperation } from './operation.js';
 import { FdUse, Gate } from './op-gate.js';
@@ -118,10 +118,11 @@ class WriteAttempt implements Attempt<number> {
 function refused(buf: unknown, opts: unknown, what: string): Promise<never> | null {
   try {
     checkOpOptions(opts, what);
+    validateBytes(buf, 'buf');
   } catch (err) {
     return Promise.reject(err);
   }
-  return buf instanceof Uint8Array ? null : Promise.reject(new InvalidArgTypeError('buf', 'an instance of Uint8Array or Buffer', buf));
+  return null;
 }
 
 export class PollFD {

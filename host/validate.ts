@@ -8,7 +8,7 @@
 
 import { MisuseError } from './errors.js';
 import { checkTimeout } from './op-timeout.js';
-import { InvalidArgTypeError } from './os/args.js';
+import { checkBoolean } from './os/args.js';
 
 /** What the poller uses of an AbortSignal; a signal from another realm passes too. */
 function isAbortSignalLike(v: object): v is AbortSignal {
@@ -29,7 +29,7 @@ export function checkOpOptions(opts: unknown, op: string): void {
   }
   checkTimeout((opts as { timeout?: unknown }).timeout);
   const rejectTruncated = (opts as { rejectTruncated?: unknown }).rejectTruncated;
-  if (rejectTruncated !== undefined && typeof rejectTruncated !== 'boolean') throw new InvalidArgTypeError('options.rejectTruncated', 'of type boolean', rejectTruncated);
+  if (rejectTruncated !== undefined) checkBoolean(rejectTruncated, 'options.rejectTruncated');
   const signal = (opts as { signal?: unknown }).signal;
   if (signal === undefined) return;
   if (signal instanceof AbortSignal || (signal !== null && typeof signal === 'object' && isAbortSignalLike(signal))) return;

@@ -14,7 +14,7 @@
 import { unlinkSync } from 'node:fs';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { parseArgs, ROOT } from '../lib/common.mjs';
+import { echoConn, parseArgs, ROOT } from '../lib/common.mjs';
 
 const args = parseArgs();
 const lib = path.resolve(typeof args.lib === 'string' ? args.lib : ROOT, 'build', 'host');
@@ -36,19 +36,7 @@ const poller = await Poller.create({ drive });
 const listener = await PollFD.open(unixListen(sockPath, sockType, 4096), { poller });
 
 async function serve(fd) {
-  const conn = await PollFD.open(fd, { poller });
-  const buf = Buffer.allocUnsafe(65536);
-  try {
-    for (;;) {
-      const n = await conn.read(buf);
-      if (n === 0) break;
-      await conn.write(buf.subarray(0, n));
-    }
-  } catch (err) {
-    if (!['ECONNRESET', 'EPIPE'].includes(err?.code)) console.error('conn:', err);
-  } finally {
-    await conn.close();
-  }
+  await echoConn(await PollFD.open(fd, { poller }));
 }
 
 async function serveRaw(fd) {

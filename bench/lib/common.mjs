@@ -288,8 +288,8 @@ export function buildGo(src, name) {
  * Returns { mode, server: prefix argv, loadgen: prefix argv, note }.
  */
 export function placement(pin = 'auto', roles = { server: 'server', loadgen: 'load generator' }) {
-  const taskset = ['/usr/bin/taskset', '/bin/taskset'].find((p) => existsSync(p)) ?? null;
-  const cpus = os.availableParallelism?.() ?? os.cpus().length;
+  const taskset = TASKSET;
+  const cpus = CPUS;
   let mode = pin === true ? 'auto' : String(pin);
   if (mode === 'auto') mode = !taskset ? 'none' : cpus >= 4 ? 'split' : 'same';
   if (mode !== 'none' && !taskset) mode = 'none';
@@ -305,6 +305,31 @@ export function placement(pin = 'auto', roles = { server: 'server', loadgen: 'lo
   if (mode === 'split') return { mode, server: on(1), loadgen: on(2), note: `${roles.server} pinned to CPU 1, ${roles.loadgen} to CPU 2 (taskset)` };
   return { mode: 'none', server: [], loadgen: [], note: taskset ? 'no CPU pinning' : 'no CPU pinning (taskset not found)' };
 }
+
+/**
+ * The echo every netpoll bench server runs on a connection: read → write the
+ * bytes back until EOF, then close. A peer that resets is the end of a
+ * session, not an error. Takes a PollFD of whatever build the caller loaded.
+ */
+export async function echoConn(conn) {
+  const buf = Buffer.allocUnsafe(65536);
+  try {
+    for (;;) {
+      const n = await conn.read(buf);
+      if (n === 0) break;
+      await conn.write(buf.subarray(0, n));
+    }
+  } catch (err) {
+    if (!['ECONNRESET', 'EPIPE'].includes(err?.code)) console.error('conn:', err);
+  } finally {
+    await conn.close();
+  }
+}
+
+/** taskset's path, or null where it is not installed. */
+export const TASKSET = ['/usr/bin/taskset', '/bin/taskset'].find((p) => existsSync(p)) ?? null;
+/** CPUs this process may use. */
+export const CPUS = os.availableParallelism?.() ?? os.cpus().length;
 
 /** [cmd, args] with a placement prefix (e.g. taskset -c N) in front. */
 export function withPrefix(prefix, cmd, args) {

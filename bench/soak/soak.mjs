@@ -22,7 +22,7 @@ import { createInterface } from 'node:readline';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
-import { parseArgs, ROOT } from '../lib/common.mjs';
+import { echoConn, parseArgs, ROOT } from '../lib/common.mjs';
 
 const args = parseArgs();
 
@@ -40,17 +40,9 @@ async function serve(sockPath, drive) {
   const one = async (fd) => {
     const conn = await PollFD.open(fd, { poller });
     open++;
-    const buf = Buffer.allocUnsafe(65536);
     try {
-      for (;;) {
-        const n = await conn.read(buf);
-        if (n === 0) break;
-        await conn.write(buf.subarray(0, n));
-      }
-    } catch (err) {
-      if (!['ECONNRESET', 'EPIPE'].includes(err?.code)) console.error('conn:', err);
+      await echoConn(conn);
     } finally {
-      await conn.close();
       open--;
       sessions++;
     }

@@ -24,12 +24,10 @@
 // 3. Wake latency of a worker's poller (bench/workers/wake.mjs) against the
 //    main thread's.
 // 4. Termination: test/host/fixtures/terminate-cycles.mjs per drive.
-import os from 'node:os';
 import path from 'node:path';
-import { existsSync } from 'node:fs';
 import {
-  BENCH_DIR, ROOT, parseArgs, buildC, buildGo, goBinary, spawnReady, runProgram, stopProcess, tempDir, removeDir, median,
-  fmtNum, fmtRatio, writeResult, log,
+  BENCH_DIR, ROOT, CPUS, TASKSET, parseArgs, buildC, buildGo, goBinary, spawnReady, runProgram, stopProcess, tempDir, removeDir, median,
+  ratio, fmtNum, fmtRatio, writeResult, log, withPrefix,
 } from '../lib/common.mjs';
 
 const args = parseArgs();
@@ -42,8 +40,6 @@ const WARMUP_MS = Number(args.warmup ?? 300);
 const MEASURE_MS = Number(args.measure ?? (quick ? 500 : 2000));
 const CYCLES = Number(args.cycles ?? (quick ? 40 : 200));
 const DRIVE = args.drive ?? 'uv';
-const CPUS = os.availableParallelism?.() ?? os.cpus().length;
-const TASKSET = ['/usr/bin/taskset', '/bin/taskset'].find((p) => existsSync(p)) ?? null;
 const listArg = (v) => (typeof v === 'string' ? v.split(',').map((x) => x.trim()).filter(Boolean) : null);
 const SECTIONS = new Set(listArg(args.sections) ?? ['echo', 'fs', 'wake', 'terminate']);
 const ONLY_CONFIGS = listArg(args.configs);
@@ -75,7 +71,7 @@ function pinning(w) {
   if (!TASKSET || CPUS < 2 * w) return null;
   return { server: `0-${w - 1}`, loadgens: Array.from({ length: w }, (_, i) => String(w + i)) };
 }
-const pinned = (cpus, cmd, argv) => (cpus ? [TASKSET, ['-c', cpus, cmd, ...argv]] : [cmd, argv]);
+const pinned = (cpus, cmd, argv) => withPrefix(cpus ? [TASKSET, '-c', cpus] : [], cmd, argv);
 
 const samples = {}; // `${key}:${w}` → [{ mps, accepted, fs }]
 const failures = []; // voided samples and why
@@ -91,7 +87,7 @@ try {
         if (!('UV_THREADPOOL_SIZE' in c.env)) delete env.UV_THREADPOOL_SIZE;
         if (!('NETPOLL_WORKER_WAIT' in c.env)) delete env.NETPOLL_WORKER_WAIT;
         const [cmd, argv] = c.argv(w, sock);
-        const proc = await spawnReady(...pinned(pin?.server, cmd, Array.isArray(argv) ? argv : []), { env, label: `${c.key} ×${w}` });
+        const proc = await spawnReady(...pinned(pin?.server, cmd, argv), { env, label: `${c.key} ×${w}` });
         let stderr = '';
         proc.stderr.on('data', (d) => (stderr += d));
         // One load generator that fails (or prints nothing) voids this sample, with its reason kept, instead of ending the run.
@@ -121,9 +117,10 @@ const med = (key, w) => median((samples[`${key}:${w}`] ?? []).map((s) => s.mps).
 const echoRows = WORKERS.map((w) => {
   const m = Object.fromEntries(CONFIGS.map((c) => [c.key, med(c.key, w)]));
   const spreads = (samples[`spread:${w}`] ?? []).map((s) => JSON.stringify(s.accepted)).join(' ');
+  const pin = pinning(w);
   return [
-    String(w), pinning(w) ? `server ${pinning(w).server}, loadgens ${pinning(w).loadgens.join(',')}` : 'unpinned',
-    fmtNum(m.spread), fmtNum(m.spread16), fmtRatio(m.spread / m.spread16), fmtNum(m.pool), fmtNum(m.shared),
+    String(w), pin ? `server ${pin.server}, loadgens ${pin.loadgens.join(',')}` : 'unpinned',
+    fmtNum(m.spread), fmtNum(m.spread16), fmtRatio(ratio(m.spread, m.spread16)), fmtNum(m.pool), fmtNum(m.shared),
     goServer ? fmtNum(m.go) : '—', spreads,
   ];
 });
@@ -143,7 +140,7 @@ for (const drive of SECTIONS.has('fs') ? ['uv', 'thread'] : []) {
     const out = await runProgram(process.execPath, [threadpoolFixture, drive, '8', wait === 'pool' ? '6' : '30'], { env, timeoutMs: 120000 });
     const r = JSON.parse(out.trim().split('\n').pop());
     fsData.push({ wait, ...r });
-    fsRows.push([drive, wait === 'pool' ? 'threadpool (before)' : 'waiter', String(r.idle.median), String(r.waiting.median), String(r.waiting.max), fmtRatio(r.waiting.median / r.idle.median), String(r.pbkdf2Ms)]);
+    fsRows.push([drive, wait === 'pool' ? 'threadpool (before)' : 'waiter', String(r.idle.median), String(r.waiting.median), String(r.waiting.max), fmtRatio(ratio(r.waiting.median, r.idle.median)), String(r.pbkdf2Ms)]);
     log(`fs ${drive} ${wait}: idle ${r.idle.median} ms, 8 waiting ${r.waiting.median} ms`);
   }
 }

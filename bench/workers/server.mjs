@@ -18,13 +18,13 @@ import { readFile } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
 import { Poller, PollFD, AcceptSpreader, serveHandedConnections } from '../../build/host/index.js';
 import { unixListen, acceptFd, closeFd, setNoFileLimit, getNoFileLimit, WOULD_BLOCK } from '../../build/host/sys/index.js';
-import { parseArgs, percentiles } from '../lib/common.mjs';
+import { echoConn, parseArgs, percentiles } from '../lib/common.mjs';
 
 async function serveWorker() {
   const { listenFd, drive, accept, port } = workerData;
   const poller = await Poller.create({ drive });
   if (accept === 'spread') {
-    serveHandedConnections(port, echo, { poller });
+    serveHandedConnections(port, echoConn, { poller });
     parentPort.postMessage({ ready: true });
     return;
   }
@@ -39,27 +39,13 @@ async function serveWorker() {
       continue;
     }
     parentPort.postMessage({ accepted: ++accepted });
-    echo(await PollFD.open(fd, { poller })).finally(() => {});
+    void echoConn(await PollFD.open(fd, { poller }));
     // One connection per turn of the event loop: the other workers, woken by the same
     // readiness, get their share of the backlog instead of this one draining it.
     await new Promise((res) => setImmediate(res));
   }
 }
 
-async function echo(conn) {
-  const buf = Buffer.allocUnsafe(65536);
-  try {
-    for (;;) {
-      const n = await conn.read(buf);
-      if (n === 0) break;
-      await conn.write(buf.subarray(0, n));
-    }
-  } catch (err) {
-    if (!['ECONNRESET', 'EPIPE'].includes(err?.code)) console.error('conn:', err);
-  } finally {
-    await conn.close();
-  }
-}
 
 /** fs.promises.readFile of this file every 20 ms on the main thread; the latencies so far. */
 function fsProbe() {

@@ -110,7 +110,8 @@ function register(epfd: number): number | 'absent' | 'busy' {
       closeFd(fd);
       return 'busy';
     }
-    if (peerCred(fd).pid !== process.pid) throw new Error(`netpoll-wasm: the waiter's socket name is held by another process (pid ${peerCred(fd).pid})`);
+    const holder = peerCred(fd).pid;
+    if (holder !== process.pid) throw new Error(`netpoll-wasm: the waiter's socket name is held by another process (pid ${holder})`);
     sendMsgFd(fd, REARM_BYTE, { fds: [epfd] }); // a fresh socket's buffer is empty: the one byte goes
     return fd;
   } catch (err) {

@@ -39,7 +39,7 @@ import { pollReadable, type PollHandle } from '../os/uv-poll.js';
 import { PoolPollWatch, type ReadyWatch } from './pool-wait.js';
 import { WaiterWatch, WorkerEventWait } from './waiter-watch.js';
 
-export { WORKER_WAIT_CAP_MS, boundedWait, type ReadyWatch } from './pool-wait.js';
+export { boundedWait, type ReadyWatch } from './pool-wait.js';
 
 /** True inside a worker_threads Worker. */
 export const IN_WORKER = !isMainThread;

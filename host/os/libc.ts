@@ -52,6 +52,9 @@ type Fn<T extends (...args: any) => any> = KoffiFunc<T>;
 export const LITTLE_ENDIAN = endianness() === 'LE';
 /** O_NONBLOCK = SOCK_NONBLOCK = EFD_NONBLOCK = TFD_NONBLOCK (04000). */
 export const O_NONBLOCK = 0o4000;
+/** open(2) flags the toolkit's device opens use (ptys, serial ports, /dev/net/tun). */
+export const O_RDWR = 0o2;
+export const O_NOCTTY = 0o400;
 /** O_CLOEXEC = SOCK_CLOEXEC = EFD_CLOEXEC = TFD_CLOEXEC = EPOLL_CLOEXEC (02000000). */
 export const O_CLOEXEC = 0o2000000;
 

@@ -9,10 +9,9 @@ import * as libc from './libc.js';
 import { ERRNO, SyscallError, throwErrno } from './errors.js';
 import { closeFd } from './fd.js';
 import { getSockOptInt } from './sockopt.js';
-import { EINTR_RETRY, ioResult } from './syscall.js';
-import { InvalidArgTypeError, InvalidArgValueError, OutOfRangeError, validateBytes, validateFd, validateInteger, validateOneOf } from './args.js';
+import { InvalidArgTypeError, InvalidArgValueError, OutOfRangeError, validateFd, validateInteger, validateOneOf } from './args.js';
 import {
-  AF_UNIX, MSG_DONTWAIT, MSG_NOSIGNAL, SOCK_DGRAM, SOCK_SEQPACKET, SOCK_STREAM, SOL_SOCKET, SO_ERROR, SUN_PATH_OFFSET,
+  AF_UNIX, SOCK_DGRAM, SOCK_SEQPACKET, SOCK_STREAM, SOL_SOCKET, SO_ERROR, SUN_PATH_OFFSET,
 } from './socket-abi.js';
 
 

@@ -35,11 +35,3 @@ export function ioResult(n: number, syscall: string, fd: number, retryAlso?: num
   if (errno === ERRNO.EAGAIN) return WOULD_BLOCK; // EWOULDBLOCK has the same value on Linux
   throw new SyscallError(syscall, errno, { fd });
 }
-
-/**
- * Guards every buffer handed to koffi: koffi would take a number as a raw
- * address, which must never happen by accident.
- */
-export function assertBytes(buf: unknown, what: string): asserts buf is Uint8Array {
-  if (!(buf instanceof Uint8Array)) throw new TypeError(`${what}: expected a Uint8Array, got ${typeof buf}`);
-}

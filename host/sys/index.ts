@@ -1,8 +1,8 @@
 /**
- * The OS layer: everything in the host that makes a system call or touches
- * koffi lives in host/sys; nothing outside it imports koffi (the layering
- * test, test/architecture/layers.test.ts, checks it). This file is the
- * public `netpoll-wasm/sys` entry.
+ * The public `netpoll-wasm/sys` entry: the Linux toolkit (host/sys) and the
+ * calls of the poller's own OS layer (host/os) that users need too. Only
+ * host/os and host/sys make system calls or touch koffi (the layering test,
+ * test/architecture/layers.test.ts, checks it).
  */
 export * from '../os/errors.js';
 export * from '../os/args.js';
@@ -23,7 +23,6 @@ export * from './generic-socket.js';
 export * from '../os/msg.js';
 export * from './netlink.js';
 export * from './rtnetlink.js';
-export * from '../os/args.js';
 export * from './ip-address.js';
 export * from './rtnetlink-attrs.js';
 export * from './rtnetlink-addr.js';

@@ -54,8 +54,10 @@ export const NLM_F_EXCL = 0x200;
 export const NLM_F_CREATE = 0x400;
 
 export const NLMSG_HDRLEN = 16;
-const RTA_HDRLEN = 4;
-const nlmsgAlign = (n: number): number => alignUp(n, 4);
+/** struct rtattr's header (rta_len u16, rta_type u16). */
+export const RTA_HDRLEN = 4;
+/** NLMSG_ALIGN / RTA_ALIGN: netlink messages and attributes are padded to 4 bytes. */
+export const nlmsgAlign = (n: number): number => alignUp(n, 4);
 
 /**
  * socket(AF_NETLINK, SOCK_RAW | SOCK_NONBLOCK | SOCK_CLOEXEC, protocol), bound

@@ -9,13 +9,10 @@
  * from any other device is still an error.
  */
 import * as libc from './libc-fds.js';
-import { O_CLOEXEC } from '../os/libc.js';
+import { O_CLOEXEC, O_NOCTTY, O_RDWR } from '../os/libc.js';
 import { SyscallError, throwErrno } from '../os/errors.js';
 import { closeFd } from '../os/fd.js';
-import { validateFd } from '../os/args.js';
 
-const O_RDWR = 0o2;
-const O_NOCTTY = 0o400;
 
 export interface Pty {
   /** The master end (close-on-exec, not a controlling tty of this process). */

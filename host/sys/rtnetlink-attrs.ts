@@ -11,11 +11,9 @@ import { LITTLE_ENDIAN } from '../os/libc.js';
 import { InvalidArgValueError, OutOfRangeError, checkInteger } from '../os/args.js';
 import { AF_INET, AF_INET6, AF_UNSPEC } from '../os/socket-abi.js';
 import { ipText } from './ip-address.js';
-import { NLM_F_DUMP, NLM_F_REQUEST, encodeNetlinkMessage } from './netlink.js';
+import { NLM_F_DUMP, NLM_F_REQUEST, RTA_HDRLEN, encodeNetlinkMessage, nlmsgAlign } from './netlink.js';
 
-const RTA_HDRLEN = 4;
 const MAX_RTA_LEN = 0xffff; // rta_len is a u16
-const align4 = (n: number): number => (n + 3) & ~3;
 
 /** One attribute: header + data + padding. `data` is bytes, or attributes to nest. */
 export function rtattr(type: number, data: Uint8Array | Uint8Array[]): Uint8Array {
@@ -23,7 +21,7 @@ export function rtattr(type: number, data: Uint8Array | Uint8Array[]): Uint8Arra
   const body = Array.isArray(data) ? concatBytes(data) : data;
   const len = RTA_HDRLEN + body.byteLength;
   if (len > MAX_RTA_LEN) throw new OutOfRangeError('attribute data length', `at most ${MAX_RTA_LEN - RTA_HDRLEN} bytes`, body.byteLength);
-  const out = new Uint8Array(align4(len));
+  const out = new Uint8Array(nlmsgAlign(len));
   const view = new DataView(out.buffer);
   view.setUint16(0, len, LITTLE_ENDIAN);
   view.setUint16(2, type, LITTLE_ENDIAN);

@@ -5,7 +5,7 @@
  */
 import { LITTLE_ENDIAN } from '../os/libc.js';
 import { NLM_F_ACK, NLM_F_CREATE, NLM_F_EXCL, NLM_F_REQUEST, encodeNetlinkMessage } from './netlink.js';
-import { IFF_UP, IFLA_IFNAME, IFLA_MTU, RTM_DELLINK, RTM_GETLINK, RTM_NEWLINK } from './rtnetlink.js';
+import { IFF_UP, IFINFOMSG_SIZE, IFLA_IFNAME, IFLA_MTU, RTM_DELLINK, RTM_GETLINK, RTM_NEWLINK } from './rtnetlink.js';
 import { concatBytes, rtattr, rtattrString, rtattrU32 } from './rtnetlink-attrs.js';
 import { InvalidArgValueError, checkInteger } from '../os/args.js';
 import { checkLinkName } from './interface-name.js';
@@ -16,7 +16,6 @@ export const IFLA_INFO_DATA = 2;
 /** Inside IFLA_INFO_DATA of a veth: the peer, as an ifinfomsg and its attributes. */
 export const VETH_INFO_PEER = 1;
 
-const IFINFOMSG_SIZE = 16;
 
 function ifinfomsg(index: number, flags = 0, change = 0): Uint8Array {
   const out = new Uint8Array(IFINFOMSG_SIZE);

@@ -10,7 +10,8 @@
  * (u8, RFC 2863), IFLA_MTU (u32), …
  */
 import { LITTLE_ENDIAN } from '../os/libc.js';
-import { type NetlinkMessage, NLM_F_DUMP, NLM_F_REQUEST, encodeNetlinkMessage, netlinkAttributes } from './netlink.js';
+import { type NetlinkMessage, netlinkAttributes } from './netlink.js';
+import { attrString, attrU8, attrU32, familyDumpRequest } from './rtnetlink-attrs.js';
 import { TruncatedRecordError } from '../os/truncated.js';
 
 export const RTM_NEWLINK = 16;
@@ -24,7 +25,8 @@ export const IFF_LOOPBACK = 0x8;
 export const IFF_RUNNING = 0x40;
 export const IFF_LOWER_UP = 0x10000;
 
-const IFINFOMSG_SIZE = 16;
+/** sizeof(struct ifinfomsg). */
+export const IFINFOMSG_SIZE = 16;
 /** IF_OPER_* by value (RFC 2863 operational states). */
 const OPERSTATES = ['unknown', 'notpresent', 'down', 'lowerlayerdown', 'testing', 'dormant', 'up'] as const;
 export type OperState = (typeof OPERSTATES)[number];
@@ -66,12 +68,13 @@ export function parseLinkMessage(msg: NetlinkMessage): LinkMessage | null {
   for (const attr of netlinkAttributes(p.subarray(IFINFOMSG_SIZE))) {
     const d = attr.data;
     if (attr.type === IFLA_IFNAME) {
-      const nul = d.indexOf(0);
-      link.name = Buffer.from(nul < 0 ? d : d.subarray(0, nul)).toString('utf8');
-    } else if (attr.type === IFLA_OPERSTATE && d.byteLength >= 1) {
-      link.operstate = OPERSTATES[d[0]!] ?? 'unknown';
-    } else if (attr.type === IFLA_MTU && d.byteLength >= 4) {
-      link.mtu = new DataView(d.buffer, d.byteOffset, 4).getUint32(0, LITTLE_ENDIAN);
+      link.name = attrString(d);
+    } else if (attr.type === IFLA_OPERSTATE) {
+      const v = attrU8(d);
+      if (v !== undefined) link.operstate = OPERSTATES[v] ?? 'unknown';
+    } else if (attr.type === IFLA_MTU) {
+      const mtu = attrU32(d);
+      if (mtu !== undefined) link.mtu = mtu;
     }
   }
   return link;
@@ -79,5 +82,5 @@ export function parseLinkMessage(msg: NetlinkMessage): LinkMessage | null {
 
 /** An RTM_GETLINK dump request (every link, answered with RTM_NEWLINK messages and NLMSG_DONE). Write it to a NETLINK_ROUTE socket. */
 export function linkDumpRequest(seq = 1): Uint8Array {
-  return encodeNetlinkMessage({ type: RTM_GETLINK, flags: NLM_F_REQUEST | NLM_F_DUMP, seq, payload: new Uint8Array(IFINFOMSG_SIZE) });
+  return familyDumpRequest(RTM_GETLINK, IFINFOMSG_SIZE, seq);
 }

@@ -5,7 +5,7 @@
  * the modem-control lines ignored for opening (CLOCAL | CREAD).
  */
 import * as libc from './libc-fds.js';
-import { O_CLOEXEC, O_NONBLOCK } from '../os/libc.js';
+import { O_CLOEXEC, O_NOCTTY, O_NONBLOCK, O_RDWR } from '../os/libc.js';
 import { throwErrno } from '../os/errors.js';
 import { closeFd } from '../os/fd.js';
 import { CLOCAL, CREAD, getTermios2, setTermios2 } from './termios2.js';
@@ -13,8 +13,6 @@ import { VMIN, VTIME, setRawMode } from './termios.js';
 import { InvalidArgTypeError, checkBoolean, checkInteger, validateFd } from '../os/args.js';
 import { clearExclusive, setExclusive } from './serial-control.js';
 
-const O_RDWR = 0o2;
-const O_NOCTTY = 0o400;
 const LOCK_EX = 2;
 const LOCK_NB = 4;
 

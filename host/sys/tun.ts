@@ -9,14 +9,13 @@
  *   struct ifreq (40): +0 ifr_name char[16]  +16 ifr_flags short  (rest unused here)
  */
 import * as libc from './libc-fds.js';
-import { O_CLOEXEC, O_NONBLOCK, LITTLE_ENDIAN, ioctl } from '../os/libc.js';
+import { O_CLOEXEC, O_NONBLOCK, O_RDWR, LITTLE_ENDIAN, ioctl } from '../os/libc.js';
 import { throwErrno } from '../os/errors.js';
 import { closeFd } from '../os/fd.js';
 import { InvalidArgTypeError, InvalidArgValueError } from '../os/args.js';
 import { checkLinkName } from './interface-name.js';
 
 const TUN_PATH = '/dev/net/tun';
-const O_RDWR = 2;
 /** _IOW('T', 202, int) */
 const TUNSETIFF = 0x400454ca;
 export const IFF_TUN = 0x0001;

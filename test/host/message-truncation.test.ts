@@ -6,6 +6,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { MessageTooLongError, Poller, PollFD } from '../../host/index.js';
 import { socketPair, type SocketType } from '../../host/sys/socket.js';
+import { rejection } from '../go/support.js';
 
 const BIG = 100_000;
 const cleanup: (() => Promise<void> | void)[] = [];
@@ -25,21 +26,12 @@ async function pair(type: SocketType): Promise<[PollFD, PollFD]> {
 
 const message = (n: number): Buffer => Buffer.alloc(n, 7);
 
-async function caught(p: Promise<unknown>): Promise<unknown> {
-  try {
-    await p;
-  } catch (err) {
-    return err;
-  }
-  throw new Error('expected a rejection');
-}
-
 describe('SEQPACKET messages longer than the buffer', () => {
   it('for await (default 64 KiB chunks) throws MessageTooLongError for a 100,000-byte message instead of yielding 65,536 bytes', async () => {
     const [a, b] = await pair('seqpacket');
     await a.write(message(BIG));
     const seen: number[] = [];
-    const err = await caught(
+    const err = await rejection(
       (async () => {
         for await (const chunk of b.chunks({ destroyOnReturn: false })) seen.push(chunk.length);
       })(),
@@ -66,7 +58,7 @@ describe('SEQPACKET messages longer than the buffer', () => {
     await a.write(message(BIG));
     expect(await b.read(buf)).toBe(65536); // Go's Read: the rest is gone
     await a.write(message(BIG));
-    const err = await caught(b.read(buf, { rejectTruncated: true }));
+    const err = await rejection(b.read(buf, { rejectTruncated: true }));
     expect(err).toBeInstanceOf(MessageTooLongError);
     expect(err).toMatchObject({ limit: 65536, length: BIG });
     expect(buf[65535]).toBe(7); // the part that fit is in the buffer
@@ -75,13 +67,13 @@ describe('SEQPACKET messages longer than the buffer', () => {
     // a parked read with the option, then a message arrives
     const parked = b.read(buf, { rejectTruncated: true });
     await a.write(message(65537));
-    expect(await caught(parked)).toMatchObject({ length: 65537 });
+    expect(await rejection(parked)).toMatchObject({ length: 65537 });
   });
 
   it('on a datagram socket the same; on a byte stream nothing is dropped, so the option changes nothing', async () => {
     const [a, b] = await pair('dgram');
     await a.write(message(5000));
-    expect(await caught(b.read(Buffer.alloc(4096), { rejectTruncated: true }))).toMatchObject({ length: 5000 });
+    expect(await rejection(b.read(Buffer.alloc(4096), { rejectTruncated: true }))).toMatchObject({ length: 5000 });
     const [c, d] = await pair('stream');
     await c.write(message(5000));
     const buf = Buffer.alloc(4096);
@@ -95,6 +87,6 @@ describe('SEQPACKET messages longer than the buffer', () => {
     await a.close();
     let p: Promise<number> | undefined;
     expect(() => (p = a.read(Buffer.alloc(16), { rejectTruncated: true }))).not.toThrow();
-    expect((await caught(p!)) as Error).toMatchObject({ code: 'ERR_NETPOLL_CLOSED' });
+    expect((await rejection(p!)) as Error).toMatchObject({ code: 'ERR_NETPOLL_CLOSED' });
   });
 });

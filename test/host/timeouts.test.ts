@@ -9,6 +9,7 @@ import { closeFd } from '../../host/os/fd.js';
 import { join } from 'node:path';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
+import { rejection } from '../go/support.js';
 
 const cleanup: (() => Promise<void> | void)[] = [];
 afterEach(async () => {
@@ -30,21 +31,12 @@ async function pair(type: SocketType = 'stream'): Promise<[PollFD, PollFD, Polle
   return [pa, pb, p];
 }
 
-async function caught(p: Promise<unknown>): Promise<unknown> {
-  try {
-    await p;
-  } catch (err) {
-    return err;
-  }
-  throw new Error('expected a rejection');
-}
-
 describe('{ timeout } on an operation', () => {
   it('read: DeadlineExceededError after the timeout, not before; the descriptor keeps no deadline and works on', async () => {
     const [a, b] = await pair();
     const buf = Buffer.alloc(16);
     const t0 = performance.now();
-    const err = await caught(b.read(buf, { timeout: 60 }));
+    const err = await rejection(b.read(buf, { timeout: 60 }));
     const waited = performance.now() - t0;
     expect(err).toBeInstanceOf(DeadlineExceededError);
     expect(err).toMatchObject({ code: 'ETIMEDOUT', timeout: true });
@@ -68,7 +60,7 @@ describe('{ timeout } on an operation', () => {
   it('write: times out on a full socket buffer with bytesWritten; accept and recvFrom time out too', async () => {
     const [a] = await pair();
     const big = Buffer.alloc(16 << 20);
-    const err = await caught(a.write(big, { timeout: 50 }));
+    const err = await rejection(a.write(big, { timeout: 50 }));
     expect(err).toBeInstanceOf(DeadlineExceededError);
     expect((err as DeadlineExceededError).bytesWritten).toBeGreaterThan(0);
     expect((err as DeadlineExceededError).bytesWritten).toBeLessThan(big.length);
@@ -77,11 +69,11 @@ describe('{ timeout } on an operation', () => {
     cleanup.push(() => rmSync(dir, { recursive: true, force: true }));
     const listener = await PollFD.open(unixListen(join(dir, 's')), { poller: await poller() });
     cleanup.push(() => listener.close());
-    expect(await caught(listener.accept({ timeout: 30 }))).toBeInstanceOf(DeadlineExceededError);
+    expect(await rejection(listener.accept({ timeout: 30 }))).toBeInstanceOf(DeadlineExceededError);
 
     const [, d] = await pair('dgram');
-    expect(await caught(d.recvFrom(Buffer.alloc(8), { timeout: 30 }))).toBeInstanceOf(DeadlineExceededError);
-    expect(await caught(d.recvMsg(Buffer.alloc(8), { timeout: 30 }))).toBeInstanceOf(DeadlineExceededError);
+    expect(await rejection(d.recvFrom(Buffer.alloc(8), { timeout: 30 }))).toBeInstanceOf(DeadlineExceededError);
+    expect(await rejection(d.recvMsg(Buffer.alloc(8), { timeout: 30 }))).toBeInstanceOf(DeadlineExceededError);
   });
 
   it("the caller's own AbortSignal still aborts with AbortError; PollDesc.wait takes a timeout as well", async () => {
@@ -89,12 +81,12 @@ describe('{ timeout } on an operation', () => {
     const ac = new AbortController();
     const pending = b.read(Buffer.alloc(8), { timeout: 5_000, signal: ac.signal });
     ac.abort();
-    expect(await caught(pending)).toBeInstanceOf(AbortError);
+    expect(await rejection(pending)).toBeInstanceOf(AbortError);
     const [x, y] = socketPair('stream');
     cleanup.push(() => closeFd(x), () => closeFd(y));
     const pd = p.open(x);
     cleanup.push(() => pd.close());
-    expect(await caught(pd.wait('r', { timeout: 30 }))).toBeInstanceOf(DeadlineExceededError);
+    expect(await rejection(pd.wait('r', { timeout: 30 }))).toBeInstanceOf(DeadlineExceededError);
   });
 
   it('refuses a timeout that is not a number of ms in [0, 2^31 - 1], before anything happens', async () => {
@@ -147,15 +139,15 @@ describe('absolute deadlines, explained', () => {
   it('setReadDeadline(5000) — 1970 — times out at once with a message that deadlines are absolute; no error when set', async () => {
     const [, b] = await pair();
     expect(() => b.setReadDeadline(5000)).not.toThrow();
-    const err = await caught(b.read(Buffer.alloc(8)));
+    const err = await rejection(b.read(Buffer.alloc(8)));
     expect(err).toBeInstanceOf(DeadlineExceededError);
     expect((err as Error).message).toMatch(/deadlines are absolute .*Date\.now\(\) \+ ms/);
     // the write direction's deadline was not set: its errors say nothing of it
     b.setWriteDeadline(Date.now() - 1);
-    expect((await caught(b.write(Buffer.alloc(8)))) as Error).toMatchObject({ message: expect.not.stringMatching(/absolute/) });
+    expect((await rejection(b.write(Buffer.alloc(8)))) as Error).toMatchObject({ message: expect.not.stringMatching(/absolute/) });
     // a deadline in the future, then one just passed: no note any more
     b.setReadDeadline(Date.now() - 1);
-    expect(((await caught(b.read(Buffer.alloc(8)))) as Error).message).not.toMatch(/absolute/);
+    expect(((await rejection(b.read(Buffer.alloc(8)))) as Error).message).not.toMatch(/absolute/);
   });
 
   it("Go's idiom still works: a parked read is unblocked by a deadline long past (new Date(0))", async () => {
@@ -163,7 +155,7 @@ describe('absolute deadlines, explained', () => {
     const parked = b.read(Buffer.alloc(8));
     await new Promise((r) => setTimeout(r, 10));
     b.setReadDeadline(new Date(0));
-    const err = await caught(parked);
+    const err = await rejection(parked);
     expect(err).toBeInstanceOf(DeadlineExceededError);
     b.setReadDeadline(null);
   });
