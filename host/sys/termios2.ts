@@ -13,6 +13,7 @@
  */
 import { LITTLE_ENDIAN, ioctl } from '../os/libc.js';
 import { throwErrno } from '../os/errors.js';
+import { validateFd } from '../os/args.js';
 import { CBAUD } from './termios.js';
 
 export const TERMIOS2_SIZE = 44;
@@ -82,6 +83,7 @@ export function encodeTermios2(t: Termios2): Uint8Array {
 
 /** ioctl(TCGETS2). ENOTTY for an fd that is not a terminal. */
 export function getTermios2(fd: number): Termios2 {
+  validateFd(fd);
   const bytes = new Uint8Array(TERMIOS2_SIZE);
   if (ioctl(fd, TCGETS2, 'void *', bytes) < 0) throwErrno('ioctl', { fd, info: 'TCGETS2' });
   return decodeTermios2(bytes);
@@ -89,5 +91,6 @@ export function getTermios2(fd: number): Termios2 {
 
 /** ioctl(TCSETS2), applied at once (like TCSANOW). The kernel may adjust what it cannot hold: read back to know. */
 export function setTermios2(fd: number, t: Termios2): void {
+  validateFd(fd);
   if (ioctl(fd, TCSETS2, 'void *', encodeTermios2(t)) < 0) throwErrno('ioctl', { fd, info: 'TCSETS2' });
 }

@@ -12,7 +12,7 @@ import * as libc from './libc-fds.js';
 import { O_CLOEXEC, O_NONBLOCK, O_RDWR, LITTLE_ENDIAN, ioctl } from '../os/libc.js';
 import { throwErrno } from '../os/errors.js';
 import { closeFd } from '../os/fd.js';
-import { InvalidArgTypeError, InvalidArgValueError } from '../os/args.js';
+import { InvalidArgTypeError, InvalidArgValueError, checkString } from '../os/args.js';
 import { checkLinkName } from './interface-name.js';
 
 const TUN_PATH = '/dev/net/tun';
@@ -48,7 +48,7 @@ function checkTunOptions(opts: TunOptions): number {
   if (opts === null || typeof opts !== 'object') throw new InvalidArgTypeError('options', 'an object', opts);
   const { mode = 'tun', name, packetInfo = false, multiQueue = false } = opts;
   if (mode !== 'tun' && mode !== 'tap') throw new InvalidArgValueError('mode', mode, "must be 'tun' or 'tap'");
-  if (name !== undefined) checkLinkName(name.replace('%d', '0'), 'name');
+  if (name !== undefined) checkLinkName(checkString(name, 'name').replace('%d', '0'), 'name'); // a string first: a number had no .replace
   if (typeof packetInfo !== 'boolean') throw new InvalidArgTypeError('packetInfo', 'of type boolean', packetInfo);
   if (typeof multiQueue !== 'boolean') throw new InvalidArgTypeError('multiQueue', 'of type boolean', multiQueue);
   return (mode === 'tap' ? IFF_TAP : IFF_TUN) | (packetInfo ? 0 : IFF_NO_PI) | (multiQueue ? IFF_MULTI_QUEUE : 0);

@@ -22,6 +22,7 @@ describe('openTunFd: arguments are checked before anything is opened', () => {
     expect(() => openTunFd({ mode: 'tunnel' as 'tun' })).toThrow(expect.objectContaining({ code: 'ERR_INVALID_ARG_VALUE' }));
     expect(() => openTunFd({ name: 'a-name-far-too-long' })).toThrow(expect.objectContaining({ code: 'ERR_INVALID_ARG_VALUE' }));
     expect(() => openTunFd({ name: 'a b' })).toThrow(expect.objectContaining({ code: 'ERR_INVALID_ARG_VALUE' }));
+    expect(() => openTunFd({ name: 5 as unknown as string })).toThrow(expect.objectContaining({ code: 'ERR_INVALID_ARG_TYPE' })); // was a raw TypeError from name.replace
     expect(() => openTunFd({ packetInfo: 1 as unknown as boolean })).toThrow(expect.objectContaining({ code: 'ERR_INVALID_ARG_TYPE' }));
     expect(() => openTunFd(null as unknown as object)).toThrow(expect.objectContaining({ code: 'ERR_INVALID_ARG_TYPE' }));
   });
