@@ -53,6 +53,16 @@ export function closeFd(fd: number): void {
   throw new SyscallError('close', errno, { fd });
 }
 
+/** Runs `setup()` for a descriptor just made; if it throws, closes `fd` first so no descriptor leaks. */
+export function closingOnError<T>(fd: number, setup: () => T): T {
+  try {
+    return setup();
+  } catch (err) {
+    closeFd(fd);
+    throw err;
+  }
+}
+
 /** fcntl(F_GETFL): the open file description's status flags and access mode. */
 export function getFl(fd: number): number {
   validateFd(fd);

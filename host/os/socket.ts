@@ -7,7 +7,7 @@
 import { chmodSync, rmSync } from 'node:fs';
 import * as libc from './libc.js';
 import { ERRNO, SyscallError, throwErrno } from './errors.js';
-import { closeFd } from './fd.js';
+import { closeFd, closingOnError } from './fd.js';
 import { getSockOptInt } from './sockopt.js';
 import { InvalidArgTypeError, InvalidArgValueError, OutOfRangeError, validateFd, validateInteger, validateOneOf } from './args.js';
 import {
@@ -70,16 +70,6 @@ export function unixSocket(type: SocketType): number {
   const fd = libc.socket(AF_UNIX, sockType(type), 0);
   if (fd < 0) throwErrno('socket', { info: `AF_UNIX ${type}` });
   return fd;
-}
-
-/** Runs `setup(fd)`; if it throws, closes `fd` first so no descriptor leaks. */
-function closingOnError<T>(fd: number, setup: () => T): T {
-  try {
-    return setup();
-  } catch (err) {
-    closeFd(fd);
-    throw err;
-  }
 }
 
 export interface UnixListenOptions {

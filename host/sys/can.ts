@@ -11,7 +11,7 @@
  * EAFNOSUPPORT without them) and a CAN interface (vcan for tests).
  */
 import { LITTLE_ENDIAN } from '../os/libc.js';
-import { closeFd } from '../os/fd.js';
+import { closingOnError } from '../os/fd.js';
 import { bind, setSockOpt, socket } from './generic-socket.js';
 import { interfaceIndex } from './interface-name.js';
 import { InvalidArgTypeError, checkInteger } from '../os/args.js';
@@ -47,12 +47,9 @@ export function openCanSocket(name: string, opts: CanSocketOptions = {}): number
   if (opts.fd !== undefined && typeof opts.fd !== 'boolean') throw new InvalidArgTypeError('fd', 'of type boolean', opts.fd);
   const addr = sockaddrCan(interfaceIndex(name));
   const fd = socket(AF_CAN, SOCK_RAW, CAN_RAW);
-  try {
+  return closingOnError(fd, () => {
     if (opts.fd) setSockOpt(fd, SOL_CAN_RAW, CAN_RAW_FD_FRAMES, 1);
     bind(fd, addr);
     return fd;
-  } catch (err) {
-    closeFd(fd);
-    throw err;
-  }
+  });
 }

@@ -9,7 +9,7 @@
  *   while old connections sit in TIME_WAIT);
  * - TCP connections, dialed or accepted: TCP_NODELAY on (Go's NoDelay default).
  */
-import { closeFd } from '../os/fd.js';
+import { closingOnError } from '../os/fd.js';
 import { setSockOpt, socket } from './generic-socket.js';
 import type { ResolvedAddress } from './net-address.js';
 import {
@@ -26,7 +26,7 @@ export function setNoDelay(fd: number): void {
 /** A new socket for `target` with Go's defaults for `role`; closed again if an option fails. */
 export function netSocket(target: ResolvedAddress, role: 'dial' | 'listen'): number {
   const fd = socket(target.family, target.type, 0);
-  try {
+  return closingOnError(fd, () => {
     if (target.family === AF_INET6) setSockOpt(fd, IPPROTO_IPV6, IPV6_V6ONLY, target.v6only ? 1 : 0);
     if (isIp(target.family) && target.type === SOCK_DGRAM) setSockOpt(fd, SOL_SOCKET, SO_BROADCAST, 1);
     if (isIp(target.family) && target.type === SOCK_STREAM) {
@@ -34,8 +34,5 @@ export function netSocket(target: ResolvedAddress, role: 'dial' | 'listen'): num
       else setNoDelay(fd);
     }
     return fd;
-  } catch (err) {
-    closeFd(fd);
-    throw err;
-  }
+  });
 }

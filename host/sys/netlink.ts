@@ -17,7 +17,7 @@
  * TruncatedRecordError; the final record's padding may be missing.
  */
 import { LITTLE_ENDIAN } from '../os/libc.js';
-import { closeFd } from '../os/fd.js';
+import { closingOnError } from '../os/fd.js';
 import { bind, socket } from './generic-socket.js';
 import { sockaddrNetlink } from './sockaddr.js';
 import { AF_NETLINK, SOCK_RAW } from '../os/socket-abi.js';
@@ -68,12 +68,7 @@ export const nlmsgAlign = (n: number): number => alignUp(n, 4);
 export function netlinkSocket(protocol: number, groups = 0): number {
   const addr = sockaddrNetlink(0, groups); // validate before creating anything
   const fd = socket(AF_NETLINK, SOCK_RAW, protocol);
-  try {
-    bind(fd, addr);
-  } catch (err) {
-    closeFd(fd);
-    throw err;
-  }
+  closingOnError(fd, () => bind(fd, addr));
   return fd;
 }
 

@@ -7,7 +7,7 @@
 import * as libc from './libc-fds.js';
 import { O_CLOEXEC, O_NOCTTY, O_NONBLOCK, O_RDWR } from '../os/libc.js';
 import { throwErrno } from '../os/errors.js';
-import { closeFd } from '../os/fd.js';
+import { closeFd, closingOnError } from '../os/fd.js';
 import { CLOCAL, CREAD, getTermios2, setTermios2 } from './termios2.js';
 import { VMIN, VTIME, setRawMode } from './termios.js';
 import { InvalidArgTypeError, checkBoolean, checkInteger, validateFd } from '../os/args.js';
@@ -35,7 +35,7 @@ export function openSerial(path: string, options: SerialOpenOptions = {}): numbe
   const vtime = checkInteger(options.vtime ?? 0, 'options.vtime', 0, 255);
   const fd = libc.open(path, O_RDWR | O_NOCTTY | O_NONBLOCK | O_CLOEXEC);
   if (fd < 0) throwErrno('open', { path });
-  try {
+  return closingOnError(fd, () => {
     if (lock && libc.flock(fd, LOCK_EX | LOCK_NB) < 0) throwErrno('flock', { fd, path, info: 'the port is locked by another open' });
     setRawMode(fd);
     const t = getTermios2(fd);
@@ -45,10 +45,7 @@ export function openSerial(path: string, options: SerialOpenOptions = {}): numbe
     setTermios2(fd, t);
     if (exclusive) setExclusive(fd, true);
     return fd;
-  } catch (err) {
-    closeFd(fd);
-    throw err;
-  }
+  });
 }
 
 /**

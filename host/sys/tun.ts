@@ -11,7 +11,7 @@
 import * as libc from './libc-fds.js';
 import { O_CLOEXEC, O_NONBLOCK, O_RDWR, LITTLE_ENDIAN, ioctl } from '../os/libc.js';
 import { throwErrno } from '../os/errors.js';
-import { closeFd } from '../os/fd.js';
+import { closingOnError } from '../os/fd.js';
 import { InvalidArgTypeError, InvalidArgValueError, checkString } from '../os/args.js';
 import { checkLinkName } from './interface-name.js';
 
@@ -62,13 +62,9 @@ export function openTunFd(opts: TunOptions = {}): TunDevice {
   new DataView(ifr.buffer).setInt16(IFNAMSIZ, flags << 16 >> 16, LITTLE_ENDIAN);
   const fd = libc.open(TUN_PATH, O_RDWR | O_NONBLOCK | O_CLOEXEC);
   if (fd < 0) throwErrno('open', { path: TUN_PATH });
-  if (ioctl(fd, TUNSETIFF, 'void *', ifr) < 0) {
-    try {
-      throwErrno('ioctl', { fd, info: 'TUNSETIFF' });
-    } finally {
-      closeFd(fd);
-    }
-  }
+  closingOnError(fd, () => {
+    if (ioctl(fd, TUNSETIFF, 'void *', ifr) < 0) throwErrno('ioctl', { fd, info: 'TUNSETIFF' });
+  });
   const nul = ifr.subarray(0, IFNAMSIZ).indexOf(0);
   return { fd, name: Buffer.from(ifr.subarray(0, nul < 0 ? IFNAMSIZ : nul)).toString('utf8') };
 }
