@@ -94,7 +94,7 @@ export function addressDumpRequest(seq = 1, family?: FamilyName): Uint8Array {
 }
 
 export interface AddressSpec {
-  /** Interface index (see linkIndex in netlink-call.ts, or if_nametoindex). */
+  /** Interface index (interfaceIndex(name) in interface-name.ts, or getLink in netlink-call.ts). */
   index: number;
   /** '10.0.0.1' or 'fd00::1'. */
   address: string;
