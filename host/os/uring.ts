@@ -1,0 +1,394 @@
+/**
+ * An io_uring used as a syscall batcher: entries are written into the
+ * mapped submission ring from JavaScript, one io_uring_enter submits them
+ * all, and the completions are read straight from the mapped completion ring.
+ * It is not a new I/O model: every entry asks for a non-blocking attempt
+ * (RWF_NOWAIT, MSG_DONTWAIT, ACCEPT_DONTWAIT), so a result is exactly what the
+ * plain call would have returned — a count, or -EAGAIN meaning "wait for the
+ * next epoll edge", which stays the readiness source.
+ *
+ * The invariant everything here rests on: **when submit() returns, no entry
+ * is in flight.** Non-blocking attempts complete inside io_uring_enter, in
+ * this thread (open() probes for it and refuses a kernel that queues one
+ * instead). An entry that nevertheless did not complete inline is cancelled
+ * (ASYNC_CANCEL) and submit() waits for its completion before returning, so
+ * a buffer handed to an entry is only ever addressed by the kernel during
+ * the synchronous submit() call — exactly the window in which koffi lends a
+ * buffer to read(2) today. JavaScript cannot run in that window, so nothing
+ * can detach, resize or move the buffer (Wasm memory cannot grow either);
+ * `pinned` holds each buffer until its completion is read all the same.
+ * For the same reason close() never has an entry to cancel, and no result is
+ * delivered twice: a slot's result is written once, from its completion.
+ *
+ * Memory order: the kernel reads the SQ tail inside io_uring_enter (a
+ * syscall orders everything before it) and, without SQPOLL, posts the CQEs
+ * this ring gets before io_uring_enter returns. The head/tail stores and
+ * loads still use Atomics (sequentially consistent, on a non-shared view), so
+ * the ring also stays correct were a completion posted from another CPU:
+ * that is liburing's rule (store-release of the SQ tail and CQ head,
+ * load-acquire of the CQ tail), met with a stronger order.
+ *
+ * The ring fd is close-on-exec (io_uring fds always are) and adopted so a
+ * terminated worker's teardown closes it (env-fd.ts); a child after fork
+ * shares the mapping but never enters the ring (SINGLE_ISSUER makes the
+ * kernel refuse it, -EEXIST, were it tried).
+ */
+import koffi from 'koffi';
+import * as libc from './libc.js';
+import { ERRNO, SyscallError } from './errors.js';
+import { closeAdoptedFd, adoptFd } from './env-fd.js';
+import {
+  ACCEPT_DONTWAIT, ASYNC_CANCEL_ALL, CQE, CQE_SIZE, CQ_OFF, ENTER_GETEVENTS, FEAT_NODROP, FEAT_SINGLE_MMAP,
+  OFF_SQES, OFF_SQ_RING, OP_ACCEPT, OP_ASYNC_CANCEL, OP_READ, OP_RECVMSG, OP_SENDMSG, OP_WRITE, PARAMS,
+  PARAMS_SIZE, RWF_NOWAIT, SETUP_COOP_TASKRUN, SETUP_SINGLE_ISSUER, SETUP_SUBMIT_ALL, SQE, SQE_SIZE, SQ_OFF,
+  SYS_io_uring_enter, SYS_io_uring_setup,
+} from './uring-abi.js';
+import { MSG_DONTWAIT } from './socket-abi.js';
+
+const PROT_READ_WRITE = 0x1 | 0x2;
+const MAP_SHARED_POPULATE = 0x01 | 0x8000;
+const MAP_FAILED = 0xffff_ffff_ffff_ffffn;
+
+/** The ring sizes accepted (submission entries; the kernel rounds to a power of two, CQ is twice that). */
+export const URING_MIN_ENTRIES = 1;
+export const URING_MAX_ENTRIES = 4096;
+
+/** One mapped region: koffi's pointer, its length, and an ArrayBuffer over it. */
+interface Mapping {
+  ptr: unknown;
+  len: number;
+  bytes: ArrayBuffer;
+}
+
+function mapRegion(fd: number, len: number, offset: number): Mapping {
+  const ptr = libc.mmap(null, len, PROT_READ_WRITE, MAP_SHARED_POPULATE, fd, offset);
+  if (ptr === null || koffi.address(ptr) === MAP_FAILED) throw new SyscallError('mmap', libc.errno(), { fd, info: 'io_uring ring' });
+  return { ptr, len, bytes: koffi.view(ptr, len) };
+}
+
+function unmap(m: Mapping): void {
+  libc.munmap(m.ptr, m.len);
+}
+
+/**
+ * io_uring_setup with the flags this ring wants, dropping the newer ones on a
+ * kernel that rejects them (EINVAL). Throws SyscallError (ENOSYS, EPERM, …).
+ */
+function setup(entries: number, params: Uint8Array): number {
+  const view = new DataView(params.buffer);
+  for (const flags of [SETUP_SUBMIT_ALL | SETUP_COOP_TASKRUN | SETUP_SINGLE_ISSUER, SETUP_SUBMIT_ALL, 0]) {
+    params.fill(0);
+    view.setUint32(PARAMS.flags, flags, libc.LITTLE_ENDIAN);
+    const fd = libc.io_uring_setup(SYS_io_uring_setup, entries, params);
+    if (fd >= 0) return fd;
+    const errno = libc.errno();
+    if (errno !== ERRNO.EINVAL) throw new SyscallError('io_uring_setup', errno);
+  }
+  throw new SyscallError('io_uring_setup', ERRNO.EINVAL);
+}
+
+/**
+ * A submission ring and its completion ring. Queue entries with read(),
+ * write(), recvmsg(), sendmsg(), accept() — each returns a slot — then
+ * submit() once and read each slot's result() (a count or fd, or -errno).
+ */
+export class Uring {
+  /** Submission entries per batch (a power of two). */
+  readonly entries: number;
+  private fd: number;
+  private readonly maps: Mapping[];
+  private readonly sqTail: Uint32Array; // one element, the SQ tail
+  private readonly sqMask: number;
+  private readonly sqArray: Uint32Array;
+  private readonly cqHeadTail: Uint32Array; // the ring's u32 words; head at cqHeadIx, tail at cqTailIx
+  private readonly cqHeadIx: number;
+  private readonly cqTailIx: number;
+  private readonly cqMask: number;
+  private readonly cqeWords: Int32Array; // the CQE array as i32 words
+  private readonly cqeBase: number; // word index of CQE 0 in cqeWords
+  private readonly sqe32: Int32Array;
+  private readonly sqe64: BigUint64Array;
+  /** Entries queued since the last submit, and the buffers they address. */
+  private queued = 0;
+  private readonly pinned: unknown[];
+  private readonly results: Int32Array;
+  private readonly done: Uint8Array;
+  private closed = false;
+  /** io_uring_enter calls made (for the benchmarks and stats). */
+  enters = 0;
+
+  private constructor(fd: number, params: Uint8Array) {
+    const p = new DataView(params.buffer);
+    const u32 = (off: number): number => p.getUint32(off, libc.LITTLE_ENDIAN);
+    const features = u32(PARAMS.features);
+    const sqEntries = u32(PARAMS.sqEntries);
+    const cqEntries = u32(PARAMS.cqEntries);
+    if ((features & FEAT_SINGLE_MMAP) === 0 || (features & FEAT_NODROP) === 0) {
+      throw new SyscallError('io_uring_setup', ERRNO.ENOSYS, { info: 'kernel older than 5.5 (no SINGLE_MMAP/NODROP)' });
+    }
+    const sqOff = (k: keyof typeof SQ_OFF): number => u32(PARAMS.sqOff + SQ_OFF[k]);
+    const cqOff = (k: keyof typeof CQ_OFF): number => u32(PARAMS.cqOff + CQ_OFF[k]);
+    const ringLen = Math.max(sqOff('array') + 4 * sqEntries, cqOff('cqes') + CQE_SIZE * cqEntries);
+    this.fd = fd;
+    this.maps = [];
+    try {
+      this.maps.push(mapRegion(fd, ringLen, OFF_SQ_RING));
+      this.maps.push(mapRegion(fd, SQE_SIZE * sqEntries, OFF_SQES));
+    } catch (err) {
+      this.maps.forEach(unmap);
+      throw err;
+    }
+    const [ring, sqes] = this.maps;
+    const words = new Uint32Array(ring.bytes);
+    this.entries = sqEntries;
+    this.sqTail = new Uint32Array(ring.bytes, sqOff('tail'), 1);
+    this.sqMask = words[sqOff('ringMask') / 4];
+    // The SQ array maps ring positions to SQE indexes (publish() fills it per batch).
+    this.sqArray = new Uint32Array(ring.bytes, sqOff('array'), sqEntries);
+    this.cqHeadTail = words;
+    this.cqHeadIx = cqOff('head') / 4;
+    this.cqTailIx = cqOff('tail') / 4;
+    this.cqMask = words[cqOff('ringMask') / 4];
+    this.cqeWords = new Int32Array(ring.bytes);
+    this.cqeBase = cqOff('cqes') / 4;
+    this.sqe32 = new Int32Array(sqes.bytes);
+    this.sqe64 = new BigUint64Array(sqes.bytes);
+    this.pinned = new Array<unknown>(sqEntries).fill(null);
+    this.results = new Int32Array(sqEntries);
+    this.done = new Uint8Array(sqEntries);
+  }
+
+  /**
+   * A ring with room for `entries` submissions per batch. Throws
+   * SyscallError when the kernel refuses (ENOSYS: no io_uring; EPERM:
+   * seccomp or kernel.io_uring_disabled; ENOMEM: locked-memory limit) or
+   * when it queues a non-blocking attempt instead of answering inline.
+   */
+  static open(entries = 256): Uring {
+    if (!Number.isInteger(entries) || entries < URING_MIN_ENTRIES || entries > URING_MAX_ENTRIES) {
+      throw new RangeError(`Uring.open: entries must be an integer in [${URING_MIN_ENTRIES}, ${URING_MAX_ENTRIES}], got ${entries}`);
+    }
+    const params = new Uint8Array(new ArrayBuffer(PARAMS_SIZE));
+    const raw = setup(entries, params);
+    let fd = raw;
+    let ring: Uring | undefined;
+    try {
+      fd = adoptFd(raw);
+      ring = new Uring(fd, params);
+      ring.probeInline();
+      return ring;
+    } catch (err) {
+      if (ring) ring.close();
+      else closeAdoptedFd(fd);
+      throw err;
+    }
+  }
+
+  /** Refuses a kernel that queues a RWF_NOWAIT read of an empty pipe rather than answering -EAGAIN inline. */
+  private probeInline(): void {
+    const ends = new Int32Array(2);
+    if (libc.pipe2(ends, libc.O_NONBLOCK | libc.O_CLOEXEC) < 0) throw new SyscallError('pipe2', libc.errno());
+    try {
+      const slot = this.read(ends[0], new Uint8Array(1));
+      const cancelled = this.submit();
+      if (cancelled > 0 || this.result(slot) !== -ERRNO.EAGAIN) {
+        throw new SyscallError('io_uring_enter', ERRNO.EOPNOTSUPP, { info: `non-blocking read not answered inline (${this.result(slot)})` });
+      }
+    } finally {
+      libc.close(ends[0]);
+      libc.close(ends[1]);
+    }
+  }
+
+  /** Entries queued and not yet submitted. */
+  get pending(): number {
+    return this.queued;
+  }
+
+  /** False once closed. */
+  get open(): boolean {
+    return !this.closed;
+  }
+
+  private next(op: number, fd: number, pin: unknown): number {
+    if (this.closed) throw new SyscallError('io_uring_enter', ERRNO.EBADF, { info: 'ring closed' });
+    if (this.queued === this.entries) this.submit();
+    const slot = this.queued++;
+    const w = slot * (SQE_SIZE / 4);
+    const s = this.sqe32;
+    for (let i = 0; i < SQE_SIZE / 4; i++) s[w + i] = 0;
+    s[w] = op; // opcode (u8) with flags 0 and ioprio 0
+    s[w + SQE.fd / 4] = fd;
+    s[w + SQE.userData / 4] = slot;
+    this.pinned[slot] = pin;
+    this.done[slot] = 0;
+    return slot;
+  }
+
+  private setBuffer(slot: number, buf: Uint8Array): void {
+    // A zero-length (or detached) view is passed as NULL with length 0, as koffi does.
+    const w = slot * (SQE_SIZE / 4);
+    if (buf.byteLength > 0) this.sqe64[w / 2 + SQE.addr / 8] = koffi.address(buf);
+    this.sqe32[w + SQE.len / 4] = buf.byteLength;
+  }
+
+  /** read(2) of `buf` without waiting: count, 0 at EOF, or -errno (-EAGAIN: not ready). */
+  read(fd: number, buf: Uint8Array): number {
+    const slot = this.next(OP_READ, fd, buf);
+    this.setBuffer(slot, buf);
+    this.sqe32[slot * (SQE_SIZE / 4) + SQE.opFlags / 4] = RWF_NOWAIT;
+    this.sqe64[slot * (SQE_SIZE / 8) + SQE.off / 8] = 0xffff_ffff_ffff_ffffn; // -1: the file position, as read(2)
+    return slot;
+  }
+
+  /** write(2) of `buf` without waiting: count (maybe partial) or -errno. */
+  write(fd: number, buf: Uint8Array): number {
+    const slot = this.next(OP_WRITE, fd, buf);
+    this.setBuffer(slot, buf);
+    this.sqe32[slot * (SQE_SIZE / 4) + SQE.opFlags / 4] = RWF_NOWAIT;
+    this.sqe64[slot * (SQE_SIZE / 8) + SQE.off / 8] = 0xffff_ffff_ffff_ffffn;
+    return slot;
+  }
+
+  /**
+   * recvmsg/sendmsg with a struct msghdr the caller filled (msg.ts). The
+   * header and everything it points to must stay alive until submit()
+   * returns; `pin` holds them here until then. MSG_DONTWAIT is added.
+   */
+  msg(kind: 'recvmsg' | 'sendmsg', fd: number, header: Uint8Array, flags: number, pin: unknown): number {
+    const slot = this.next(kind === 'recvmsg' ? OP_RECVMSG : OP_SENDMSG, fd, pin);
+    const w = slot * (SQE_SIZE / 4);
+    this.sqe64[w / 2 + SQE.addr / 8] = koffi.address(header);
+    this.sqe32[w + SQE.len / 4] = 1;
+    this.sqe32[w + SQE.opFlags / 4] = flags | MSG_DONTWAIT;
+    return slot;
+  }
+
+  /** accept4(fd, NULL, NULL, flags) without waiting: the new fd or -errno. */
+  accept(fd: number, flags: number): number {
+    const slot = this.next(OP_ACCEPT, fd, null);
+    const w = slot * (SQE_SIZE / 4);
+    this.sqe32[w] = OP_ACCEPT | (ACCEPT_DONTWAIT << 16); // ioprio holds the ACCEPT_* flags
+    this.sqe32[w + SQE.opFlags / 4] = flags;
+    return slot;
+  }
+
+  /** The result of a slot of the last submit(): a count or fd, or -errno. */
+  result(slot: number): number {
+    if (slot < 0 || slot >= this.entries || this.done[slot] === 0) {
+      throw new RangeError(`Uring.result: slot ${slot} has no completion`);
+    }
+    return this.results[slot];
+  }
+
+  /**
+   * Submits every queued entry with one io_uring_enter and reads their
+   * completions. Returns how many had to be cancelled (0 when the kernel
+   * answered each inline; a cancelled entry's result is -ECANCELED unless it
+   * completed first). No entry is in flight afterwards.
+   */
+  submit(): number {
+    const n = this.queued;
+    if (n === 0) return 0;
+    this.publish(n);
+    this.enter(n, 0, 0);
+    this.queued = 0;
+    let missing = n - this.reap();
+    if (missing === 0) return 0;
+    // Not answered inline: cancel each and wait for every completion, so no
+    // buffer stays with the kernel past this call.
+    const cancelled = missing;
+    this.cancelMissing(n);
+    while (missing > 0) {
+      this.enter(0, 1, ENTER_GETEVENTS);
+      missing = n - this.countDone(n);
+    }
+    this.pinned.fill(null, 0, n);
+    return cancelled;
+  }
+
+  private cancelMissing(n: number): void {
+    // Cancel entries go in SQ slots after the batch's (the batch's SQEs are consumed); their
+    // user_data is outside [0, entries), so reap() ignores their own completions.
+    let k = 0;
+    for (let slot = 0; slot < n; slot++) {
+      if (this.done[slot] !== 0) continue;
+      const w = k * (SQE_SIZE / 4);
+      for (let i = 0; i < SQE_SIZE / 4; i++) this.sqe32[w + i] = 0;
+      this.sqe32[w] = OP_ASYNC_CANCEL;
+      this.sqe32[w + SQE.fd / 4] = -1;
+      this.sqe64[w / 2 + SQE.addr / 8] = BigInt(slot);
+      this.sqe32[w + SQE.opFlags / 4] = ASYNC_CANCEL_ALL;
+      this.sqe32[w + SQE.userData / 4] = this.entries + slot;
+      k++;
+    }
+    this.publish(k);
+    this.enter(k, 0, 0);
+  }
+
+  /**
+   * Makes SQEs 0..n-1 the next n ring positions: points the SQ array's
+   * entries at them, then stores the new tail (the kernel reads it in
+   * io_uring_enter).
+   */
+  private publish(n: number): void {
+    const tail = this.sqTail[0];
+    for (let i = 0; i < n; i++) this.sqArray[(tail + i) & this.sqMask] = i;
+    Atomics.store(this.sqTail, 0, (tail + n) >>> 0);
+  }
+
+  private countDone(n: number): number {
+    this.reap();
+    let c = 0;
+    for (let slot = 0; slot < n; slot++) c += this.done[slot];
+    return c;
+  }
+
+  /** One io_uring_enter, retried on EINTR until `toSubmit` entries are consumed. */
+  private enter(toSubmit: number, minComplete: number, flags: number): void {
+    for (;;) {
+      this.enters++;
+      const r = libc.io_uring_enter(SYS_io_uring_enter, this.fd, toSubmit, minComplete, flags, null, 0);
+      if (r >= 0) {
+        toSubmit -= r;
+        if (toSubmit <= 0) return;
+        continue;
+      }
+      const errno = libc.errno();
+      if (errno !== ERRNO.EINTR) throw new SyscallError('io_uring_enter', errno, { fd: this.fd });
+    }
+  }
+
+  /** Reads every completion posted; returns how many belonged to batch slots. */
+  private reap(): number {
+    const words = this.cqHeadTail;
+    let head = words[this.cqHeadIx];
+    const tail = Atomics.load(words, this.cqTailIx);
+    let got = 0;
+    const cqes = this.cqeWords;
+    while (head !== tail) {
+      const w = this.cqeBase + (head & this.cqMask) * (CQE_SIZE / 4);
+      const slot = cqes[w + CQE.userData / 4];
+      if (slot >= 0 && slot < this.entries && cqes[w + CQE.userData / 4 + 1] === 0) {
+        this.results[slot] = cqes[w + CQE.res / 4];
+        this.done[slot] = 1;
+        this.pinned[slot] = null;
+        got++;
+      }
+      head = (head + 1) >>> 0;
+    }
+    Atomics.store(words, this.cqHeadIx, head);
+    return got;
+  }
+
+  /** Closes the ring (idempotent). Nothing is in flight between submits, so nothing is cancelled. */
+  close(): void {
+    if (this.closed) return;
+    this.closed = true;
+    this.queued = 0;
+    this.pinned.fill(null);
+    this.maps.forEach(unmap);
+    closeAdoptedFd(this.fd);
+    this.fd = -1;
+  }
+}
