@@ -15,8 +15,13 @@
  * a buffer handed to an entry is only ever addressed by the kernel during
  * the synchronous submit() call — exactly the window in which koffi lends a
  * buffer to read(2) today. JavaScript cannot run in that window, so nothing
- * can detach, resize or move the buffer (Wasm memory cannot grow either);
- * `pinned` holds each buffer until its completion is read all the same.
+ * can detach, resize or move the buffer (Wasm memory cannot grow either).
+ * Between queueing and submit() JavaScript does run: each entry keeps its
+ * views and their lengths, and submit() turns an entry whose view was
+ * detached (a transfer, Wasm memory growth) or shrunk (a resizable
+ * ArrayBuffer) into a no-op that answers -EFAULT, before the kernel reads it.
+ * A backing store never moves while attached (koffi.address takes a small
+ * on-heap array's bytes off the V8 heap for good).
  * For the same reason close() never has an entry to cancel, and no result is
  * delivered twice: a slot's result is written once, from its completion.
  *
@@ -110,7 +115,17 @@ export class Uring {
   private readonly sqe64: BigUint64Array;
   /** Entries queued since the last submit, and the buffers they address. */
   private queued = 0;
-  private readonly pinned: unknown[];
+  /**
+   * Per slot: the view its SQE addresses (read/write buffer, msghdr) and its
+   * byteLength when queued; for messages also the views the header points
+   * to. Checked by checkPinned() at submit, dropped at completion.
+   */
+  private readonly pinned: (Uint8Array | null)[];
+  private readonly pinnedLen: Int32Array;
+  private readonly pinnedMore: (readonly Uint8Array[] | null)[];
+  private readonly pinnedMoreLens: (readonly number[] | null)[];
+  /** Per slot: 1 when submit() found a pinned view detached or shrunk (the result is -EFAULT). */
+  private readonly faulted: Uint8Array;
   private readonly results: Int32Array;
   private readonly done: Uint8Array;
   private closed = false;
@@ -153,7 +168,11 @@ export class Uring {
     this.cqeBase = cqOff('cqes') / 4;
     this.sqe32 = new Int32Array(sqes.bytes);
     this.sqe64 = new BigUint64Array(sqes.bytes);
-    this.pinned = new Array<unknown>(sqEntries).fill(null);
+    this.pinned = new Array<Uint8Array | null>(sqEntries).fill(null);
+    this.pinnedLen = new Int32Array(sqEntries);
+    this.pinnedMore = new Array<readonly Uint8Array[] | null>(sqEntries).fill(null);
+    this.pinnedMoreLens = new Array<readonly number[] | null>(sqEntries).fill(null);
+    this.faulted = new Uint8Array(sqEntries);
     this.results = new Int32Array(sqEntries);
     this.done = new Uint8Array(sqEntries);
   }
@@ -210,7 +229,7 @@ export class Uring {
     return !this.closed;
   }
 
-  private next(op: number, fd: number, pin: unknown): number {
+  private next(op: number, fd: number, pin: Uint8Array | null): number {
     if (this.closed) throw new SyscallError('io_uring_enter', ERRNO.EBADF, { info: 'ring closed' });
     if (this.queued === this.entries) this.submit();
     const slot = this.queued++;
@@ -221,6 +240,7 @@ export class Uring {
     s[w + SQE.fd / 4] = fd;
     s[w + SQE.userData / 4] = slot;
     this.pinned[slot] = pin;
+    this.pinnedLen[slot] = pin === null ? 0 : pin.byteLength;
     this.done[slot] = 0;
     return slot;
   }
@@ -251,12 +271,15 @@ export class Uring {
   }
 
   /**
-   * recvmsg/sendmsg with a struct msghdr the caller filled (msg.ts). The
-   * header and everything it points to must stay alive until submit()
-   * returns; `pin` holds them here until then. MSG_DONTWAIT is added.
+   * recvmsg/sendmsg with a struct msghdr the caller filled (msg.ts). `pin`
+   * lists every view the header points to (iovec, data, name, control): they
+   * are held, and checked as the header is, until submit() returns.
+   * MSG_DONTWAIT is added.
    */
-  msg(kind: 'recvmsg' | 'sendmsg', fd: number, header: Uint8Array, flags: number, pin: unknown): number {
-    const slot = this.next(kind === 'recvmsg' ? OP_RECVMSG : OP_SENDMSG, fd, pin);
+  msg(kind: 'recvmsg' | 'sendmsg', fd: number, header: Uint8Array, flags: number, pin: readonly Uint8Array[]): number {
+    const slot = this.next(kind === 'recvmsg' ? OP_RECVMSG : OP_SENDMSG, fd, header);
+    this.pinnedMore[slot] = pin;
+    this.pinnedMoreLens[slot] = pin.map((v) => v.byteLength);
     const w = slot * (SQE_SIZE / 4);
     this.sqe64[w / 2 + SQE.addr / 8] = koffi.address(header);
     this.sqe32[w + SQE.len / 4] = 1;
@@ -290,6 +313,7 @@ export class Uring {
   submit(): number {
     const n = this.queued;
     if (n === 0) return 0;
+    for (let slot = 0; slot < n; slot++) this.checkPinned(slot);
     this.publish(n);
     this.enter(n, 0, 0);
     this.queued = 0;
@@ -303,7 +327,6 @@ export class Uring {
       this.enter(0, 1, ENTER_GETEVENTS);
       missing = n - this.countDone(n);
     }
-    this.pinned.fill(null, 0, n);
     return cancelled;
   }
 
@@ -335,6 +358,21 @@ export class Uring {
     const tail = this.sqTail[0];
     for (let i = 0; i < n; i++) this.sqArray[(tail + i) & this.sqMask] = i;
     Atomics.store(this.sqTail, 0, (tail + n) >>> 0);
+  }
+
+  /** Makes `slot` a no-op answering -EFAULT if a view it addresses was detached or shrunk since it was queued. */
+  private checkPinned(slot: number): void {
+    this.faulted[slot] = 0;
+    const main = this.pinned[slot];
+    let shrunk = main !== null && main.byteLength < this.pinnedLen[slot];
+    const more = this.pinnedMore[slot];
+    const lens = this.pinnedMoreLens[slot];
+    if (more !== null && lens !== null) for (let i = 0; i < more.length; i++) shrunk ||= more[i].byteLength < lens[i];
+    if (!shrunk) return;
+    const w = slot * (SQE_SIZE / 4);
+    for (let k = 0; k < SQE_SIZE / 4; k++) this.sqe32[w + k] = 0; // opcode 0 is IORING_OP_NOP
+    this.sqe32[w + SQE.userData / 4] = slot;
+    this.faulted[slot] = 1;
   }
 
   private countDone(n: number): number {
@@ -370,9 +408,11 @@ export class Uring {
       const w = this.cqeBase + (head & this.cqMask) * (CQE_SIZE / 4);
       const slot = cqes[w + CQE.userData / 4];
       if (slot >= 0 && slot < this.entries && cqes[w + CQE.userData / 4 + 1] === 0) {
-        this.results[slot] = cqes[w + CQE.res / 4];
+        this.results[slot] = this.faulted[slot] !== 0 ? -ERRNO.EFAULT : cqes[w + CQE.res / 4];
         this.done[slot] = 1;
         this.pinned[slot] = null;
+        this.pinnedMore[slot] = null;
+        this.pinnedMoreLens[slot] = null;
         got++;
       }
       head = (head + 1) >>> 0;
@@ -387,6 +427,8 @@ export class Uring {
     this.closed = true;
     this.queued = 0;
     this.pinned.fill(null);
+    this.pinnedMore.fill(null);
+    this.pinnedMoreLens.fill(null);
     this.maps.forEach(unmap);
     closeAdoptedFd(this.fd);
     this.fd = -1;

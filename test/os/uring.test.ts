@@ -19,7 +19,7 @@ import { useFdTracker, useTempDir } from '../sys/helpers.js';
 
 const fds = useFdTracker();
 const tempDir = useTempDir();
-const { EAGAIN, EPIPE, ECANCELED, EBADF } = constants.errno;
+const { EAGAIN, EPIPE, ECANCELED, EBADF, EFAULT } = constants.errno;
 const rings: Uring[] = [];
 afterEach(() => rings.splice(0).forEach((r) => r.close()));
 const open = (entries = 8): Uring => {
@@ -109,9 +109,9 @@ describe('Uring batches', () => {
     const inControl = new Uint8Array(new ArrayBuffer(32));
     const inn = msghdr(inBuf, inControl);
     const empty = msghdr(new Uint8Array(16), null);
-    const ss = ring.msg('sendmsg', a, out.header, 0, out);
-    const sr = ring.msg('recvmsg', b, inn.header, 0x40000000 /* MSG_CMSG_CLOEXEC */, inn);
-    const se = ring.msg('recvmsg', b, empty.header, 0, empty);
+    const ss = ring.msg('sendmsg', a, out.header, 0, out.pin);
+    const sr = ring.msg('recvmsg', b, inn.header, 0x40000000 /* MSG_CMSG_CLOEXEC */, inn.pin);
+    const se = ring.msg('recvmsg', b, empty.header, 0, empty.pin);
     ring.submit();
     expect([ring.result(ss), ring.result(sr), ring.result(se)]).toEqual([3, 3, -EAGAIN]);
     const control = new DataView(inControl.buffer);
@@ -141,6 +141,53 @@ describe('Uring batches', () => {
     const again = ring.read(r, new Uint8Array(8));
     ring.submit();
     expect(ring.result(again)).toBe(2);
+  });
+});
+
+describe('Uring buffers between queueing and submit', () => {
+  // The kernel reads an entry's buffer only inside submit(); these change the buffer before it.
+  it('answers -EFAULT for a buffer detached by a transfer, and reads nothing', () => {
+    const ring = open();
+    const [r, w] = fds.trackAll(pipe());
+    writeFd(w, new Uint8Array([7]));
+    const buf = new Uint8Array(new ArrayBuffer(8));
+    const slot = ring.read(r, buf);
+    const moved = structuredClone(buf.buffer, { transfer: [buf.buffer] });
+    ring.submit();
+    expect(ring.result(slot)).toBe(-EFAULT);
+    expect(new Uint8Array(moved)[0]).toBe(0);
+    expect(readFd(r, new Uint8Array(8))).toBe(1); // the byte is still in the pipe
+  });
+
+  it('answers -EFAULT for a view of Wasm memory that grew (its old buffer is detached)', () => {
+    const ring = open();
+    const [r, w] = fds.trackAll(pipe());
+    writeFd(w, new Uint8Array([7]));
+    const memory = new WebAssembly.Memory({ initial: 1, maximum: 4 });
+    const view = new Uint8Array(memory.buffer, 64, 8);
+    const slot = ring.read(r, view);
+    memory.grow(1);
+    ring.submit();
+    expect(ring.result(slot)).toBe(-EFAULT);
+    expect(new Uint8Array(memory.buffer, 64, 8).every((b) => b === 0)).toBe(true);
+  });
+
+  it('answers -EFAULT for a view a resizable ArrayBuffer shrank under, and writes through one it grew', () => {
+    const ring = open();
+    const [r, w] = fds.trackAll(pipe());
+    type Resizable = ArrayBuffer & { resize(n: number): void };
+    const Ctor = ArrayBuffer as unknown as new (n: number, o: { maxByteLength: number }) => Resizable;
+    const shrinking = new Ctor(16, { maxByteLength: 64 });
+    const growing = new Ctor(16, { maxByteLength: 64 });
+    const s1 = ring.write(w, new Uint8Array(shrinking, 0, 16).fill(1));
+    const s2 = ring.write(w, new Uint8Array(growing, 0, 16).fill(2));
+    shrinking.resize(4);
+    growing.resize(64);
+    ring.submit();
+    expect([ring.result(s1), ring.result(s2)]).toEqual([-EFAULT, 16]);
+    const got = new Uint8Array(32);
+    expect(readFd(r, got)).toBe(16);
+    expect(got.subarray(0, 16).every((b) => b === 2)).toBe(true);
   });
 });
 
@@ -195,7 +242,7 @@ function rights(list: number[]): Uint8Array {
   return control;
 }
 
-function msghdr(buf: Uint8Array, control: Uint8Array | null): { header: Uint8Array; iov: Uint8Array; buf: Uint8Array; control: Uint8Array | null } {
+function msghdr(buf: Uint8Array, control: Uint8Array | null): { header: Uint8Array; pin: Uint8Array[] } {
   const header = new Uint8Array(new ArrayBuffer(56));
   const iov = new Uint8Array(new ArrayBuffer(16));
   const h = new DataView(header.buffer);
@@ -208,7 +255,7 @@ function msghdr(buf: Uint8Array, control: Uint8Array | null): { header: Uint8Arr
     h.setBigUint64(32, koffi.address(control), LITTLE_ENDIAN);
     h.setBigUint64(40, BigInt(control.byteLength), LITTLE_ENDIAN);
   }
-  return { header, iov, buf, control };
+  return { header, pin: control ? [iov, buf, control] : [iov, buf] };
 }
 
 /** White box: sets IOSQE_ASYNC on a queued entry's SQE, the one way to get an entry not answered inline. */
