@@ -3,6 +3,11 @@
 // against io_uring batches (N entries written from JavaScript, one
 // io_uring_enter, completions read from the mapped ring), N = 1, 4, 16, 64.
 //
+// Then the same through promises, as the operation path awaits them:
+// C concurrent loops each awaiting write-then-read on its own pipe, today's
+// attempt (a koffi call, then a settled promise) against SubmitWave (the
+// attempts of one microtask wave share one io_uring_enter).
+//
 // Each op is a 64-byte write into a pipe plus the read that empties it
 // ("pair"), or a read of an empty pipe that answers EAGAIN ("eagain", 0.69
 // of them per echo message). CPU time (user + system) per op from
@@ -12,6 +17,7 @@
 import { parseArgs } from 'node:util';
 import { Uring } from '../../build/host/os/uring.js';
 import { pipe, readFd, writeFd, closeFd } from '../../build/host/os/fd.js';
+import { SubmitWave } from '../../build/host/io-wave.js';
 
 const { values } = parseArgs({ options: { ops: { type: 'string', default: '200000' }, reps: { type: 'string', default: '5' } } });
 const OPS = Number(values.ops);
@@ -66,6 +72,33 @@ function uringEagain(ring, n) {
   };
 }
 
+async function cpuNsPerOpAsync(ops, body) {
+  let best = [Infinity, 0, 0];
+  for (let r = 0; r < REPS; r++) {
+    const t = process.cpuUsage();
+    await body();
+    const d = process.cpuUsage(t);
+    const row = [d.user + d.system, d.user, d.system].map((us) => (us * 1000) / ops);
+    if (row[0] < best[0]) best = row;
+  }
+  return best;
+}
+
+/** C loops of write + read, each attempt through `io` (returns a promise of the count). */
+function loops(c, io) {
+  return () =>
+    Promise.all(
+      Array.from({ length: c }, async (_, k) => {
+        const [r, w] = pipes[k];
+        for (let i = 0; i < OPS / c; i++) {
+          await io.write(w, msg);
+          await io.read(r, bufs[k]);
+        }
+      }),
+    );
+}
+const plainIo = { write: (fd, b) => Promise.resolve(writeFd(fd, b)), read: (fd, b) => Promise.resolve(readFd(fd, b)) };
+
 const ring = Uring.open(128);
 const rows = [];
 // "pair" counts two ops (write + read) per iteration.
@@ -75,7 +108,12 @@ for (const n of BATCHES) {
   rows.push(['io_uring batch', 'pair', n, cpuNsPerOp(2 * OPS, uringPair(ring, n))]);
   rows.push(['io_uring batch', 'eagain', n, cpuNsPerOp(OPS, uringEagain(ring, n))]);
 }
+for (const c of BATCHES) {
+  rows.push(['awaited: syscall', `loops`, c, await cpuNsPerOpAsync(2 * OPS, loops(c, plainIo))]);
+  rows.push(['awaited: SubmitWave, every wave through the ring', `loops`, c, await cpuNsPerOpAsync(2 * OPS, loops(c, new SubmitWave(ring, 1)))]);
+  rows.push(['awaited: SubmitWave, waves of >= 8 through the ring', `loops`, c, await cpuNsPerOpAsync(2 * OPS, loops(c, new SubmitWave(ring)))]);
+}
 ring.close();
 for (const [r, w] of pipes) { closeFd(r); closeFd(w); }
-console.log('| path | op | entries per enter | CPU ns per op | user | system |\n|---|---|---|---|---|---|');
+console.log('| path | op | entries per enter (awaited: concurrent loops) | CPU ns per op | user | system |\n|---|---|---|---|---|---|');
 for (const [path, op, n, ns] of rows) console.log(`| ${path} | ${op} | ${n} | ${ns.map((x) => x.toFixed(0)).join(' | ')} |`);
