@@ -79,6 +79,11 @@ export class SubmitWave {
     });
   }
 
+  /** Closes the ring; later attempts are made as plain calls. */
+  close(): void {
+    this.ring.close();
+  }
+
   /** Makes the wave's attempts and settles each, in the order they were made. */
   private readonly flush = (): void => {
     this.scheduled = false;

@@ -14,6 +14,7 @@ import { Code, Misuse, Mode } from './core/abi.js';
 import { AbortError, ClosedError, MisuseError, errorForCode } from './errors.js';
 import { clockEpochMs, relativeNs, type Deadline } from './deadline.js';
 import { isSyscallError } from './os/errors.js';
+import type { SubmitWave } from './io-wave.js';
 import { inspect, type InspectOptions } from 'node:util';
 import { readLiveDescriptor, type LiveDescriptor } from './core/live.js';
 import { checkOpOptions } from './validate.js';
@@ -36,6 +37,8 @@ export interface PollSite {
   readonly fairness: Fairness;
   /** The Poller, as observability payloads name it (one per poller, so no per-descriptor cost). */
   readonly owner: object;
+  /** The poller's submission waves on the 'uring' path (io-path.ts); null on the 'syscall' path. */
+  readonly wave: SubmitWave | null;
 }
 
 export interface WaitOptions {
@@ -167,6 +170,11 @@ export class PollDesc {
    */
   spend(): Promise<void> | null {
     return this.site.fairness.spend();
+  }
+
+  /** @internal The poller's submission waves on the 'uring' path; null on the 'syscall' path (io-path.ts). */
+  get wave(): SubmitWave | null {
+    return this.site.wave;
   }
 
   /** pollReset: throws the pending error (closed, timeout, not pollable); drops a stale readiness notification. */

@@ -20,6 +20,7 @@ import { isSyscallError } from './os/errors.js';
 import { PollDesc, type PollSite } from './polldesc.js';
 import { Registry } from './registry.js';
 import { Fairness } from './fairness.js';
+import { IoPath, requestedIoMode, type IoMode, type IoStats } from './io-path.js';
 import { decodeSnapshot } from './inspect/decode.js';
 import type { Inspection } from './inspect/types.js';
 import { clockEpochMs } from './deadline.js';
@@ -47,6 +48,13 @@ export interface PollerOptions {
    * set to a writer of `netpoll inspect` files (host/inspect/postmortem.ts).
    */
   postMortem?: PostMortemWriter | null;
+  /**
+   * 'syscall' (default): one call per read or write. 'uring': the retries
+   * after a readiness wake share an io_uring_enter per wave (io-path.ts),
+   * falling back to 'syscall' where no ring can be set up (stats.io says
+   * which is live and why). Without the option, NETPOLL_IO picks it.
+   */
+  io?: IoMode;
 }
 
 /** Stores a snapshot taken because of `reason`; returns its path, or null if it was not kept. */
@@ -86,6 +94,8 @@ export interface PollerStats {
   waiters: number;
   timers: number;
   staleEvents: number;
+  /** The I/O path: asked for, live, why it fell back, and its wave counts. */
+  io: IoStats;
 }
 
 /** A factory the simulator uses to put its own drive under a Poller. */
@@ -103,6 +113,7 @@ export class Poller {
   private closing: Promise<void> | null = null;
   private inconsistentSeen = 0;
   private readonly postMortem: PostMortemWriter | null;
+  private readonly io: IoPath;
 
   /** The post-mortem writer of pollers created without the postMortem option (set by host/index.ts and host/sim/index.ts). */
   static defaultPostMortem: PostMortemWriter | null = null;
@@ -113,7 +124,7 @@ export class Poller {
    */
   static inspector: InspectorHooks | null = null;
 
-  private constructor(engine: Engine, makeDrive: DriveFactory, maxEvents: number, postMortem: PostMortemWriter | null) {
+  private constructor(engine: Engine, makeDrive: DriveFactory, maxEvents: number, postMortem: PostMortemWriter | null, io: IoMode) {
     this.engine = engine;
     this.postMortem = postMortem;
     const pump: Pump = {
@@ -123,7 +134,13 @@ export class Poller {
     };
     this.drive = makeDrive(pump, maxEvents);
     this.registry = new Registry<PollDesc>(this.drive);
-    this.site = { engine, clock: this.drive, registry: this.registry, fairness: new Fairness(), owner: this };
+    try {
+      this.io = new IoPath(io);
+    } catch (err) {
+      this.drive.close();
+      throw err;
+    }
+    this.site = { engine, clock: this.drive, registry: this.registry, fairness: new Fairness(), owner: this, wave: this.io.wave };
     engine.onChange = () => this.settle();
   }
 
@@ -138,6 +155,7 @@ export class Poller {
     if (!Number.isInteger(maxEvents) || maxEvents < 1 || maxEvents > 1024) {
       throw new MisuseError('bad-argument', `maxEvents must be an integer in 1 … 1024, got ${maxEvents}`);
     }
+    const io = requestedIoMode(opts.io);
     const mode = opts.drive ?? 'uv';
     if (!makeDrive) {
       if (mode === 'uv') makeDrive = (p, m) => new UvDrive(p, m);
@@ -146,7 +164,7 @@ export class Poller {
     }
     const core = loadCore(opts.core);
     const postMortem = opts.postMortem === undefined ? Poller.defaultPostMortem : opts.postMortem;
-    const poller = new Poller(new Engine(opts.core, opts.instrument ? opts.instrument(core) : core), makeDrive, maxEvents, postMortem);
+    const poller = new Poller(new Engine(opts.core, opts.instrument ? opts.instrument(core) : core), makeDrive, maxEvents, postMortem, io);
     Poller.inspector?.onCreate(poller); // NETPOLL_INSPECT (host/inspector/auto.ts)
     return poller;
   }
@@ -191,7 +209,7 @@ export class Poller {
 
   get stats(): PollerStats {
     const e = this.engine;
-    return { descriptors: e.inUse, waiters: e.waiters, timers: e.timers, staleEvents: e.staleEvents };
+    return { descriptors: e.inUse, waiters: e.waiters, timers: e.timers, staleEvents: e.staleEvents, io: this.io.stats };
   }
 
   /**
@@ -232,6 +250,7 @@ export class Poller {
         this.closed = true;
         this.registry.closed = true;
         this.drive.close();
+        this.io.close();
       }
     })();
     return this.closing;

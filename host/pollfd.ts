@@ -236,7 +236,9 @@ export class PollFD {
           if (typeof code !== 'number') code = await code;
           if (!pd.wakeDone(code)) continue; // woken without I/O: wait again
         }
-        const n = readFd(this.fd, buf);
+        // The retry after a wake: on the 'uring' path it joins the wave of every retry this wake's batch set off (io-wave.ts).
+        const wave = pd.wave;
+        const n = wave ? await wave.read(this.fd, buf) : readFd(this.fd, buf);
         if (n !== WOULD_BLOCK) return n;
         if (signal?.aborted) throw new AbortError(signal.reason);
       }
@@ -313,7 +315,8 @@ export class PollFD {
           } while (!pd.wakeDone(code));
         }
         if (done >= buf.byteLength) return done;
-        const n = writeFd(this.fd, buf.subarray(done));
+        const wave = pd.wave; // as in readParked
+        const n = wave ? await wave.write(this.fd, buf.subarray(done)) : writeFd(this.fd, buf.subarray(done));
         blocked = n === WOULD_BLOCK;
         if (blocked) continue;
         if (n === 0) throw new Error(`write made no progress on fd ${this.fd} (unexpected EOF)`);
