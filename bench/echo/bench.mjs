@@ -59,8 +59,8 @@ const havePeer = existsSync(peerDir);
 if (!havePeer) notes.push('node-unix-socket is not installed (`npm install --prefix bench/peers`): the SOCK_SEQPACKET node comparator was skipped.');
 
 const node = process.execPath;
-const netpoll = (drive, type, lib) => (p) => [
-  path.join(dir, 'server-netpoll.mjs'), '--drive', drive, '--path', p, '--type', type, ...(lib ? ['--lib', lib] : []),
+const netpoll = (drive, type, lib, io) => (p) => [
+  path.join(dir, 'server-netpoll.mjs'), '--drive', drive, '--path', p, '--type', type, ...(lib ? ['--lib', lib] : []), ...(io ? ['--io', io] : []),
 ];
 const goEnv = { ...process.env, GOMAXPROCS: '1' };
 const KINDS = {
@@ -70,6 +70,7 @@ const KINDS = {
     { id: 'node', label: 'node:net', cmd: node, args: (p) => [path.join(dir, 'server-node.mjs'), '--path', p] },
     { id: 'uv', label: 'netpoll uv', cmd: node, args: netpoll('uv', 'stream') },
     { id: 'thread', label: 'netpoll thread', cmd: node, args: netpoll('thread', 'stream') },
+    { id: 'uv-uring', label: 'netpoll uv, io uring', cmd: node, args: netpoll('uv', 'stream', null, 'uring') },
     BASELINE && { id: 'uv-base', label: 'netpoll uv (baseline)', cmd: node, args: netpoll('uv', 'stream', BASELINE) },
     BASELINE && { id: 'thread-base', label: 'netpoll thread (baseline)', cmd: node, args: netpoll('thread', 'stream', BASELINE) },
     ...SWEEP.map((v) => ({ id: `uv-slice${v}`, label: `netpoll uv, slice ${v} ms`, cmd: node, args: netpoll('uv', 'stream'), env: { ...process.env, NETPOLL_SLICE_MS: v } })),
@@ -80,6 +81,7 @@ const KINDS = {
     havePeer && { id: 'nus', label: 'node-unix-socket', cmd: node, args: (p) => [path.join(dir, 'server-node-seqpacket.mjs'), '--path', p] },
     { id: 'uv', label: 'netpoll uv', cmd: node, args: netpoll('uv', 'seqpacket') },
     { id: 'thread', label: 'netpoll thread', cmd: node, args: netpoll('thread', 'seqpacket') },
+    { id: 'uv-uring', label: 'netpoll uv, io uring', cmd: node, args: netpoll('uv', 'seqpacket', null, 'uring') },
     BASELINE && { id: 'uv-base', label: 'netpoll uv (baseline)', cmd: node, args: netpoll('uv', 'seqpacket', BASELINE) },
   ],
 };
