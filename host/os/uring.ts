@@ -40,40 +40,20 @@
  */
 import koffi from 'koffi';
 import * as libc from './libc.js';
+import { mapKernelRingMemory, type RingMemory } from './uring-memory.js';
 import { ERRNO, SyscallError } from './errors.js';
 import { closeAdoptedFd, adoptFd } from './env-fd.js';
 import {
   ACCEPT_DONTWAIT, ASYNC_CANCEL_ALL, CQE, CQE_SIZE, CQ_OFF, ENTER_GETEVENTS, FEAT_NODROP, FEAT_SINGLE_MMAP,
-  OFF_SQES, OFF_SQ_RING, OP_ACCEPT, OP_ASYNC_CANCEL, OP_READ, OP_RECVMSG, OP_SENDMSG, OP_WRITE, PARAMS,
+  OP_ACCEPT, OP_ASYNC_CANCEL, OP_READ, OP_RECVMSG, OP_SENDMSG, OP_WRITE, PARAMS,
   PARAMS_SIZE, RWF_NOWAIT, SETUP_COOP_TASKRUN, SETUP_SINGLE_ISSUER, SETUP_SUBMIT_ALL, SQE, SQE_SIZE, SQ_OFF,
   SYS_io_uring_enter, SYS_io_uring_setup,
 } from './uring-abi.js';
 import { MSG_DONTWAIT } from './socket-abi.js';
 
-const PROT_READ_WRITE = 0x1 | 0x2;
-const MAP_SHARED_POPULATE = 0x01 | 0x8000;
-const MAP_FAILED = 0xffff_ffff_ffff_ffffn;
-
 /** The ring sizes accepted (submission entries; the kernel rounds to a power of two, CQ is twice that). */
 export const URING_MIN_ENTRIES = 1;
 export const URING_MAX_ENTRIES = 4096;
-
-/** One mapped region: koffi's pointer, its length, and an ArrayBuffer over it. */
-interface Mapping {
-  ptr: unknown;
-  len: number;
-  bytes: ArrayBuffer;
-}
-
-function mapRegion(fd: number, len: number, offset: number): Mapping {
-  const ptr = libc.mmap(null, len, PROT_READ_WRITE, MAP_SHARED_POPULATE, fd, offset);
-  if (ptr === null || koffi.address(ptr) === MAP_FAILED) throw new SyscallError('mmap', libc.errno(), { fd, info: 'io_uring ring' });
-  return { ptr, len, bytes: koffi.view(ptr, len) };
-}
-
-function unmap(m: Mapping): void {
-  libc.munmap(m.ptr, m.len);
-}
 
 /**
  * io_uring_setup with the flags this ring wants, dropping the newer ones on a
@@ -101,7 +81,7 @@ export class Uring {
   /** Submission entries per batch (a power of two). */
   readonly entries: number;
   private fd: number;
-  private readonly maps: Mapping[];
+  private readonly memory: RingMemory;
   private readonly sqTail: Uint32Array; // one element, the SQ tail
   private readonly sqMask: number;
   private readonly sqArray: Uint32Array;
@@ -145,29 +125,23 @@ export class Uring {
     const cqOff = (k: keyof typeof CQ_OFF): number => u32(PARAMS.cqOff + CQ_OFF[k]);
     const ringLen = Math.max(sqOff('array') + 4 * sqEntries, cqOff('cqes') + CQE_SIZE * cqEntries);
     this.fd = fd;
-    this.maps = [];
-    try {
-      this.maps.push(mapRegion(fd, ringLen, OFF_SQ_RING));
-      this.maps.push(mapRegion(fd, SQE_SIZE * sqEntries, OFF_SQES));
-    } catch (err) {
-      this.maps.forEach(unmap);
-      throw err;
-    }
-    const [ring, sqes] = this.maps;
-    const words = new Uint32Array(ring.bytes);
+    this.memory = mapKernelRingMemory(fd, ringLen, sqEntries);
+    const { rings, sqes } = this.memory;
+    // Every view below indexes from the start of its region.
+    const words = new Uint32Array(rings.buffer, rings.byteOffset, rings.byteLength / 4);
     this.entries = sqEntries;
-    this.sqTail = new Uint32Array(ring.bytes, sqOff('tail'), 1);
+    this.sqTail = new Uint32Array(rings.buffer, rings.byteOffset + sqOff('tail'), 1);
     this.sqMask = words[sqOff('ringMask') / 4];
     // The SQ array maps ring positions to SQE indexes (publish() fills it per batch).
-    this.sqArray = new Uint32Array(ring.bytes, sqOff('array'), sqEntries);
+    this.sqArray = new Uint32Array(rings.buffer, rings.byteOffset + sqOff('array'), sqEntries);
     this.cqHeadTail = words;
     this.cqHeadIx = cqOff('head') / 4;
     this.cqTailIx = cqOff('tail') / 4;
     this.cqMask = words[cqOff('ringMask') / 4];
-    this.cqeWords = new Int32Array(ring.bytes);
+    this.cqeWords = new Int32Array(rings.buffer, rings.byteOffset, rings.byteLength / 4);
     this.cqeBase = cqOff('cqes') / 4;
-    this.sqe32 = new Int32Array(sqes.bytes);
-    this.sqe64 = new BigUint64Array(sqes.bytes);
+    this.sqe32 = new Int32Array(sqes.buffer, sqes.byteOffset, sqes.byteLength / 4);
+    this.sqe64 = new BigUint64Array(sqes.buffer, sqes.byteOffset, sqes.byteLength / 8);
     this.pinned = new Array<Uint8Array | null>(sqEntries).fill(null);
     this.pinnedLen = new Int32Array(sqEntries);
     this.pinnedMore = new Array<readonly Uint8Array[] | null>(sqEntries).fill(null);
@@ -429,7 +403,7 @@ export class Uring {
     this.pinned.fill(null);
     this.pinnedMore.fill(null);
     this.pinnedMoreLens.fill(null);
-    this.maps.forEach(unmap);
+    this.memory.release();
     closeAdoptedFd(this.fd);
     this.fd = -1;
   }

@@ -6,6 +6,8 @@
  * close-on-exec, and a closed ring refuses new entries.
  */
 import { execFileSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
 import { constants } from 'node:os';
 import koffi from 'koffi';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -263,3 +265,20 @@ function forceAsync(ring: Uring, slot: number): void {
   const sqe32 = (ring as unknown as { sqe32: Int32Array }).sqe32;
   sqe32[slot * 16] |= (1 << 4) << 8; // flags byte (+1) of the SQE: IOSQE_ASYNC
 }
+
+describe('Uring memory', () => {
+  it('maps the rings from the ring fd and unmaps them on close', () => {
+    const maps = (): number => readFileSync('/proc/self/maps', 'utf8').split('\n').filter((l) => l.includes('io_uring')).length;
+    const before = maps();
+    const ring = Uring.open(256);
+    expect(maps()).toBe(before + 2);
+    ring.close();
+    expect(maps()).toBe(before);
+  });
+
+  it('survives 20 terminated workers with rings: no crash, no ring fd left; each leaves its two mappings (documented)', () => {
+    const child = fileURLToPath(new URL('./fixtures/terminate-rings.mjs', import.meta.url));
+    const out = execFileSync(process.execPath, [child], { encoding: 'utf8', timeout: 60_000 });
+    expect(JSON.parse(out.trim().split('\n').at(-1)!)).toEqual({ live: ['uring'], fds: 0, maps: 40 });
+  });
+});
