@@ -28,6 +28,7 @@ export const BENCHMARKS = [
   { name: 'wake', script: 'wake/bench.mjs', what: 'wake latency: eventfd written by another process → promise settled' },
   { name: 'profile', script: 'profile/bench.mjs', what: 'where an echo message\'s time goes: CPU per message, --cpu-prof, perf' },
   { name: 'workers', script: 'workers/bench.mjs', what: 'echo scaled across worker_threads, wake latency with many worker pollers, terminate() cost' },
+  { name: 'eventloop', script: 'eventloop/bench.mjs', what: 'worst event-loop gap under always-ready PollFD loops: TCP, unix, SEQPACKET, pipe; both drives; main thread and worker' },
 ];
 
 const args = parseArgs();

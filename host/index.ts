@@ -1,12 +1,12 @@
 // netpoll-wasm: Go's network poller for Node.js.
 
 import { Poller } from './poller.js';
+import { installTooling } from './tooling.js';
 import { writePostMortem } from './inspect/postmortem.js';
 import { inspectorHooks } from './inspector/install.js';
 
-// The public entry wires the default post-mortem writer (the core layers never import the tooling).
-Poller.defaultPostMortem ??= writePostMortem;
-Poller.inspector ??= inspectorHooks;
+// The public entry installs the tooling the Poller reaches through hooks (tooling.ts): it never imports it.
+installTooling({ postMortem: writePostMortem, inspector: inspectorHooks });
 
 export { Poller, type PollerOptions, type PollerStats, type DriveMode, type PostMortemWriter } from './poller.js';
 export { PollDesc, type WaitOptions, type WaitModeName, type DeadlineModeName } from './polldesc.js';
@@ -35,10 +35,13 @@ export {
   CHANNEL_DEADLINE_FIRED,
   CHANNEL_STALE_EVENT,
   CHANNEL_POLLER_CLOSE,
-  type WaitContext,
   type WaitOutcome,
-  type BatchMessage,
-  type DeadlineFiredMessage,
-  type StaleEventMessage,
-  type PollerCloseMessage,
 } from './observe/channels.js';
+import type * as channels from './observe/channels.js';
+import type { PollDesc as PollDescClass } from './polldesc.js';
+// The channels' payloads with this package's classes filled in (observe/ sits below them and names neither).
+export type WaitContext = channels.WaitContext<Poller, PollDescClass>;
+export type BatchMessage = channels.BatchMessage<Poller>;
+export type DeadlineFiredMessage = channels.DeadlineFiredMessage<Poller>;
+export type StaleEventMessage = channels.StaleEventMessage<Poller>;
+export type PollerCloseMessage = channels.PollerCloseMessage<Poller>;

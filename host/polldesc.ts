@@ -10,7 +10,7 @@ import type { Engine } from './core/engine.js';
 import type { Clock } from './drive/drive.js';
 import type { Registry } from './registry.js';
 import type { Fairness } from './fairness.js';
-import { Code, Misuse, Mode } from './core/abi.js';
+import { Code, Misuse, Mode, type WaitMode, type DeadlineMode } from './core/abi.js';
 import { AbortError, ClosedError, MisuseError, errorForCode } from './errors.js';
 import { clockEpochMs, relativeNs, type Deadline } from './deadline.js';
 import { isSyscallError } from './os/errors.js';
@@ -18,16 +18,18 @@ import type { SubmitWave } from './io-wave.js';
 import { inspect, type InspectOptions } from 'node:util';
 import { readLiveDescriptor, type LiveDescriptor } from './core/live.js';
 import { checkOpOptions } from './validate.js';
-import { waitChannel, traceWait, TRACED, type TracedWaitOptions } from './observe/channels.js';
+import { waitChannel, traceWait } from './observe/channels.js';
 
 export type WaitModeName = 'r' | 'w';
 export type DeadlineModeName = 'r' | 'w' | 'rw';
 
 /**
- * What a PollDesc works with, handed down by its Poller: the engine (core
- * calls, waiter tokens, dispatch; `engine.changed()` after a change to
- * waiters or timers), the drive's clock, the registry that owns its fd's
- * epoll registration, and the poller's fairness slice.
+ * @internal
+ * The one channel from a PollDesc (and the operations run on it) to its
+ * Poller, the "site": the engine (core calls, waiter tokens, dispatch),
+ * `changed()` after a change to waiters or timers, the drive's clock, the
+ * registry that owns its fd's epoll registration, and the poller's fairness
+ * slice.
  */
 export interface PollSite {
   readonly engine: Engine;
@@ -35,6 +37,8 @@ export interface PollSite {
   readonly registry: Registry<PollDesc>;
   /** The poller's slice for operations that never park (fairness.ts). */
   readonly fairness: Fairness;
+  /** After a change to waiters or timers outside a batch: the Poller tells its drive (and raises a counted inconsistency). */
+  changed(): void;
   /** The Poller, as observability payloads name it (one per poller, so no per-descriptor cost). */
   readonly owner: object;
   /** The poller's submission waves on the 'uring' path (io-path.ts); null on the 'syscall' path. */
@@ -45,13 +49,13 @@ export interface WaitOptions {
   signal?: AbortSignal;
 }
 
-function waitMode(mode: unknown): 1 | 2 {
+function waitMode(mode: unknown): WaitMode {
   if (mode === 'r') return Mode.R;
   if (mode === 'w') return Mode.W;
   throw new MisuseError('bad-argument', `wait mode must be 'r' or 'w', got ${JSON.stringify(mode)}`);
 }
 
-function deadlineMode(mode: unknown): 1 | 2 | 3 {
+function deadlineMode(mode: unknown): DeadlineMode {
   if (mode === 'r') return Mode.R;
   if (mode === 'w') return Mode.W;
   if (mode === 'rw' || mode === undefined) return Mode.RW;
@@ -95,13 +99,47 @@ export class PollDesc {
     return errorForCode(code, `fd ${this.fd}`) ?? new Error(`netpoll: unexpected core code ${code}`);
   }
 
-  /** Resolves when the fd is ready in `mode`; rejects with the deadline / close / EPOLLERR error. */
+  /**
+   * Resolves when the fd is ready in `mode`; rejects with the deadline /
+   * close / EPOLLERR error. A wait that is ready at once counts against the
+   * poller's fairness slice, as an operation's first attempt does.
+   */
   async wait(mode: WaitModeName, opts?: WaitOptions): Promise<void> {
     checkOpOptions(opts, 'wait');
-    if (waitChannel.hasSubscribers && !(opts as TracedWaitOptions | undefined)?.[TRACED]) return traceWait(this, mode, opts); // observe/channels.ts
-    const m = waitMode(mode);
     const signal = opts?.signal;
+    if (waitChannel.hasSubscribers) return traceWait(this.site.owner, this, mode, () => this.waitBody(mode, signal)); // observe/channels.ts
+    return this.waitBody(mode, signal);
+  }
+
+  private async waitBody(mode: WaitModeName, signal: AbortSignal | undefined): Promise<void> {
+    const m = waitMode(mode);
     if (signal?.aborted) throw new AbortError(signal.reason);
+    const turn = this.spend();
+    if (turn) {
+      await turn;
+      if (signal?.aborted) throw new AbortError(signal.reason);
+    }
+    let code = this.waitRound(m, signal);
+    if (typeof code !== 'number') code = await code;
+    if (!this.wakeDone(code)) await this.waitLoop(m, signal);
+  }
+
+  /**
+   * @internal Go's pollWait loop for one wait: null when ready now (no
+   * promise), else a promise that settles when ready or with the pending
+   * error. Under the 'netpoll:wait' channel when it has subscribers
+   * (observe/channels.ts decorates it; nothing is built otherwise).
+   */
+  ready(mode: WaitModeName, signal: AbortSignal | undefined): Promise<void> | null {
+    if (waitChannel.hasSubscribers) return traceWait(this.site.owner, this, mode, () => this.waitLoop(mode === 'r' ? Mode.R : Mode.W, signal));
+    const m = mode === 'r' ? Mode.R : Mode.W;
+    const code = this.waitRound(m, signal);
+    if (typeof code !== 'number') return code.then((c) => (this.wakeDone(c) ? undefined : this.waitLoop(m, signal)));
+    return this.wakeDone(code) ? null : this.waitLoop(m, signal);
+  }
+
+  /** The rest of a wait, round after round, until ready or an error. */
+  private async waitLoop(m: WaitMode, signal: AbortSignal | undefined): Promise<void> {
     for (;;) {
       let code = this.waitRound(m, signal);
       if (typeof code !== 'number') code = await code;
@@ -110,13 +148,12 @@ export class PollDesc {
   }
 
   /**
-   * @internal One round of pollWait, without an async frame (PollFD's hot
-   * path uses it directly): Code.OK when ready now, else the wake-code
+   * One round of pollWait, without an async frame: Code.OK when ready now, else the wake-code
    * promise of the park (see wakeDone). Throws the pending error (closing,
    * timeout, EPOLLERR — an error wins over readiness) and AbortError when
    * aborted between a wake and the resume.
    */
-  waitRound(m: 1 | 2, signal: AbortSignal | undefined): number | Promise<number> {
+  private waitRound(m: WaitMode, signal: AbortSignal | undefined): number | Promise<number> {
     if (this.closed) throw this.fail(Misuse.STALE_HANDLE);
     const core = this.site.engine.core;
     const code = core.prepareWait(this.index, this.seq, m);
@@ -132,15 +169,15 @@ export class PollDesc {
     throw this.fail(code);
   }
 
-  /** @internal After a park: true when ready (OK); false = woken without I/O, go round (prepareWait re-checks the error first). An abort already rejected the park's promise. */
-  wakeDone(code: number): boolean {
+  /** After a park: true when ready (OK); false = woken without I/O, go round (prepareWait re-checks the error first). An abort already rejected the park's promise. */
+  private wakeDone(code: number): boolean {
     if (code === Code.OK) return true;
     if (code === Code.PARKED) throw new Error('netpoll: park returned PARKED');
     return false;
   }
 
   /** commitWait, then the promise the ready list settles. Returns the wake code (or an immediate result); an abort rejects. */
-  private park(m: 1 | 2, signal: AbortSignal | undefined): Promise<number> | number {
+  private park(m: WaitMode, signal: AbortSignal | undefined): Promise<number> | number {
     const engine = this.site.engine;
     let wake!: (code: number) => void;
     let withdraw!: (err: AbortError) => void;
@@ -152,13 +189,13 @@ export class PollDesc {
       // OK (consumed a notification that arrived between the halves) or an error: return it as a wake code.
       return code === Code.OK ? Code.OK : code < 0 ? Promise.reject(this.fail(code)) : code;
     }
-    engine.changed();
+    this.site.changed();
     if (!signal) return woken;
     const onAbort = (): void => {
       if (engine.core.cancelWait(this.index, this.seq, m, token) !== Code.OK) return; // already woken
       engine.forget(token);
       withdraw(new AbortError(signal.reason));
-      engine.changed();
+      this.site.changed();
     };
     signal.addEventListener('abort', onAbort, { once: true });
     return woken.finally(() => signal.removeEventListener('abort', onAbort));
@@ -193,11 +230,11 @@ export class PollDesc {
     const n = engine.core.setDeadline(this.index, this.seq, m, d, clock.now());
     if (n < 0) {
       // OUT_OF_MEMORY leaves the deadline stored and may have re-armed the other timer: tell the drive.
-      if (n === Misuse.OUT_OF_MEMORY) engine.changed();
+      if (n === Misuse.OUT_OF_MEMORY) this.site.changed();
       throw this.fail(n);
     }
     engine.dispatch(n);
-    engine.changed();
+    this.site.changed();
   }
 
   /** pollUnblock: mark closing, wake every waiter with ClosedError, stop timers. MisuseError if already unblocked. */
@@ -215,7 +252,7 @@ export class PollDesc {
     if (n < 0) throw this.fail(n);
     this.phase = UNBLOCKED;
     engine.dispatch(n);
-    engine.changed();
+    this.site.changed();
     return true;
   }
 
@@ -237,7 +274,7 @@ export class PollDesc {
       this.phase = CLOSED;
       const code = engine.core.close(this.index, this.seq);
       if (code !== Code.OK) throw errorForCode(code, `close fd ${this.fd}`)!;
-      engine.changed();
+      this.site.changed();
     }
   }
 

@@ -4,8 +4,8 @@
 // followed by exactly one dispatch, which settles the woken waiters' promises.
 // A batch (pump) returns to the drive what it needs next: the host bits, the
 // earliest deadline, whether anything is left to wait for. Outside a batch,
-// a change to waiters or timers (the engine's onChange) makes `settle()` tell
-// the drive the same. Waiter promises resolve with the ready-list code;
+// a change to waiters or timers (a PollDesc calls its site's `changed`) makes
+// `settle()` tell the drive the same. Nothing below the Poller calls up into it. Waiter promises resolve with the ready-list code;
 // PollDesc.wait turns that into Go's pollWait loop.
 
 import { Engine } from './core/engine.js';
@@ -21,6 +21,7 @@ import { PollDesc, type PollSite } from './polldesc.js';
 import { Registry } from './registry.js';
 import { Fairness } from './fairness.js';
 import { IoPath, requestedIoMode, type IoMode, type IoStats } from './io-path.js';
+import { installedTooling, type PostMortemWriter, type InspectorOptions, type InspectorHandle } from './tooling.js';
 import { decodeSnapshot } from './inspect/decode.js';
 import type { Inspection } from './inspect/types.js';
 import { clockEpochMs } from './deadline.js';
@@ -44,8 +45,8 @@ export interface PollerOptions {
   /**
    * Keeps the evidence when the core counts an inconsistency it should never
    * reach: gets a copy of the core's memory, returns where it kept it (or
-   * null). Default: Poller.defaultPostMortem, which the package's entry points
-   * set to a writer of `netpoll inspect` files (host/inspect/postmortem.ts).
+   * null). Default: the writer the package's entry points install
+   * (tooling.ts: a writer of `netpoll inspect` files, host/inspect/postmortem.ts).
    */
   postMortem?: PostMortemWriter | null;
   /**
@@ -55,38 +56,6 @@ export interface PollerOptions {
    * which is live and why). Without the option, NETPOLL_IO picks it.
    */
   io?: IoMode;
-}
-
-/** Stores a snapshot taken because of `reason`; returns its path, or null if it was not kept. */
-export type PostMortemWriter = (snapshot: Uint8Array, reason: string) => string | null;
-
-/** Options of serveInspector (the inspector itself is host/inspector/server.ts). */
-export interface InspectorOptions {
-  /** Socket path; default the conventional $XDG_RUNTIME_DIR/netpoll/<pid>.sock or /tmp/netpoll-<uid>/<pid>.sock. It must not exist, except a stale socket at the conventional path. */
-  path?: string;
-  /** Clients served at once (default 8); more are closed as they are accepted. */
-  maxClients?: number;
-  /** A client that sends nothing for this long is closed (default 60 000 ms). */
-  idleMs?: number;
-  /** A client that reads none of its response for this long is closed (default 2 000 ms; per 64 KiB chunk). */
-  writeTimeoutMs?: number;
-}
-
-/** A running inspector server, as serveInspector hands it out. */
-export interface InspectorHandle {
-  /** The unix socket it listens on (mode 0600). */
-  readonly path: string;
-  readonly isClosed: boolean;
-  /** Serve another poller on the same socket. */
-  add(poller: Poller): void;
-  /** Stop listening, close every client, remove the socket file. */
-  close(): Promise<void>;
-}
-
-/** What the package entry installs: how an inspector is started, and what NETPOLL_INSPECT does with each new poller. */
-export interface InspectorHooks {
-  serve(pollers: Poller[], opts: InspectorOptions): Promise<InspectorHandle>;
-  onCreate(poller: Poller): void;
 }
 
 export interface PollerStats {
@@ -115,15 +84,6 @@ export class Poller {
   private readonly postMortem: PostMortemWriter | null;
   private readonly io: IoPath;
 
-  /** The post-mortem writer of pollers created without the postMortem option (set by host/index.ts and host/sim/index.ts). */
-  static defaultPostMortem: PostMortemWriter | null = null;
-  /**
-   * The inspector server (host/inspector/, a layer above this one), installed
-   * by the package's entry points as the post-mortem writer is: serveInspector
-   * and NETPOLL_INSPECT go through it.
-   */
-  static inspector: InspectorHooks | null = null;
-
   private constructor(engine: Engine, makeDrive: DriveFactory, maxEvents: number, postMortem: PostMortemWriter | null, io: IoMode) {
     this.engine = engine;
     this.postMortem = postMortem;
@@ -140,8 +100,7 @@ export class Poller {
       this.drive.close();
       throw err;
     }
-    this.site = { engine, clock: this.drive, registry: this.registry, fairness: new Fairness(), owner: this, wave: this.io.wave };
-    engine.onChange = () => this.settle();
+    this.site = { engine, clock: this.drive, registry: this.registry, fairness: new Fairness(), changed: () => this.settle(), owner: this, wave: this.io.wave };
   }
 
   static async create(opts: PollerOptions = {}): Promise<Poller> {
@@ -163,9 +122,9 @@ export class Poller {
       else throw new MisuseError('bad-argument', `unknown drive mode ${JSON.stringify(mode)} (use 'uv' or 'thread')`);
     }
     const core = loadCore(opts.core);
-    const postMortem = opts.postMortem === undefined ? Poller.defaultPostMortem : opts.postMortem;
+    const postMortem = opts.postMortem === undefined ? installedTooling().postMortem : opts.postMortem;
     const poller = new Poller(new Engine(opts.core, opts.instrument ? opts.instrument(core) : core), makeDrive, maxEvents, postMortem, io);
-    Poller.inspector?.onCreate(poller); // NETPOLL_INSPECT (host/inspector/auto.ts)
+    installedTooling().inspector?.onCreate(poller); // NETPOLL_INSPECT (host/inspector/auto.ts)
     return poller;
   }
 
@@ -220,8 +179,9 @@ export class Poller {
   serveInspector(opts: InspectorOptions = {}): Promise<InspectorHandle> {
     this.assertOpen();
     if (opts === null || typeof opts !== 'object') return Promise.reject(new MisuseError('bad-argument', 'serveInspector: options must be an object'));
-    if (!Poller.inspector) return Promise.reject(new MisuseError('bad-argument', 'serveInspector: no inspector is installed (import the package entry, netpoll-wasm)'));
-    return Poller.inspector.serve([this], opts);
+    const inspector = installedTooling().inspector;
+    if (!inspector) return Promise.reject(new MisuseError('bad-argument', 'serveInspector: no inspector is installed (import the package entry, netpoll-wasm)'));
+    return inspector.serve([this], opts);
   }
 
   /** Keep the process alive while something waits (the default). */
@@ -280,9 +240,7 @@ export class Poller {
       count = 0;
     }
     if (mark) publishBatch(this, this.engine, mark);
-    // The exceptional path tells the drive itself, then throws the inconsistency.
-    if (this.engine.inconsistent !== this.inconsistentSeen) this.settle();
-    return this.driveState(hostBits);
+    return this.driveState(hostBits); // an inconsistency is the drive's to raise, after it acted (afterBatch)
   }
 
   /**
@@ -294,7 +252,16 @@ export class Poller {
    */
   private driveState(hostBits: number): BatchResult {
     const e = this.engine;
-    return { hostBits, nextDeadline: e.nextWhen, active: e.waiters > 0 || e.timers > 0, ref: this.referenced && e.waiters > 0 };
+    return { hostBits, nextDeadline: e.nextWhen, active: e.waiters > 0 || e.timers > 0, ref: this.referenced && e.waiters > 0, failure: this.inconsistency() };
+  }
+
+  /** A new inconsistency the core counted: its error, with the post-mortem written (each one reported once); else null. */
+  private inconsistency(): CoreInconsistencyError | null {
+    const e = this.engine;
+    if (e.inconsistent === this.inconsistentSeen) return null;
+    this.inconsistentSeen = e.inconsistent;
+    const path = this.postMortem ? this.postMortem(e.snapshot(), 'inconsistent-deadline') : null;
+    return new CoreInconsistencyError('the core counted an inconsistent deadline firing', path);
   }
 
   // ── Node conventions ──────────────────────────────────────────────
@@ -327,17 +294,12 @@ export class Poller {
     return new Date(clockEpochMs(this.drive) + Number(next - this.drive.now()) / 1e6);
   }
 
-  /** After anything outside a batch that changed waiters or timers: tell the drive. */
+  /** After anything outside a batch that changed waiters or timers (the site's `changed`): tell the drive. */
   private settle(): void {
     if (this.closed) return;
-    const e = this.engine;
     afterBatch(this.drive, this.driveState(0));
-    if (e.inconsistent !== this.inconsistentSeen) {
-      this.inconsistentSeen = e.inconsistent;
-      const path = this.postMortem ? this.postMortem(e.snapshot(), 'inconsistent-deadline') : null;
-      throw new CoreInconsistencyError('the core counted an inconsistent deadline firing', path);
-    }
   }
 }
 
 export { Code, Misuse };
+export type { PostMortemWriter, InspectorOptions, InspectorHandle };

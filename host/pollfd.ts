@@ -12,7 +12,7 @@
 import { Poller } from './poller.js';
 import type { PollDesc, WaitOptions } from './polldesc.js';
 import type { Deadline } from './deadline.js';
-import { AbortError, ClosedError, DeadlineExceededError, MisuseError } from './errors.js';
+import { type ClosedError, DeadlineExceededError, MisuseError } from './errors.js';
 import { readFd, writeFd, closeFd, WOULD_BLOCK } from './os/fd.js';
 import { acceptFd } from './os/socket-io.js';
 import { inspect, type InspectOptions } from 'node:util';
@@ -21,9 +21,8 @@ import { liveView } from './polldesc.js';
 import { isPtyHangup } from './os/pty-master.js';
 import { type RecvMsgOptions, type RecvMsgResult, type SendMsgOptions, recvMsgFd, sendMsgFd } from './os/msg.js';
 import { assertBytes } from './os/syscall.js';
-import { untilDone } from './io-loop.js';
-import { Mode } from './core/abi.js';
-import { waitChannel } from './observe/channels.js';
+import { runOperation } from './operation.js';
+import { FdUse, Gate } from './op-gate.js';
 import { checkOpOptions } from './validate.js';
 import { acquireNonBlocking, releaseNonBlocking } from './nonblock.js';
 
@@ -46,51 +45,6 @@ export async function defaultPoller(): Promise<Poller> {
   return sharedPoller;
 }
 
-/**
- * A FIFO lock: one operation at a time in one direction (Go's fdMutex read or
- * write lock). Taking a free lock is synchronous, so an uncontended operation
- * costs no extra promise; waiters queue in arrival order and may leave the
- * queue through their AbortSignal.
- */
-class OpLock {
-  private held = false;
-  private readonly queue: { grant: () => void }[] = [];
-
-  /** True when the lock was taken at once. */
-  tryTake(): boolean {
-    if (this.held) return false;
-    this.held = true;
-    return true;
-  }
-
-  /** Resolves when the lock is handed over; rejects with AbortError (leaving the queue) if `signal` fires first. */
-  queued(signal: AbortSignal | undefined): Promise<void> {
-    return new Promise<void>((resolve, reject) => {
-      const entry = {
-        grant: (): void => {
-          signal?.removeEventListener('abort', onAbort);
-          resolve();
-        },
-      };
-      const onAbort = (): void => {
-        const i = this.queue.indexOf(entry);
-        if (i >= 0) this.queue.splice(i, 1);
-        reject(new AbortError(signal!.reason));
-      };
-      if (signal?.aborted) return reject(new AbortError(signal.reason));
-      signal?.addEventListener('abort', onAbort, { once: true });
-      this.queue.push(entry);
-    });
-  }
-
-  /** Hand the lock to the next in line, or free it. */
-  release(): void {
-    const next = this.queue.shift();
-    if (next) next.grant();
-    else this.held = false;
-  }
-}
-
 /** Go returns the count written together with the error: the error carries it as `bytesWritten`. */
 function withCount(err: unknown, done: number): unknown {
   if (err && typeof err === 'object') (err as { bytesWritten?: number }).bytesWritten = done;
@@ -108,12 +62,11 @@ function refused(buf: unknown, opts: unknown, what: string): Promise<never> | nu
 }
 
 export class PollFD {
-  private readonly readLock = new OpLock();
-  private readonly writeLock = new OpLock();
-  private inflight = 0;
-  private closing = false;
+  /** Whether the fd is closing and how many operations are in it (op-gate.ts). */
+  private readonly use: FdUse;
+  private readonly readGate: Gate;
+  private readonly writeGate: Gate;
   private closed: Promise<void> | null = null;
-  private finish: (() => void) | null = null;
 
   /**
    * O_NONBLOCK is a property of the open file description, which a dup'd or
@@ -121,7 +74,15 @@ export class PollFD {
    * close() clears it again unless another PollFD still uses the file
    * (nonblock.ts holds the rule); `nonBlockKey` is this PollFD's claim.
    */
-  private constructor(readonly fd: number, private readonly pd: PollDesc, private readonly nonBlockKey: string) {}
+  private constructor(readonly fd: number, private readonly pd: PollDesc, private readonly nonBlockKey: string) {
+    this.use = new FdUse(fd);
+    this.readGate = new Gate(this.use);
+    this.writeGate = new Gate(this.use);
+  }
+
+  private get closing(): boolean {
+    return this.use.closing;
+  }
 
   /** Take ownership of fd: register it, set O_NONBLOCK. NotPollableError for regular files (the fd is left as it was). */
   static async open(fd: number, opts: PollFDOptions = {}): Promise<PollFD> {
@@ -146,37 +107,7 @@ export class PollFD {
   }
 
   private closedError(): ClosedError {
-    return new ClosedError(`use of closed file (fd ${this.fd})`);
-  }
-
-  /**
-   * Enter an operation: count it in flight and take the direction's lock.
-   * Returns null when that happened at once (no promise), else a promise for
-   * the queued wait. Throws ClosedError when the fd is closing.
-   */
-  private enter(lock: OpLock, signal: AbortSignal | undefined): Promise<void> | null {
-    if (this.closing) throw this.closedError();
-    if (signal?.aborted) throw new AbortError(signal.reason);
-    this.inflight++;
-    if (lock.tryTake()) return null;
-    return lock.queued(signal).then(
-      () => {
-        if (!this.closing) return;
-        this.leave(lock);
-        throw this.closedError();
-      },
-      (err: unknown) => {
-        this.inflight--; // never held the lock
-        if (this.inflight === 0 && this.closing) this.finish?.();
-        throw err;
-      },
-    );
-  }
-
-  /** Leave an operation; the last one out finishes a pending close. */
-  private leave(lock: OpLock): void {
-    lock.release();
-    if (--this.inflight === 0 && this.closing) this.finish?.();
+    return this.use.closedError();
   }
 
   /** Read into buf: the byte count, 0 at EOF (and at once for an empty buf). */
@@ -184,70 +115,13 @@ export class PollFD {
     const bad = refused(buf, opts, 'read');
     if (bad) return bad;
     if (buf.byteLength === 0 && !this.closing) return Promise.resolve(0); // Go issue 15735: never wait for nothing
-    const signal = opts?.signal;
-    let queued: Promise<void> | null;
-    try {
-      queued = this.enter(this.readLock, signal);
-    } catch (err) {
-      return Promise.reject(err);
-    }
-    if (queued) return queued.then(() => this.readHeld(buf, signal));
-    return this.readHeld(buf, signal);
-  }
-
-  /**
-   * The read with its lock held. The ready path — reset, read(2) succeeds —
-   * is synchronous and costs one promise; only EAGAIN enters the async loop.
-   * A used-up slice first lets the event loop turn (fairness.ts).
-   */
-  private readHeld(buf: Uint8Array, signal: AbortSignal | undefined): Promise<number> {
-    const turn = this.pd.spend();
-    if (turn) return turn.then(() => this.readFirst(buf, signal, true));
-    return this.readFirst(buf, signal, false);
-  }
-
-  /** The first read(2) of a read, its lock held; `afterTurn`: an abort during the event-loop turn wins. */
-  private readFirst(buf: Uint8Array, signal: AbortSignal | undefined, afterTurn: boolean): Promise<number> {
-    let n: number;
-    try {
-      if (afterTurn && signal?.aborted) throw new AbortError(signal.reason);
-      this.pd.reset('r');
-      n = readFd(this.fd, buf);
-    } catch (err) {
-      this.leave(this.readLock);
-      if (isPtyHangup(err, this.fd)) return Promise.resolve(0); // a pty master whose slave closed: EOF, as serialport and node-pty report it
-      return Promise.reject(err);
-    }
-    if (n === WOULD_BLOCK) return this.readParked(buf, signal);
-    this.leave(this.readLock);
-    return Promise.resolve(n);
-  }
-
-  /** pollWait → read(2) until it does not return EAGAIN (Go's read loop after the first try). */
-  private async readParked(buf: Uint8Array, signal: AbortSignal | undefined): Promise<number> {
-    try {
-      const pd = this.pd;
-      if (signal?.aborted) throw new AbortError(signal.reason);
-      for (;;) {
-        if (waitChannel.hasSubscribers) {
-          await pd.wait('r', signal && { signal }); // traced: observe/channels.ts
-        } else {
-          let code = pd.waitRound(Mode.R, signal);
-          if (typeof code !== 'number') code = await code;
-          if (!pd.wakeDone(code)) continue; // woken without I/O: wait again
-        }
-        // The retry after a wake: on the 'uring' path it joins the wave of every retry this wake's batch set off (io-wave.ts).
-        const wave = pd.wave;
-        const n = wave ? await wave.read(this.fd, buf) : readFd(this.fd, buf);
-        if (n !== WOULD_BLOCK) return n;
-        if (signal?.aborted) throw new AbortError(signal.reason);
-      }
-    } catch (err) {
-      if (isPtyHangup(err, this.fd)) return 0; // a pty master whose slave closed: EOF, as serialport and node-pty report it
-      throw err;
-    } finally {
-      this.leave(this.readLock);
-    }
+    const fd = this.fd;
+    return runOperation<number>(this.readGate, this.pd, 'r', opts?.signal, {
+      attempt: () => readFd(fd, buf),
+      attemptInWave: (wave) => wave.read(fd, buf),
+      // A pty master whose slave closed: EOF, as serialport and node-pty report it.
+      failure: (err) => (isPtyHangup(err, fd) ? { result: 0 } : { error: err }),
+    });
   }
 
   /**
@@ -257,83 +131,36 @@ export class PollFD {
   write(buf: Uint8Array, opts?: IoOptions): Promise<number> {
     const bad = refused(buf, opts, 'write');
     if (bad) return bad;
-    const signal = opts?.signal;
-    let queued: Promise<void> | null;
-    try {
-      queued = this.enter(this.writeLock, signal);
-    } catch (err) {
-      return Promise.reject(err);
-    }
-    if (queued) return queued.then(() => this.writeHeld(buf, signal));
-    return this.writeHeld(buf, signal);
-  }
-
-  /**
-   * The write with its lock held: one write(2) that takes everything resolves
-   * at once; the rest goes to writeParked. A used-up slice first lets the
-   * event loop turn (fairness.ts).
-   */
-  private writeHeld(buf: Uint8Array, signal: AbortSignal | undefined): Promise<number> {
-    const turn = this.pd.spend();
-    if (turn) return turn.then(() => this.writeFirst(buf, signal, true));
-    return this.writeFirst(buf, signal, false);
-  }
-
-  /** The first write(2) of a write, its lock held; `afterTurn`: an abort during the event-loop turn wins. */
-  private writeFirst(buf: Uint8Array, signal: AbortSignal | undefined, afterTurn: boolean): Promise<number> {
-    let n: number;
-    try {
-      if (afterTurn && signal?.aborted) throw new AbortError(signal.reason);
-      this.pd.reset('w');
-      // At least one write(2), as Go does: an empty buffer is an empty datagram on a message socket.
-      n = writeFd(this.fd, buf);
-    } catch (err) {
-      this.leave(this.writeLock);
-      return Promise.reject(withCount(err, 0));
-    }
-    if (n === buf.byteLength) {
-      this.leave(this.writeLock);
-      return Promise.resolve(n);
-    }
-    return this.writeParked(buf, n === WOULD_BLOCK ? 0 : n, n === WOULD_BLOCK, signal);
-  }
-
-  /** The rest of a write after a partial first write(2) or EAGAIN: pollWait → write(2) until everything went. */
-  private async writeParked(buf: Uint8Array, done: number, blocked: boolean, signal: AbortSignal | undefined): Promise<number> {
-    const pd = this.pd;
-    try {
-      if (!blocked && done === 0) throw new Error(`write made no progress on fd ${this.fd} (unexpected EOF)`);
+    const fd = this.fd;
+    let done = 0;
+    const rest = (): Uint8Array => (done === 0 ? buf : buf.subarray(done));
+    /** One write(2)'s count taken: the total when all of buf went, WOULD_BLOCK, or null to write again. */
+    const took = (n: number): number | typeof WOULD_BLOCK | null => {
+      if (n === WOULD_BLOCK) return WOULD_BLOCK;
+      if (n === 0 && buf.byteLength > 0) throw new Error(`write made no progress on fd ${fd} (unexpected EOF)`);
+      done += n;
+      return done >= buf.byteLength ? done : null;
+    };
+    // Go's write loop: write(2) until all of buf went; a partial write goes round at once, EAGAIN waits.
+    // At least one write(2): an empty buffer is an empty datagram on a message socket.
+    const attempt = (): number | typeof WOULD_BLOCK => {
       for (;;) {
-        if (blocked && waitChannel.hasSubscribers) {
-          await pd.wait('w', signal && { signal }); // traced: observe/channels.ts
-        } else if (blocked) {
-          if (signal?.aborted) throw new AbortError(signal.reason);
-          let code: number | Promise<number>;
-          do {
-            code = pd.waitRound(Mode.W, signal);
-            if (typeof code !== 'number') code = await code;
-          } while (!pd.wakeDone(code));
-        }
-        if (done >= buf.byteLength) return done;
-        const wave = pd.wave; // as in readParked
-        const n = wave ? await wave.write(this.fd, buf.subarray(done)) : writeFd(this.fd, buf.subarray(done));
-        blocked = n === WOULD_BLOCK;
-        if (blocked) continue;
-        if (n === 0) throw new Error(`write made no progress on fd ${this.fd} (unexpected EOF)`);
-        done += n;
-        if (done >= buf.byteLength) return done;
+        const r = took(writeFd(fd, rest()));
+        if (r !== null) return r;
       }
-    } catch (err) {
-      throw withCount(err, done);
-    } finally {
-      this.leave(this.writeLock);
-    }
+    };
+    return runOperation<number>(this.writeGate, this.pd, 'w', opts?.signal, {
+      attempt,
+      // After a wake: the first write(2) in the wave, the rest of a partial one at once.
+      attemptInWave: async (wave) => took(await wave.write(fd, rest())) ?? attempt(),
+      failure: (err) => ({ error: withCount(err, done) }),
+    });
   }
 
   /** Accept a connection on a listening socket: the new fd (non-blocking, close-on-exec). */
   async accept(opts?: IoOptions): Promise<number> {
     checkOpOptions(opts, 'accept');
-    return this.lockedOp('r', opts?.signal, () => acceptFd(this.fd)); // Go's accept loop is its read loop
+    return runOperation(this.readGate, this.pd, 'r', opts?.signal, { attempt: () => acceptFd(this.fd) }); // Go's accept loop is its read loop
   }
 
   /** Both deadlines: a Date, epoch ms, or null for none. */
@@ -348,12 +175,12 @@ export class PollFD {
   }
 
   private deadline(d: Deadline, mode: 'r' | 'w' | 'rw'): void {
-    if (this.closing) throw new ClosedError(`use of closed file (fd ${this.fd})`);
+    if (this.closing) throw this.closedError();
     this.pd.setDeadline(d, mode);
   }
 
-  // --- Messages: datagrams with their addresses, ancillary data (sys/msg.ts). ---
-  // Same locks and deadlines as read/write; the loop is io-loop.ts/untilDone (lockedOp).
+  // --- Messages: datagrams with their addresses, ancillary data (os/msg.ts). ---
+  // Same gates, deadlines and loop as read/write (operation.ts).
 
   /**
    * Receive one message into buf: `n` bytes (a longer datagram is cut to
@@ -364,7 +191,7 @@ export class PollFD {
   async recvMsg(buf: Uint8Array, opts: IoOptions & RecvMsgOptions = {}): Promise<RecvMsgResult> {
     checkOpOptions(opts, 'recvMsg');
     assertBytes(buf, 'recvMsg');
-    return this.lockedOp('r', opts.signal, () => recvMsgFd(this.fd, buf, opts));
+    return runOperation(this.readGate, this.pd, 'r', opts.signal, { attempt: () => recvMsgFd(this.fd, buf, opts) });
   }
 
   /**
@@ -375,7 +202,7 @@ export class PollFD {
   async sendMsg(buf: Uint8Array, opts: IoOptions & SendMsgOptions = {}): Promise<number> {
     checkOpOptions(opts, 'sendMsg');
     assertBytes(buf, 'sendMsg');
-    return this.lockedOp('w', opts.signal, () => sendMsgFd(this.fd, buf, opts));
+    return runOperation(this.writeGate, this.pd, 'w', opts.signal, { attempt: () => sendMsgFd(this.fd, buf, opts) });
   }
 
   /** Receive one datagram: its length in buf and the sender's address bytes (null if the socket gives none). */
@@ -391,26 +218,14 @@ export class PollFD {
     return this.sendMsg(buf, { signal: opts.signal, to: addr });
   }
 
-  /** An operation other than read/write's fast paths (accept, the message calls): the direction's lock, then io-loop.ts's loop. */
-  private async lockedOp<T>(mode: 'r' | 'w', signal: AbortSignal | undefined, attempt: () => T | typeof WOULD_BLOCK): Promise<T> {
-    const lock = mode === 'r' ? this.readLock : this.writeLock;
-    const queued = this.enter(lock, signal);
-    if (queued) await queued;
-    try {
-      return await untilDone(this.pd, mode, signal && { signal }, attempt);
-    } finally {
-      this.leave(lock);
-    }
-  }
-
-
   /** Close: blocked operations fail with ClosedError; resolves once the fd is closed. Idempotent. */
   close(): Promise<void> {
     if (this.closed) return this.closed;
-    this.closing = true;
+    const use = this.use;
+    use.closing = true;
     this.closed = new Promise<void>((resolve, reject) => {
-      this.finish = () => {
-        this.finish = null;
+      use.finish = () => {
+        use.finish = null;
         try {
           this.pd.close();
           releaseNonBlocking(this.fd, this.nonBlockKey);
@@ -422,7 +237,7 @@ export class PollFD {
       };
     });
     this.pd.unblockOnce(); // wakes blocked operations with ClosedError; a no-op if already unblocked
-    if (this.inflight === 0) this.finish!();
+    if (use.inflight === 0) use.finish!();
     return this.closed;
   }
 
@@ -485,9 +300,9 @@ export class PollFD {
 
   /** util.inspect: fd, state, deadlines, parked waits and operations in flight (no locks, closures or engine). */
   [inspect.custom](depth: number, options: InspectOptions, inspectFn: typeof inspect = inspect): string {
-    const view = liveView(this.fd, this.closed && this.inflight === 0 ? null : this.pd.live());
+    const view = liveView(this.fd, this.closed && this.use.inflight === 0 ? null : this.pd.live());
     if (this.closing && view.state !== 'closed') view.state = 'closing';
-    view.operations = this.inflight;
+    view.operations = this.use.inflight;
     return `PollFD ${inspectFn(view, { ...options, depth: 1 })}`;
   }
 }

@@ -129,17 +129,6 @@ export class Engine {
     this.wakers.delete(token);
   }
 
-  /**
-   * Called by whoever changed waiters or timers outside a batch (a park, an
-   * abort, setDeadline, unblock, close): the engine's owner (the Poller) then
-   * tells its drive where the earliest deadline is and whether anything waits.
-   */
-  onChange: () => void = () => {};
-
-  changed(): void {
-    this.onChange();
-  }
-
   /** Tokens registered and not yet woken or forgotten: equals the core's waiters count unless a token leaked. */
   get liveTokens(): number {
     return this.wakers.size;

@@ -15,6 +15,11 @@ export interface BatchResult {
   active: boolean;
   /** The user wants the process kept alive while active (Poller.ref / unref). */
   ref: boolean;
+  /**
+   * An inconsistency the core counted in this batch (Poller: CoreInconsistencyError),
+   * raised by afterBatch only after the drive has acted on everything else.
+   */
+  failure: Error | null;
 }
 
 export interface Pump {
@@ -56,11 +61,17 @@ export interface Drive {
   close(): void;
 }
 
-/** Act on a batch's result: re-arm the timer, take or drop the keep-alive. Returns the host bits. */
-export function afterBatch(drive: Pick<Drive, 'deadline' | 'activity'>, b: BatchResult): number {
+/**
+ * Act on a batch's result: re-arm the timer, take or drop the keep-alive,
+ * hand the host bits to `hostBits` (the thread drive drains its break
+ * eventfd and clears its wake flag there), and only then raise the batch's
+ * failure: a failure never leaves the drive half-updated.
+ */
+export function afterBatch(drive: Pick<Drive, 'deadline' | 'activity'>, b: BatchResult, hostBits?: (bits: number) => void): void {
   drive.deadline(b.nextDeadline);
   drive.activity(b.active, b.ref);
-  return b.hostBits;
+  hostBits?.(b.hostBits);
+  if (b.failure) throw b.failure;
 }
 
 /** One turn of Node's event loop: resolves in the check phase, after the timers and the I/O poll phase. */

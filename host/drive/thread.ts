@@ -118,7 +118,7 @@ export class ThreadDrive extends EpollDrive implements Drive {
         }
         if (this.closed) break;
         this.pumpTo.writeEvents(this.buf.subarray(0, n * EPOLL_EVENT_SIZE));
-        this.drainBreak(afterBatch(this, this.pumpTo.pump(n, EPOLL_EVENT_SIZE, this.now())));
+        afterBatch(this, this.pumpTo.pump(n, EPOLL_EVENT_SIZE, this.now()), this.drainBreak);
         // Busy: while batches keep coming, poll without blocking on this thread after each
         // event-loop turn (Go's scheduler polls the netpoller non-blockingly while it has
         // work, and blocks in it only when idle): no threadpool round trip per batch. The
@@ -128,7 +128,7 @@ export class ThreadDrive extends EpollDrive implements Drive {
           await nextLoopTurn();
           if (this.closed || !this.wantPoll) break;
           const m = epollWaitInto(this.epfd, this.pumpTo.eventsView(this.maxEvents, EPOLL_EVENT_SIZE), this.maxEvents, 0);
-          this.drainBreak(afterBatch(this, this.pumpTo.pump(m, EPOLL_EVENT_SIZE, this.now())));
+          afterBatch(this, this.pumpTo.pump(m, EPOLL_EVENT_SIZE, this.now()), this.drainBreak);
           more = m > 0;
         }
       }
@@ -140,12 +140,12 @@ export class ThreadDrive extends EpollDrive implements Drive {
   }
 
   /** A host-fd event in the batch: the break eventfd was written; drain it (only the poll loop clears the flag). */
-  private drainBreak(hostBits: number): void {
+  private readonly drainBreak = (hostBits: number): void => {
     if (hostBits & (1 << HOST_BREAK)) {
       eventFdRead(this.hostFd);
       this.wakeSent = false;
     }
-  }
+  };
 
   close(): void {
     if (this.closed) return;

@@ -4,7 +4,7 @@
 // broken invariants comes back with `violations` filled in.
 
 import { Reader, LayoutTable, SnapshotError, readCoreLayout, HEADER_ANCHOR, SNAPSHOT_HEADER_BASE, SNAPSHOT_MAGIC, SUPPORTED_VERSIONS } from '../core/layout.js';
-import type { Inspection, DescriptorView, TimerView, SemaState, Counters, LayoutView, TimerKindName } from './types.js';
+import type { Inspection, DescriptorView, TimerView, SemaState, Counters, LayoutView, TimerKindName, FreeListWalk } from './types.js';
 import { checkInvariants } from './invariants.js';
 import { ownView } from './own-view.js';
 
@@ -343,12 +343,6 @@ function dirtyVacated(r: Reader, g: Geometry, length: number): number[] {
     }
   }
   return out;
-}
-
-export interface FreeListWalk {
-  order: number[];
-  /** Set when the walk stopped early: a cycle, or a link out of range. */
-  problem: { rule: 'free-list-cycle' | 'free-list-range'; at: number } | null;
 }
 
 /** Follow link from the head; bounded by the descriptor count, so a forged cycle cannot hang it. */

@@ -29,8 +29,7 @@
 //   count-timers        header.timers equals the descriptors' heap links (rslot / wslot set)
 //   inconsistent        the core counted a firing Go would have thrown on
 
-import type { Inspection, Violation, DescriptorView, TimerView } from './types.js';
-import type { FreeListWalk } from './decode.js';
+import type { Inspection, Violation, DescriptorView, TimerView, FreeListWalk } from './types.js';
 
 /** What the decoder saw in the raw bytes that the Inspection does not carry. */
 export interface RawFindings {

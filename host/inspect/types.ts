@@ -94,3 +94,10 @@ export interface Inspection {
   waiters: number;
   violations: Violation[];
 }
+
+/** The decoder's walk of the descriptor free list, which the invariant checker reads. */
+export interface FreeListWalk {
+  order: number[];
+  /** Set when the walk stopped early: a cycle, or a link out of range. */
+  problem: { rule: 'free-list-cycle' | 'free-list-range'; at: number } | null;
+}

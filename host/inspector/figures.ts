@@ -77,14 +77,14 @@ const watched = new Map<Poller, PollerFigures>();
 
 // One waiter per direction can be parked: a second wait() in the same direction is a
 // misuse that fails at once, so it must neither restart nor end the parked one's clock.
-const onStart = (ctx: WaitContext): void => {
+const onStart = (ctx: WaitContext<Poller, PollDesc>): void => {
   const f = watched.get(ctx.poller);
   if (!f) return;
   const since = f.desc(ctx.pollDesc).parkedSince;
   if (since[ctx.mode] === null) since[ctx.mode] = ctx.startMs;
 };
 
-const onAsyncEnd = (ctx: WaitContext): void => {
+const onAsyncEnd = (ctx: WaitContext<Poller, PollDesc>): void => {
   const f = watched.get(ctx.poller);
   if (!f) return;
   const d = f.desc(ctx.pollDesc);
@@ -100,7 +100,7 @@ const onAsyncEnd = (ctx: WaitContext): void => {
 };
 
 const onBatch = (message: unknown): void => {
-  const m = message as BatchMessage;
+  const m = message as BatchMessage<Poller>;
   const f = watched.get(m.poller);
   if (!f) return;
   f.batches++;

@@ -1,8 +1,8 @@
-// What the package entries install on Poller.inspector, so that the Poller
-// (a layer below the inspector) can serve one without importing it:
-// poller.serveInspector() and NETPOLL_INSPECT (auto.ts) both go through it.
+// The inspector as the package entries install it (host/tooling.ts), so that
+// the Poller (a layer below the inspector) can serve one without importing
+// it: poller.serveInspector() and NETPOLL_INSPECT (auto.ts) both go through it.
 
-import type { InspectorHooks } from '../poller.js';
+import type { InspectorHooks } from '../tooling.js';
 import { InspectorServer } from './server.js';
 import { autoInspect } from './auto.js';
 

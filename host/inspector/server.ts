@@ -79,7 +79,7 @@ export class InspectorServer {
   };
   private cached: { at: number; text: string; costMs: number } | null = null;
   private closing: Promise<void> | null = null;
-  private readonly onPollerClose = (m: unknown): void => this.remove((m as PollerCloseMessage).poller);
+  private readonly onPollerClose = (m: unknown): void => this.remove((m as PollerCloseMessage<Poller>).poller);
   private readonly onExit = (): void => this.unlinkSocket();
   /** Inside a worker: the interval that polls the own poller (see the header). */
   private readonly workerPoll: NodeJS.Timeout | null;

@@ -27,8 +27,9 @@
 // dispatch. Wait subscribers may do anything a caller of wait() may.
 
 import diagnostics_channel from 'node:diagnostics_channel';
-import type { Poller } from '../poller.js';
-import type { PollDesc, WaitOptions, WaitModeName } from '../polldesc.js';
+
+/** The direction of a wait (PollDesc's WaitModeName). */
+export type WaitModeName = 'r' | 'w';
 
 export const CHANNEL_WAIT = 'netpoll:wait';
 export const CHANNEL_BATCH = 'netpoll:batch';
@@ -40,9 +41,13 @@ export const CHANNEL_POLLER_CLOSE = 'netpoll:poller:close';
 export type WaitOutcome = 'ready' | 'timeout' | 'closed' | 'aborted' | 'error';
 export const WAIT_OUTCOMES: readonly WaitOutcome[] = ['ready', 'timeout', 'closed', 'aborted', 'error'];
 
-export interface WaitContext {
-  poller: Poller;
-  pollDesc: PollDesc;
+/**
+ * A wait's context. The package entry (host/index.ts) exports it with its
+ * Poller and PollDesc filled in; this layer, below them, names neither.
+ */
+export interface WaitContext<P extends object = object, D extends object = object> {
+  poller: P;
+  pollDesc: D;
   fd: number;
   mode: WaitModeName;
   /** performance.now() when the wait began. */
@@ -55,8 +60,8 @@ export interface WaitContext {
   error?: unknown;
 }
 
-export interface BatchMessage {
-  poller: Poller;
+export interface BatchMessage<P extends object = object> {
+  poller: P;
   /** epoll events in the batch (0 for a run that only fired due timers). */
   events: number;
   /** Waiters the batch woke (readiness and deadlines). */
@@ -68,20 +73,20 @@ export interface BatchMessage {
   coreMs: number;
 }
 
-export interface DeadlineFiredMessage {
-  poller: Poller;
+export interface DeadlineFiredMessage<P extends object = object> {
+  poller: P;
   /** Deadline timers fired in the batch. Waiters they woke end with outcome 'timeout' on netpoll:wait. */
   count: number;
 }
 
-export interface StaleEventMessage {
-  poller: Poller;
+export interface StaleEventMessage<P extends object = object> {
+  poller: P;
   /** Events dropped in the batch. */
   count: number;
 }
 
-export interface PollerCloseMessage {
-  poller: Poller;
+export interface PollerCloseMessage<P extends object = object> {
+  poller: P;
 }
 
 export const waitChannel = diagnostics_channel.tracingChannel<WaitContext>(CHANNEL_WAIT);
@@ -90,10 +95,6 @@ export const deadlineFiredChannel = diagnostics_channel.channel(CHANNEL_DEADLINE
 export const staleEventChannel = diagnostics_channel.channel(CHANNEL_STALE_EVENT);
 export const pollerCloseChannel = diagnostics_channel.channel(CHANNEL_POLLER_CLOSE);
 
-
-/** Marks the options of a wait already being traced, so the traced call runs the plain body. */
-export const TRACED: unique symbol = Symbol('netpoll.traced');
-export type TracedWaitOptions = WaitOptions & { [TRACED]?: true };
 
 /** The error class names PollDesc.wait rejects with (checked by `code`, so no import cycle with errors.ts). */
 function outcomeOf(err: unknown): WaitOutcome {
@@ -105,19 +106,19 @@ function outcomeOf(err: unknown): WaitOutcome {
 }
 
 /**
- * PollDesc.wait under the 'netpoll:wait' TracingChannel: called only when it
- * has subscribers. Runs `pd.wait` again with TRACED set in its options.
+ * A wait under the 'netpoll:wait' TracingChannel, as a decorator: `wait` is
+ * the plain wait's body, called once. Called only when the channel has
+ * subscribers, so the plain path pays one `hasSubscribers` check.
  */
-export function traceWait(pd: PollDesc, mode: WaitModeName, opts: WaitOptions | undefined): Promise<void> {
-  const ctx: WaitContext = { poller: pd.owner as Poller, pollDesc: pd, fd: pd.fd, mode, startMs: performance.now() };
-  const traced: TracedWaitOptions = { ...opts, [TRACED]: true };
+export function traceWait<P extends object, D extends object>(poller: P, pollDesc: D & { readonly fd: number }, mode: WaitModeName, wait: () => Promise<void>): Promise<void> {
+  const ctx: WaitContext<P, D & { readonly fd: number }> = { poller, pollDesc, fd: pollDesc.fd, mode, startMs: performance.now() };
   // The TracingChannel protocol of tracePromise, published by hand: tracePromise's runStores and extra
   // promise wrapping cost more than the wait itself on a busy echo (bench/observe).
   const c = waitChannel;
   if (c.start.hasSubscribers) c.start.publish(ctx);
   let p: Promise<void>;
   try {
-    p = pd.wait(mode, traced);
+    p = wait();
   } finally {
     if (c.end.hasSubscribers) c.end.publish(ctx);
   }
@@ -167,7 +168,7 @@ export function markBatch(c: CounterSource): BatchMark {
 }
 
 /** After a batch: publish what changed. Counters are u32 and wrap, hence the `>>> 0`. */
-export function publishBatch(poller: Poller, c: CounterSource, m: BatchMark): void {
+export function publishBatch(poller: object, c: CounterSource, m: BatchMark): void {
   const timersFired = (c.timersFired - m.timersFired) >>> 0;
   const staleEvents = (c.staleEvents - m.staleEvents) >>> 0;
   if (timersFired > 0 && deadlineFiredChannel.hasSubscribers) deadlineFiredChannel.publish({ poller, count: timersFired } satisfies DeadlineFiredMessage);

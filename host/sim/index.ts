@@ -10,10 +10,9 @@ export { SimPoller, eventBits, type SimOptions, type SimEventKind, type Handle, 
 export { SimDrive, DEFAULT_START_NS, DEFAULT_EPOCH_MS, type Registration, type SimClockOptions } from './drive.js';
 export { CoreJournal, type JournalEntry, type JournalEvent, type JournalCall, type ReadyEntry } from './journal.js';
 
-import { Poller } from '../poller.js';
+import { installTooling } from '../tooling.js';
 import { writePostMortem } from '../inspect/postmortem.js';
 import { inspectorHooks } from '../inspector/install.js';
 
-// Like the main entry, this one wires the default post-mortem writer.
-Poller.defaultPostMortem ??= writePostMortem;
-Poller.inspector ??= inspectorHooks;
+// Like the main entry, this one installs the post-mortem writer and the inspector (tooling.ts).
+installTooling({ postMortem: writePostMortem, inspector: inspectorHooks });

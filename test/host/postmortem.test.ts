@@ -84,3 +84,12 @@ describe('post-mortem snapshots', () => {
     expect(seen[0]!.bytes).toBeGreaterThan(0);
   });
 });
+
+describe('an inconsistency raised from a batch', () => {
+  it('leaves the thread drive with its break drained and its wake flag clear (the drive acts on the batch first)', () => {
+    const fixture = fileURLToPath(new URL('./fixtures/inconsistent-break.mjs', import.meta.url));
+    const run = spawnSync(process.execPath, [fixture], { encoding: 'utf8', timeout: 20_000 });
+    expect(run.status, run.stderr).toBe(0);
+    expect(JSON.parse(run.stdout.trim().split('\n').pop()!)).toEqual({ raised: 'CoreInconsistencyError', breaks: 2 });
+  });
+});
