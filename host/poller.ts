@@ -123,7 +123,7 @@ export class Poller {
     }
     const core = loadCore(opts.core);
     const postMortem = opts.postMortem === undefined ? installedTooling().postMortem : opts.postMortem;
-    const poller = new Poller(new Engine(opts.core, opts.instrument ? opts.instrument(core) : core), makeDrive, maxEvents, postMortem, io);
+    const poller = new Poller(new Engine(opts.instrument ? opts.instrument(core) : core), makeDrive, maxEvents, postMortem, io);
     installedTooling().inspector?.onCreate(poller); // NETPOLL_INSPECT (host/inspector/auto.ts)
     return poller;
   }

@@ -154,7 +154,7 @@ if (impl === 'core') {
   const { loadCore } = await import('../../build/host/core/load.js');
   const { Engine } = await import('../../build/host/core/engine.js');
   const core = loadCore('release');
-  const engine = new Engine(undefined, core);
+  const engine = new Engine(core);
   await runCore(core, { netpoll: (now) => core.netpoll(0, 12, now), liveTimers: () => engine.timers });
 } else if (impl === 'ref') {
   const { ReferenceCore } = await import('../../build/model/test/model/reference.js');

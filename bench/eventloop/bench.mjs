@@ -52,6 +52,7 @@ for (const drive of DRIVES) for (const place of PLACES) for (const kind of KINDS
 
 notes.push(
   `Each case: one Poller; 'read' reads 16-byte chunks from an fd a child \`cat /dev/zero\` keeps full, 'write' writes 16-byte chunks into an fd a child \`cat > /dev/null\` drains, 'both' runs a writer and a reader PollFD on the two ends in the same thread. The loops run for ${MS} ms under perf_hooks.monitorEventLoopDelay (1 ms resolution) on the thread that runs them; the table shows the worst max over ${REPS} fresh-process run(s), with the median p99 beside it.`,
+  'Run it at normal priority: under `nice` on a loaded machine the scheduler starves the process and the gap measures that (a held thread shows as a high op count with a large gap; a starved process as a low op count, data.samples).',
   'The slice (host/fairness.ts, NETPOLL_SLICE_MS, default 4 ms) bounds how long operations that never park run before they wait one event-loop turn; a larger gap is the machine (other processes, GC), not a held thread — compare the p99.',
 );
 

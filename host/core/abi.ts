@@ -63,25 +63,6 @@ export const Mode = { R: 1, W: 2, RW: 3 } as const;
 export type WaitMode = 1 | 2;
 export type DeadlineMode = 1 | 2 | 3;
 
-/** Timer kinds in the heap: which deadline(s) a firing expires. RW is the combined timer (rd == wd > 0). */
-export const TimerKind = { R: 1, W: 2, RW: 3 } as const;
-
-/** Semaphore word values (rg / wg); anything > WAIT is a waiter token. */
-export const Sema = { NIL: 0, READY: 1, WAIT: 2 } as const;
-
-/** Bits of the published info word (Go's pollInfo). The low fdseq bits sit above them. */
-export const Info = {
-  CLOSING: 0x1,
-  EVENT_ERR: 0x2,
-  EXPIRED_READ: 0x4,
-  EXPIRED_WRITE: 0x8,
-  SEQ_SHIFT: 4,
-  SEQ_MASK: 0xfffff,
-} as const;
-
-/** Descriptor flag bits (the `flags` word). */
-export const Flag = { ALLOCATED: 0x1, CLOSING: 0x2, RRUN: 0x4, WRUN: 0x8 } as const;
-
 /** The raw exports of build/netpoll.wasm. */
 export interface CoreExports {
   readonly memory: WasmMemory;

@@ -10,7 +10,6 @@ import type { CoreExports } from './abi.js';
 import { Code } from './abi.js';
 import { EPOLL_STRIDE_ALIGNED } from './epoll-abi.js';
 import { READY_ENTRY } from './events.js';
-import { loadCore, type CoreFlavor } from './load.js';
 import { readCoreLayout } from './layout.js';
 
 /** The header fields the host reads, by their names in the layout table. */
@@ -35,8 +34,9 @@ export class Engine {
   private readonly wakers = new Map<number, WakeFn>();
   private lastToken = 2;
 
-  constructor(flavor?: CoreFlavor, core?: CoreExports) {
-    this.core = core ?? loadCore(flavor);
+  /** Over a loaded core (core/load.ts loadCore): the Poller loads it, and may wrap its exports first. */
+  constructor(core: CoreExports) {
+    this.core = core;
     this.header = this.core.headerOffset();
     this.eventsOffset = this.core.eventsOffset();
     this.eventCapacity = this.core.eventCapacity();

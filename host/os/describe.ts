@@ -2,9 +2,9 @@
  * What kind of descriptor an fd is, for code that adapts to it (the stream
  * adapter picks message mode and its directions from these).
  */
-import * as libc from './libc.js';
-import { ERRNO, SyscallError } from './errors.js';
+import { isSyscallError } from './errors.js';
 import { getFl } from './fd.js';
+import { getSockOptInt } from './sockopt.js';
 import { SOCK_DGRAM, SOCK_SEQPACKET, SOCK_STREAM, SOL_SOCKET, SO_TYPE } from './socket-abi.js';
 
 const O_ACCMODE = 0o3;
@@ -16,19 +16,17 @@ export function accessMode(fd: number): 'r' | 'w' | 'rw' {
   return mode === 0 ? 'r' : mode === 1 ? 'w' : 'rw';
 }
 
-const optval = new Int32Array(1);
-const optlen = new Uint32Array(1);
-
 /**
  * getsockopt(SO_TYPE): 'stream', 'dgram' or 'seqpacket'; the raw SOCK_*
  * number for other types (SOCK_RAW = 3, …); null when fd is not a socket.
  */
 export function socketKind(fd: number): 'stream' | 'dgram' | 'seqpacket' | number | null {
-  optlen[0] = 4;
-  if (libc.getsockopt(fd, SOL_SOCKET, SO_TYPE, optval, optlen) < 0) {
-    const errno = libc.errno();
-    if (errno === ERRNO.ENOTSOCK) return null;
-    throw new SyscallError('getsockopt', errno, { fd, info: 'SO_TYPE' });
+  let type: number;
+  try {
+    type = getSockOptInt(fd, SOL_SOCKET, SO_TYPE, 'SO_TYPE');
+  } catch (err) {
+    if (isSyscallError(err, 'ENOTSOCK')) return null;
+    throw err;
   }
-  return SOCK_NAMES[optval[0]] ?? optval[0];
+  return SOCK_NAMES[type] ?? type;
 }

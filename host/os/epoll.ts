@@ -13,6 +13,7 @@
  */
 import * as libc from './libc.js';
 import { ERRNO, SyscallError, throwErrno } from './errors.js';
+import { blockingCall, writing } from './blocking-call.js';
 
 import { epollEventLayout } from '../core/epoll-abi.js';
 
@@ -113,9 +114,6 @@ export function epollWaitInto(epfd: number, view: Uint8Array, maxEvents: number,
   throw new SyscallError('epoll_wait', errno, { fd: epfd });
 }
 
-/** Buffers an async epoll_wait is writing into: koffi itself holds no reference to them. */
-const inFlight = new Set<Buffer>();
-
 /**
  * epoll_wait on a libuv threadpool thread (koffi `.async`), for the 'thread'
  * drive mode. Same results as epollWaitInto.
@@ -125,9 +123,8 @@ const inFlight = new Set<Buffer>();
  *   main thread may touch meanwhile): the kernel writes into it from another
  *   thread while JS keeps running, and a memory.grow would detach the view
  *   under the syscall. Wait into a private Buffer, then copy into the core.
- * - Koffi keeps no reference to the arguments of an async call; `inFlight`
- *   is what keeps `buf` alive (not garbage-collected) until the kernel is done
- *   with it.
+ * - Koffi keeps no reference to the arguments of an async call: blocking-call.ts
+ *   keeps `buf` alive (not garbage-collected) until the kernel is done with it.
  * - The call occupies one libuv threadpool slot (UV_THREADPOOL_SIZE, default
  *   4, shared with fs, dns and crypto) for as long as it blocks — four waits
  *   with timeout -1 stall every fs.readFile — and keeps the event loop alive
@@ -136,24 +133,13 @@ const inFlight = new Set<Buffer>();
  *   (Go's netpollBreak).
  */
 export function epollWaitAsync(epfd: number, buf: Buffer, maxEvents: number, timeoutMs: number): Promise<number> {
-  return new Promise<number>((resolve, reject) => {
+  try {
     checkWaitArgs('epollWaitAsync', buf, maxEvents, timeoutMs);
-    if (inFlight.has(buf)) throw new Error('epollWaitAsync: this buffer is already being written by another wait');
-    inFlight.add(buf);
-    try {
-      libc.epoll_wait_blocking.async(epfd, buf, maxEvents, timeoutMs, (err: unknown, n: number) => {
-        inFlight.delete(buf);
-        if (err) return reject(err);
-        if (n >= 0) return resolve(n);
-        const errno = libc.errno(); // koffi restores the worker's errno around this callback
-        if (errno === ERRNO.EINTR) return resolve(0);
-        reject(new SyscallError('epoll_wait', errno, { fd: epfd }));
-      });
-    } catch (err) {
-      inFlight.delete(buf); // e.g. koffi's "Too many asynchronous calls" (max_async_calls)
-      throw err;
-    }
-  });
+    if (writing(buf)) throw new Error('epollWaitAsync: this buffer is already being written by another wait');
+    return blockingCall('epoll_wait', epfd, buf, 0, (done) => libc.epoll_wait_blocking.async(epfd, buf, maxEvents, timeoutMs, done));
+  } catch (err) {
+    return Promise.reject(err);
+  }
 }
 
 /** One decoded struct epoll_event. */

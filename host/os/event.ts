@@ -6,9 +6,9 @@
 import * as libc from './libc.js';
 import { throwErrno } from './errors.js';
 import { WOULD_BLOCK, readFd, writeFd } from './fd.js';
+import { CLOCK_MONOTONIC } from './time.js';
 
 const EFD_SEMAPHORE = 1;
-const CLOCK_MONOTONIC = 1;
 const TFD_TIMER_ABSTIME = 1;
 const U64_MAX = (1n << 64n) - 1n;
 

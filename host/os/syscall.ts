@@ -1,37 +1,31 @@
 /**
- * The one syscall wrapper (after mio's `syscall!` macro): every binding in
- * host/os and host/sys passes libc's raw result through here, so the errno
- * rules are written once:
+ * The one syscall wrapper for I/O (after mio's `syscall!` macro): every
+ * non-blocking I/O binding in host/os and host/sys (read, write, recv, send,
+ * recvmsg, sendmsg, accept4) passes libc's raw result through ioResult, so
+ * the errno rules are written once:
  *
  *   result >= 0   returned as is
- *   EINTR         EINTR_RETRY: the caller makes the same call again
- *                 (`retrying` below); never returned to users
- *   EAGAIN        WOULD_BLOCK, for the non-blocking I/O calls (ioResult) that
- *                 Go's internal/poll loops wait on; an error otherwise
+ *   EINTR         EINTR_RETRY: the caller makes the same call again (a
+ *                 do … while loop); never returned to users
+ *   EAGAIN        WOULD_BLOCK, which Go's internal/poll loops wait on
  *   anything else SyscallError with the errno, the call's name and its fd
  *
- * Each classifier must run before anything else touches libc after the call,
- * since it reads errno.
+ * Calls whose EINTR means something else keep their own rule beside the
+ * call: close (EINTR is success: Linux released the fd), connect (in
+ * progress), epoll_wait and poll (return early; the caller recomputes its
+ * timeout). Other failing calls throw through throwErrno (errors.ts).
+ *
+ * ioResult must run before anything else touches libc after the call, since
+ * it reads errno.
  */
 import * as libc from './libc.js';
-import { ERRNO, SyscallError, type SyscallDetail } from './errors.js';
+import { ERRNO, SyscallError } from './errors.js';
 
 /** The only negative count a wrapper returns: the call would block (EAGAIN). */
 export const WOULD_BLOCK = -1;
 
 /** The classifiers' answer for EINTR, so the caller loops. Never returned to users. */
 export const EINTR_RETRY = -2;
-
-/**
- * A plain call: its result, EINTR_RETRY, or throws. `retryAlso` names one
- * more errno that means "call again" (accept4's ECONNABORTED).
- */
-export function sysResult(n: number, syscall: string, detail?: SyscallDetail, retryAlso?: number): number {
-  if (n >= 0) return n;
-  const errno = libc.errno();
-  if (errno === ERRNO.EINTR || errno === retryAlso) return EINTR_RETRY;
-  throw new SyscallError(syscall, errno, detail);
-}
 
 /** A non-blocking I/O call: its count, WOULD_BLOCK, EINTR_RETRY, or throws. */
 export function ioResult(n: number, syscall: string, fd: number, retryAlso?: number): number {
@@ -51,14 +45,6 @@ function ioErrno(errno: number, syscall: string, fd: number, retryAlso?: number)
   if (errno === ERRNO.EINTR || errno === retryAlso) return EINTR_RETRY;
   if (errno === ERRNO.EAGAIN) return WOULD_BLOCK; // EWOULDBLOCK has the same value on Linux
   throw new SyscallError(syscall, errno, { fd });
-}
-
-/** Runs `attempt` (a call classified by the functions above) until it is not EINTR_RETRY. */
-export function retrying(attempt: () => number): number {
-  let n: number;
-  do n = attempt();
-  while (n === EINTR_RETRY);
-  return n;
 }
 
 /**

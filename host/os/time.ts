@@ -9,7 +9,8 @@
 import * as libc from './libc.js';
 import { throwErrno } from './errors.js';
 
-const CLOCK_MONOTONIC = 1;
+/** The clockid deadlines and the timerfd use (clock_gettime, timerfd_create). */
+export const CLOCK_MONOTONIC = 1;
 
 /** Now, in CLOCK_MONOTONIC nanoseconds. */
 export function monotonicNs(): bigint {

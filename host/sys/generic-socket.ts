@@ -91,12 +91,8 @@ export function setSockOpt(fd: number, level: number, option: number, value: num
   if (more.setsockopt(fd, level, option, bytes, bytes.byteLength) < 0) throwErrno('setsockopt', { fd, info: `level ${level} option ${option}` });
 }
 
-/** getsockopt(2) of an int option. */
-export function getSockOptInt(fd: number, level: number, option: number): number {
-  optLen[0] = 4;
-  if (libc.getsockopt(fd, level, option, intOpt, optLen) < 0) throwErrno('getsockopt', { fd, info: `level ${level} option ${option}` });
-  return intOpt[0];
-}
+/** getsockopt(2) of an int option (host/os/sockopt.ts). */
+export { getSockOptInt } from '../os/sockopt.js';
 
 /** getsockopt(2) into `size` bytes: the bytes the kernel filled in. */
 export function getSockOptBytes(fd: number, level: number, option: number, size: number): Uint8Array {

@@ -18,7 +18,7 @@ import * as libc from './libc-fds.js';
 import { LITTLE_ENDIAN } from '../os/libc.js';
 import { throwErrno } from '../os/errors.js';
 import { sockaddrUn } from './socket.js';
-import { AF_INET, AF_INET6, AF_NETLINK, AF_UNIX, AF_UNSPEC, SOCKADDR_STORAGE_SIZE, SUN_PATH_OFFSET } from '../os/socket-abi.js';
+import { AF_INET, AF_INET6, AF_NETLINK, AF_UNIX, AF_UNSPEC, SUN_PATH_OFFSET } from '../os/socket-abi.js';
 
 const SIZE_IN = 16;
 const SIZE_IN6 = 28;

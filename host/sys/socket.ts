@@ -7,7 +7,8 @@
 import * as libc from '../os/libc.js';
 import { ERRNO, SyscallError, throwErrno } from '../os/errors.js';
 import { closeFd } from '../os/fd.js';
-import { EINTR_RETRY, WOULD_BLOCK, assertBytes, ioResult } from '../os/syscall.js';
+import { getSockOptInt } from '../os/sockopt.js';
+import { EINTR_RETRY, assertBytes, ioResult } from '../os/syscall.js';
 import {
   AF_UNIX, MSG_DONTWAIT, MSG_NOSIGNAL, SOCK_DGRAM, SOCK_SEQPACKET, SOCK_STREAM, SOL_SOCKET, SO_ERROR, SUN_PATH_OFFSET,
 } from '../os/socket-abi.js';
@@ -163,12 +164,7 @@ export function unixConnect(path: string, type: SocketType = 'stream'): ConnectR
   return closingOnError(fd, () => ({ fd, pending: !connectFd(fd, path) }));
 }
 
-const optval = new Int32Array(1);
-const optlen = new Uint32Array(1);
-
 /** getsockopt(SO_ERROR): the pending socket error (0 = none), which reading clears. */
 export function socketError(fd: number): number {
-  optlen[0] = 4;
-  if (libc.getsockopt(fd, SOL_SOCKET, SO_ERROR, optval, optlen) < 0) throwErrno('getsockopt', { fd, info: 'SO_ERROR' });
-  return optval[0];
+  return getSockOptInt(fd, SOL_SOCKET, SO_ERROR, 'SO_ERROR');
 }

@@ -3,7 +3,8 @@
 import { describe, it, expect } from 'vitest';
 import { loadCore } from '../../host/core/load.js';
 import { decodeSnapshot } from '../../host/inspect/decode.js';
-import { Info, Flag, Sema, TimerKind, Code, Misuse, Mode } from '../../host/core/abi.js';
+import { Code, Misuse, Mode } from '../../host/core/abi.js';
+import { Info, Flag, Sema, TimerKind } from '../model/core-constants.js';
 import * as Epoll from '../../host/core/epoll-abi.js';
 import { HEADER_ANCHOR, SNAPSHOT_HEADER_BASE } from '../../host/core/layout.js';
 import { READY_ENTRY } from '../../host/core/events.js';

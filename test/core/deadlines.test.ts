@@ -3,7 +3,8 @@
 // and the firing order.
 
 import { beforeEach, describe, expect, it } from 'vitest';
-import { Code, Mode, TimerKind } from '../../host/core/abi.js';
+import { Code, Mode } from '../../host/core/abi.js';
+import { TimerKind } from '../model/core-constants.js';
 import { I64_MAX } from '../model/constants.js';
 import { openH, park, SUBJECTS, type Subject } from './support/subjects.js';
 

@@ -2,7 +2,8 @@
 // model: blocks of 64, LIFO reuse with the lowest index first, what open resets.
 
 import { beforeEach, describe, expect, it } from 'vitest';
-import { Code, Info, Mode, Sema } from '../../host/core/abi.js';
+import { Code, Mode } from '../../host/core/abi.js';
+import { Info, Sema } from '../model/core-constants.js';
 import { EPOLLERR } from '../model/constants.js';
 import { closeH, ev, openH, SUBJECTS, type Subject } from './support/subjects.js';
 

@@ -3,7 +3,8 @@
 // semaphore table, pollSetDeadline and misuse have their own files.
 
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { Code, Info, Misuse, Mode } from '../../host/core/abi.js';
+import { Code, Misuse, Mode } from '../../host/core/abi.js';
+import { Info } from '../model/core-constants.js';
 import { EPOLLERR, EPOLLHUP, EPOLLIN, EPOLLOUT, EPOLLRDHUP, I64_MAX } from '../model/constants.js';
 import type { ReadyEntry } from '../model/types.js';
 import { closeH, ev, type H, openH, park, SUBJECTS, type Subject } from './support/subjects.js';

@@ -5,7 +5,8 @@
 // leaves pdReady for the waiter to swap) and its entry already says OK / the error.
 
 import { beforeEach, describe, expect, it } from 'vitest';
-import { Code, Mode, Sema } from '../../host/core/abi.js';
+import { Code, Mode } from '../../host/core/abi.js';
+import { Sema } from '../model/core-constants.js';
 import { EPOLLIN } from '../model/constants.js';
 import { ev, type H, openH, park, SUBJECTS, type Subject } from './support/subjects.js';
 

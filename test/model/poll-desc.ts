@@ -1,7 +1,7 @@
 // The reference model's pollDesc (spec section 1): one object per
 // descriptor with Go's field names, and the info word it publishes.
 
-import { Info, Sema } from '../../host/core/abi.js';
+import { Info, Sema } from './core-constants.js';
 import type { TimerEntry } from './types.js';
 
 /** One pollDesc (section 1). */

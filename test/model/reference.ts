@@ -12,7 +12,8 @@
 // All integers that the core keeps as u32 wrap as u32 here (u32()); deadlines
 // and times are i64 (i64()).
 
-import { Code, Misuse, Mode, Sema, Info, TimerKind } from '../../host/core/abi.js';
+import { Code, Misuse, Mode } from '../../host/core/abi.js';
+import { Sema, Info, TimerKind } from './core-constants.js';
 import { EPOLL_STRIDE_PACKED, isEpollStride } from '../../host/core/epoll-abi.js';
 import {
   DESC_BLOCKS_MAX, DESC_PER_BLOCK, EPOLLERR, EVENT_CAPACITY, HOST_SENTINEL, I64_MAX, READ_BITS, READY_CAPACITY,

@@ -168,7 +168,6 @@ async function demo(opts: DemoOptions, io: DemoIO): Promise<number> {
         setTimeout(resolve, TUNING.slowDeadlineMs / 2);
       };
     });
-    const snapAtNs = process.hrtime.bigint();
     const snapAtS = (performance.now() - runStart) / 1000;
     const snapshot: Inspection = p.inspect();
     const snapStats = p.stats;

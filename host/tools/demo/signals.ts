@@ -34,7 +34,7 @@ export class EventFdSignals {
   report: WorkerReport | null = null;
   private workerDone: Promise<void> = Promise.resolve();
 
-  constructor(private readonly poller: Poller, private readonly stats: DemoStats) {
+  constructor(poller: Poller, private readonly stats: DemoStats) {
     this.fd = eventFd();
     try {
       this.pd = poller.open(this.fd);
