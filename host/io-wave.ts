@@ -5,7 +5,7 @@
 // continuations run one after another in the same microtask flush. The
 // first attempt of a wave queues a flush microtask behind them; every
 // attempt until it runs joins the wave; the flush makes them all and settles
-// each with exactly what the plain call would have returned: a count or fd,
+// each with exactly what the plain call would have returned: a count,
 // WOULD_BLOCK, or the SyscallError of the same name (the rules of
 // os/syscall.ts).
 //
@@ -20,17 +20,15 @@
 import type { Uring } from './os/uring.js';
 import { EINTR_RETRY, ioRes } from './os/syscall.js';
 import { readFd, writeFd } from './os/fd.js';
-import { acceptFd } from './os/socket-io.js';
 import { ERRNO } from './os/errors.js';
-import { O_CLOEXEC, O_NONBLOCK } from './os/libc.js';
 
-type Syscall = 'read' | 'write' | 'accept4';
+type Syscall = 'read' | 'write';
 
 /** One attempt of the wave and how to settle it. */
 interface Attempt {
   syscall: Syscall;
   fd: number;
-  buf: Uint8Array | null;
+  buf: Uint8Array;
   resolve: (n: number) => void;
   reject: (err: unknown) => void;
 }
@@ -62,12 +60,7 @@ export class SubmitWave {
     return this.add('write', fd, buf);
   }
 
-  /** accept4(SOCK_NONBLOCK | SOCK_CLOEXEC): the new fd, WOULD_BLOCK, or rejects with SyscallError. */
-  accept(fd: number): Promise<number> {
-    return this.add('accept4', fd, null);
-  }
-
-  private add(syscall: Syscall, fd: number, buf: Uint8Array | null): Promise<number> {
+  private add(syscall: Syscall, fd: number, buf: Uint8Array): Promise<number> {
     // A wave never outgrows the ring: a full one is made now, in order, before this attempt joins the next.
     if (this.queue.length === this.ring.entries) this.flush();
     return new Promise<number>((resolve, reject) => {
@@ -95,9 +88,7 @@ export class SubmitWave {
       return;
     }
     const ring = this.ring;
-    const slots = wave.map((a) =>
-      a.syscall === 'read' ? ring.read(a.fd, a.buf!) : a.syscall === 'write' ? ring.write(a.fd, a.buf!) : ring.accept(a.fd, O_NONBLOCK | O_CLOEXEC),
-    );
+    const slots = wave.map((a) => (a.syscall === 'read' ? ring.read(a.fd, a.buf) : ring.write(a.fd, a.buf)));
     ring.submit();
     this.ringWaves++;
     this.ringAttempts += wave.length;
@@ -114,15 +105,13 @@ export class SubmitWave {
 
   private fromRing(a: Attempt, res: number): number {
     if (res === -ERRNO.ECANCELED) return this.plain(a);
-    const n = ioRes(res, a.syscall, a.fd, a.syscall === 'accept4' ? ERRNO.ECONNABORTED : undefined);
+    const n = ioRes(res, a.syscall, a.fd);
     return n === EINTR_RETRY ? this.plain(a) : n;
   }
 
   /** The plain call (it retries EINTR itself). */
   private plain(a: Attempt): number {
     this.plainAttempts++;
-    if (a.syscall === 'read') return readFd(a.fd, a.buf!);
-    if (a.syscall === 'write') return writeFd(a.fd, a.buf!);
-    return acceptFd(a.fd);
+    return a.syscall === 'read' ? readFd(a.fd, a.buf) : writeFd(a.fd, a.buf);
   }
 }

@@ -261,7 +261,10 @@ export class Uring {
     return slot;
   }
 
-  /** accept4(fd, NULL, NULL, flags) without waiting: the new fd or -errno. */
+  /**
+   * accept4(fd, NULL, NULL, flags) without waiting: the new fd or -errno.
+   * ACCEPT_DONTWAIT needs Linux 6.10; an older kernel answers -EINVAL.
+   */
   accept(fd: number, flags: number): number {
     const slot = this.next(OP_ACCEPT, fd, null);
     const w = slot * (SQE_SIZE / 4);

@@ -10,11 +10,9 @@ import { SubmitWave } from '../../host/io-wave.js';
 import { Uring } from '../../host/os/uring.js';
 import { WOULD_BLOCK, pipe, readFd, writeFd } from '../../host/os/fd.js';
 import { SyscallError } from '../../host/os/errors.js';
-import { unixListen, unixConnect } from '../../host/sys/socket.js';
-import { useFdTracker, useTempDir } from '../sys/helpers.js';
+import { useFdTracker } from '../sys/helpers.js';
 
 const fds = useFdTracker();
-const tempDir = useTempDir();
 const rings: Uring[] = [];
 afterEach(() => rings.splice(0).forEach((r) => r.close()));
 const ringOf = (entries: number): Uring => {
@@ -68,15 +66,6 @@ describe('SubmitWave', () => {
     expect(err).toBeInstanceOf(SyscallError);
     expect(err).toMatchObject({ code: 'EPIPE', syscall: 'write', fd: w });
     expect(() => writeFd(w, new Uint8Array(1))).toThrow(expect.objectContaining({ code: 'EPIPE', syscall: 'write', fd: w }));
-  });
-
-  it('accepts through the ring: the new fd, WOULD_BLOCK on an empty queue', async () => {
-    const wave = new SubmitWave(ringOf(8), 1);
-    const path = `${tempDir()}/wave.sock`;
-    const listener = fds.track(unixListen(path));
-    expect(await wave.accept(listener)).toBe(WOULD_BLOCK);
-    fds.track(unixConnect(path).fd);
-    expect(fds.track(await wave.accept(listener))).toBeGreaterThan(0);
   });
 
   it('keeps order across a wave larger than the ring (a full ring is made at once)', async () => {
