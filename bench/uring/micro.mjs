@@ -13,13 +13,19 @@
 // of them per echo message). CPU time (user + system) per op from
 // process.cpuUsage, the best of --reps runs. Needs `npm run build`.
 //
-//   node bench/uring/micro.mjs [--ops 200000] [--reps 5]
+//   node bench/uring/micro.mjs [--ops 200000] [--reps 5] [--sweep]
+//
+// --sweep instead: the awaited loops through SubmitWave for each minBatch
+// (the smallest wave sent through the ring) and concurrency, and for each
+// ring size at 64 loops (a wave never outgrows the ring).
 import { parseArgs } from 'node:util';
 import { Uring } from '../../build/host/os/uring.js';
 import { pipe, readFd, writeFd, closeFd } from '../../build/host/os/fd.js';
 import { SubmitWave } from '../../build/host/io-wave.js';
 
-const { values } = parseArgs({ options: { ops: { type: 'string', default: '200000' }, reps: { type: 'string', default: '5' } } });
+const { values } = parseArgs({
+  options: { ops: { type: 'string', default: '200000' }, reps: { type: 'string', default: '5' }, sweep: { type: 'boolean', default: false } },
+});
 const OPS = Number(values.ops);
 const REPS = Number(values.reps);
 const BATCHES = [1, 4, 16, 64];
@@ -98,6 +104,24 @@ function loops(c, io) {
     );
 }
 const plainIo = { write: (fd, b) => Promise.resolve(writeFd(fd, b)), read: (fd, b) => Promise.resolve(readFd(fd, b)) };
+
+if (values.sweep) {
+  console.log('| ring entries | minBatch | loops | CPU ns per op | user | system | ÷ syscall |\n|---|---|---|---|---|---|---|');
+  const cell = async (entries, minBatch, c, base) => {
+    const ring = Uring.open(entries);
+    const row = await cpuNsPerOpAsync(2 * OPS, loops(c, new SubmitWave(ring, minBatch)));
+    ring.close();
+    console.log(`| ${entries} | ${minBatch} | ${c} | ${row.map((x) => x.toFixed(0)).join(' | ')} | ${(row[0] / base).toFixed(2)} |`);
+  };
+  for (const c of [4, 8, 16, 64]) {
+    const [base] = await cpuNsPerOpAsync(2 * OPS, loops(c, plainIo));
+    console.log(`| – | syscall | ${c} | ${base.toFixed(0)} | | | 1.00 |`);
+    for (const minBatch of [1, 4, 8, 16]) await cell(128, minBatch, c, base);
+  }
+  const [base64] = await cpuNsPerOpAsync(2 * OPS, loops(64, plainIo));
+  for (const entries of [8, 16, 64, 256]) await cell(entries, 1, 64, base64);
+  process.exit(0);
+}
 
 const ring = Uring.open(128);
 const rows = [];
