@@ -7,7 +7,11 @@
 //            fail before any syscall
 //   attempt  the syscall; WOULD_BLOCK (EAGAIN) means not ready
 //   wait     for readiness (edge-triggered, so only after EAGAIN), then
-//            attempt again; PollDesc.waitOnce, traced when subscribed
+//            attempt again; PollDesc.waitOnce, traced when subscribed. On
+//            the 'uring' path an attempt that is one ring entry (read,
+//            write) is handed to the wait: the batch that wakes it may make
+//            the syscall for it, and attempt() then takes that result
+//            (wake-ahead.ts)
 //
 // The ready path (the first attempt succeeds) is synchronous and costs one
 // settled promise; only EAGAIN enters the async loop. The syscall wrappers
@@ -18,9 +22,10 @@ import type { PollDesc, WaitModeName } from './polldesc.js';
 import type { Gate } from './op-gate.js';
 import { WOULD_BLOCK } from './os/syscall.js';
 import { AbortError } from './errors.js';
+import type { RingAttempt } from './wake-ahead.js';
 
 /** One operation's steps: what to try, and how its errors read. */
-export interface Attempt<T> {
+export interface Attempt<T> extends Partial<RingAttempt> {
   /** The syscall: a result, or WOULD_BLOCK to wait for readiness and try again. */
   attempt(): T | typeof WOULD_BLOCK;
   /** An error of the operation, as the caller sees it: thrown, or a result that replaces it (EOF). */
@@ -74,7 +79,7 @@ async function parked<T>(gate: Gate, pd: PollDesc, mode: WaitModeName, signal: A
   try {
     if (signal?.aborted) throw new AbortError(signal.reason);
     for (;;) {
-      let code = pd.waitOnce(mode, signal);
+      let code = pd.waitOnce(mode, signal, op.queueIn ? (op as RingAttempt) : undefined);
       if (typeof code !== 'number') code = await code;
       if (!pd.wakeDone(code)) continue; // woken without readiness: wait again
       const r = op.attempt();

@@ -14,6 +14,7 @@ import { Code, Misuse, Mode, type WaitMode, type DeadlineMode } from './core/abi
 import { AbortError, ClosedError, MisuseError, errorForCode } from './errors.js';
 import { clockEpochMs, farPastNote, noteDeadline, relativeNs, type Deadline } from './deadline.js';
 import { isSyscallError } from './os/errors.js';
+import type { RingAttempt, WakeAhead } from './wake-ahead.js';
 import { inspect, type InspectOptions } from 'node:util';
 import { readLiveDescriptor, type LiveDescriptor } from './core/live.js';
 import { checkOpOptions } from './validate.js';
@@ -41,6 +42,8 @@ export interface PollSite {
   changed(): void;
   /** The Poller, as observability payloads name it (one per poller, so no per-descriptor cost). */
   readonly owner: object;
+  /** On the 'uring' path the batcher that makes a woken operation's attempt before waking it (wake-ahead.ts); null on the 'syscall' path. */
+  readonly ahead: WakeAhead | null;
 }
 
 export interface WaitOptions extends TimeoutOption {
@@ -134,12 +137,14 @@ export class PollDesc {
    * the derived one added ≈ 0.5 µs of user CPU per echoed message).
    * Under the 'netpoll:wait' channel, when it has subscribers, the whole
    * traced wait runs here and resolves ready (observe/channels.ts decorates
-   * it; nothing is built otherwise).
+   * it; nothing is built otherwise). `next`, on the 'uring' path: the
+   * attempt the operation makes when woken ready, which the waking batch
+   * may make for it (wake-ahead.ts).
    */
-  waitOnce(mode: WaitModeName, signal: AbortSignal | undefined): number | Promise<number> {
+  waitOnce(mode: WaitModeName, signal: AbortSignal | undefined, next?: RingAttempt): number | Promise<number> {
     const m = mode === 'r' ? Mode.R : Mode.W;
     if (waitChannel.hasSubscribers) return traceWait(this.site.owner, this, mode, () => this.waitLoop(m, signal)).then(() => Code.OK);
-    return this.waitRound(m, signal);
+    return this.waitRound(m, signal, next);
   }
 
   /** The rest of a wait, round after round, until ready or an error. */
@@ -157,7 +162,7 @@ export class PollDesc {
    * timeout, EPOLLERR — an error wins over readiness) and AbortError when
    * aborted between a wake and the resume.
    */
-  private waitRound(m: WaitMode, signal: AbortSignal | undefined): number | Promise<number> {
+  private waitRound(m: WaitMode, signal: AbortSignal | undefined, next?: RingAttempt): number | Promise<number> {
     if (this.closed) throw this.fail(Misuse.STALE_HANDLE);
     const core = this.site.engine.core;
     const code = core.prepareWait(this.index, this.seq, m);
@@ -167,7 +172,7 @@ export class PollDesc {
         core.cancelWait(this.index, this.seq, m, 0);
         throw new AbortError(signal.reason);
       }
-      return this.park(m, signal);
+      return this.park(m, signal, next);
     }
     if (code === Code.OK) return Code.OK;
     throw this.fail(code, m);
@@ -181,12 +186,13 @@ export class PollDesc {
   }
 
   /** commitWait, then the promise the ready list settles. Returns the wake code (or an immediate result); an abort rejects. */
-  private park(m: WaitMode, signal: AbortSignal | undefined): Promise<number> | number {
+  private park(m: WaitMode, signal: AbortSignal | undefined, next: RingAttempt | undefined): Promise<number> | number {
     const engine = this.site.engine;
     let wake!: (code: number) => void;
     let withdraw!: (err: AbortError) => void;
     const woken = new Promise<number>((resolve, reject) => ((wake = resolve), (withdraw = reject)));
-    const token = engine.register(wake);
+    const ahead = next ? this.site.ahead : null;
+    const token = engine.register(ahead ? (code) => ahead.wake(next!, wake, code) : wake);
     const code = engine.core.commitWait(this.index, this.seq, m, token);
     if (code !== Code.PARKED) {
       engine.forget(token);
@@ -212,6 +218,7 @@ export class PollDesc {
   spend(): Promise<void> | null {
     return this.site.fairness.spend();
   }
+
 
   /** pollReset: throws the pending error (closed, timeout, not pollable); drops a stale readiness notification. */
   reset(mode: WaitModeName): void {

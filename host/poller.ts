@@ -20,6 +20,7 @@ import { isSyscallError } from './os/errors.js';
 import { PollDesc, type PollSite } from './polldesc.js';
 import { Registry } from './registry.js';
 import { Fairness } from './fairness.js';
+import { IoPath, requestedIoMode, type IoMode, type IoStats } from './io-path.js';
 import { installedTooling, type PostMortemWriter, type InspectorOptions, type InspectorHandle } from './tooling.js';
 import { decodeSnapshot } from './inspect/decode.js';
 import type { Inspection } from './inspect/types.js';
@@ -49,6 +50,13 @@ export interface PollerOptions {
    * (tooling.ts: a writer of `netpoll inspect` files, host/inspect/postmortem.ts).
    */
   postMortem?: PostMortemWriter | null;
+  /**
+   * 'syscall' (default): one call per read or write. 'uring': the reads
+   * and writes an epoll batch wakes are made by that batch in one
+   * io_uring_enter (io-path.ts, wake-ahead.ts), falling back to 'syscall' where no ring can be set up (stats.io says
+   * which is live and why). Without the option, NETPOLL_IO picks it.
+   */
+  io?: IoMode;
 }
 
 export interface PollerStats {
@@ -56,6 +64,8 @@ export interface PollerStats {
   waiters: number;
   timers: number;
   staleEvents: number;
+  /** The I/O path: asked for, live, why it fell back, and what the ring carried. */
+  io: IoStats;
 }
 
 /** A factory the simulator uses to put its own drive under a Poller. */
@@ -73,8 +83,9 @@ export class Poller {
   private closing: Promise<void> | null = null;
   private inconsistentSeen = 0;
   private readonly postMortem: PostMortemWriter | null;
+  private readonly io: IoPath;
 
-  private constructor(engine: Engine, makeDrive: DriveFactory, maxEvents: number, postMortem: PostMortemWriter | null) {
+  private constructor(engine: Engine, makeDrive: DriveFactory, maxEvents: number, postMortem: PostMortemWriter | null, io: IoMode) {
     this.engine = engine;
     this.postMortem = postMortem;
     const pump: Pump = {
@@ -84,7 +95,13 @@ export class Poller {
     };
     this.drive = makeDrive(pump, maxEvents);
     this.registry = new Registry<PollDesc>(this.drive);
-    this.site = { engine, clock: this.drive, registry: this.registry, fairness: new Fairness(), changed: () => this.settle(), owner: this };
+    try {
+      this.io = new IoPath(io);
+    } catch (err) {
+      this.drive.close();
+      throw err;
+    }
+    this.site = { engine, clock: this.drive, registry: this.registry, fairness: new Fairness(), changed: () => this.settle(), owner: this, ahead: this.io.ahead };
   }
 
   static async create(opts: PollerOptions = {}): Promise<Poller> {
@@ -98,6 +115,7 @@ export class Poller {
     if (!Number.isInteger(maxEvents) || maxEvents < 1 || maxEvents > 1024) {
       throw new MisuseError('bad-argument', `maxEvents must be an integer in 1 … 1024, got ${maxEvents}`);
     }
+    const io = requestedIoMode(opts.io);
     const mode = opts.drive ?? 'uv';
     if (!makeDrive) {
       if (mode === 'uv') makeDrive = (p, m) => new UvDrive(p, m);
@@ -106,7 +124,7 @@ export class Poller {
     }
     const core = loadCore(opts.core);
     const postMortem = opts.postMortem === undefined ? installedTooling().postMortem : opts.postMortem;
-    const poller = new Poller(new Engine(opts.instrument ? opts.instrument(core) : core), makeDrive, maxEvents, postMortem);
+    const poller = new Poller(new Engine(opts.instrument ? opts.instrument(core) : core), makeDrive, maxEvents, postMortem, io);
     installedTooling().inspector?.onCreate(poller); // NETPOLL_INSPECT (host/inspector/auto.ts)
     return poller;
   }
@@ -151,7 +169,7 @@ export class Poller {
 
   get stats(): PollerStats {
     const e = this.engine;
-    return { descriptors: e.inUse, waiters: e.waiters, timers: e.timers, staleEvents: e.staleEvents };
+    return { descriptors: e.inUse, waiters: e.waiters, timers: e.timers, staleEvents: e.staleEvents, io: this.io.stats };
   }
 
   /**
@@ -193,6 +211,7 @@ export class Poller {
         this.closed = true;
         this.registry.closed = true;
         this.drive.close();
+        this.io.close();
       }
     })();
     return this.closing;
@@ -217,7 +236,7 @@ export class Poller {
       const n = core.netpoll(count, stride, now);
       if (n < 0) throw errorForCode(n, 'netpoll')!;
       if (count > 0) hostBits |= this.engine.hostEvents;
-      this.engine.dispatch(n);
+      this.dispatchBatch(n);
       // Timers still due at `now` when the ready list filled: fire the rest (no new events).
       const next = this.engine.nextWhen;
       if (next === 0n || next > now) break;
@@ -225,6 +244,18 @@ export class Poller {
     }
     if (mark) publishBatch(this, this.engine, mark);
     return this.driveState(hostBits); // an inconsistency is the drive's to raise, after it acted (afterBatch)
+  }
+
+  /** Settle the batch's woken; on the 'uring' path the reads and writes they resume with are made first, in one io_uring_enter (wake-ahead.ts). */
+  private dispatchBatch(n: number): void {
+    const ahead = this.io.ahead;
+    if (!ahead || n <= 0) return this.engine.dispatch(n);
+    ahead.begin();
+    try {
+      this.engine.dispatch(n);
+    } finally {
+      ahead.finish();
+    }
   }
 
   /**

@@ -13,16 +13,16 @@ import { Poller } from './poller.js';
 import type { PollDesc, WaitOptions } from './polldesc.js';
 import type { Deadline } from './deadline.js';
 import { type ClosedError, DeadlineExceededError, MessageTooLongError, MisuseError } from './errors.js';
-import { readFd, writeFd, closeFd, WOULD_BLOCK } from './os/fd.js';
+import { closeFd } from './os/fd.js';
 import { acceptFd } from './os/socket-io.js';
 import { inspect, type InspectOptions } from 'node:util';
 import { PollFDStream, type PollFDStreamOptions } from './stream.js';
 import { liveView } from './polldesc.js';
-import { isPtyHangup } from './os/pty-master.js';
+import { ReadAttempt, RingUse, WriteAttempt } from './rw-attempts.js';
 import { type RecvMsgOptions, type RecvMsgResult, type SendMsgOptions, checkRecvMsgOptions, checkSendMsgOptions, recvMsgFd, sendMsgFd } from './os/msg.js';
 import { validateBytes, validateFd, validateInteger } from './os/args.js';
 import { AcceptBatchAttempt, DEFAULT_ACCEPT_BATCH, MAX_ACCEPT_BATCH } from './accept-batch.js';
-import { type Attempt, runOperation } from './operation.js';
+import { runOperation } from './operation.js';
 import { FdUse, Gate } from './op-gate.js';
 import { checkOpOptions } from './validate.js';
 import { acquireNonBlocking, releaseNonBlocking } from './nonblock.js';
@@ -65,55 +65,6 @@ export async function defaultPoller(): Promise<Poller> {
   return sharedPoller;
 }
 
-/** Go returns the count written together with the error: the error carries it as `bytesWritten`. */
-function withCount(err: unknown, done: number): unknown {
-  if (err && typeof err === 'object') (err as { bytesWritten?: number }).bytesWritten = done;
-  return err;
-}
-
-/**
- * read's steps as one small object (its methods on the prototype): the hot
- * path allocates this and nothing else per call, where closures cost three.
- */
-class ReadAttempt implements Attempt<number> {
-  constructor(private readonly fd: number, private readonly buf: Uint8Array) {}
-
-  attempt(): number {
-    return readFd(this.fd, this.buf);
-  }
-
-  /** A pty master whose slave closed: EOF, as serialport and node-pty report it. */
-  failure(err: unknown): { result: number } | { error: unknown } {
-    return isPtyHangup(err, this.fd) ? { result: 0 } : { error: err };
-  }
-}
-
-/**
- * Go's write loop: write(2) until all of buf went; a partial write goes round
- * at once, EAGAIN waits. At least one write(2): an empty buffer is an empty
- * datagram on a message socket. An error carries what went out (bytesWritten).
- */
-class WriteAttempt implements Attempt<number> {
-  private done = 0;
-
-  constructor(private readonly fd: number, private readonly buf: Uint8Array) {}
-
-  attempt(): number {
-    const buf = this.buf;
-    for (;;) {
-      const n = writeFd(this.fd, this.done === 0 ? buf : buf.subarray(this.done));
-      if (n === WOULD_BLOCK) return WOULD_BLOCK;
-      if (n === 0 && buf.byteLength > 0) throw new Error(`write made no progress on fd ${this.fd} (unexpected EOF)`);
-      this.done += n;
-      if (this.done >= buf.byteLength) return this.done;
-    }
-  }
-
-  failure(err: unknown): { error: unknown } {
-    return { error: withCount(err, this.done) };
-  }
-}
-
 /** read / write refuse bad options (MisuseError) and a non-buffer (TypeError) before anything happens: a rejected promise, or null to go on. */
 function refused(buf: unknown, opts: unknown, what: string): Promise<never> | null {
   try {
@@ -131,6 +82,8 @@ export class PollFD {
   private readonly readGate: Gate;
   private readonly writeGate: Gate;
   private closed: Promise<void> | null = null;
+  /** On the 'uring' path: whether this fd's file refused a ring entry (rw-attempts.ts). */
+  private readonly ringUse = new RingUse();
 
   /**
    * O_NONBLOCK is a property of the open file description, which a dup'd or
@@ -187,7 +140,7 @@ export class PollFD {
     if (opts?.timeout !== undefined) return withTimeout(opts.timeout, opts.signal, 'read', (signal) => this.read(buf, { ...opts, timeout: undefined, signal }));
     // Not on a closed PollFD: its fd number may be closed or someone else's; runOperation rejects with ClosedError.
     if (opts?.rejectTruncated && !this.closing && isMessageSocket(this, this.fd)) return this.readWholeMessage(buf, opts.signal);
-    return runOperation<number>(this.readGate, this.pd, 'r', opts?.signal, new ReadAttempt(this.fd, buf));
+    return runOperation<number>(this.readGate, this.pd, 'r', opts?.signal, new ReadAttempt(this.fd, buf, this.ringUse));
   }
 
   /** One message with recv(MSG_TRUNC), which reports its full length: MessageTooLongError when buf could not hold it. */
@@ -205,7 +158,7 @@ export class PollFD {
     const bad = refused(buf, opts, 'write');
     if (bad) return bad;
     if (opts?.timeout !== undefined) return withTimeout(opts.timeout, opts.signal, 'write', (signal) => this.write(buf, { signal }));
-    return runOperation<number>(this.writeGate, this.pd, 'w', opts?.signal, new WriteAttempt(this.fd, buf));
+    return runOperation<number>(this.writeGate, this.pd, 'w', opts?.signal, new WriteAttempt(this.fd, buf, this.ringUse));
   }
 
   /** Accept a connection on a listening socket: the new fd (non-blocking, close-on-exec). */

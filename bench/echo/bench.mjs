@@ -7,13 +7,16 @@
 //
 //   node bench/echo/bench.mjs [--quick] [--reps N] [--conns 16,100,1000] [--sizes 64,1024]
 //        [--seqpacket-conns 100] [--pin same,none] [--warmup MS] [--measure MS] [--baseline DIR]
-//        [--slice-sweep 0,0.25,1,4] [--servers c,go,uv,...]
+//        [--slice-sweep 0,0.25,1,4] [--uring-sweep 1x256,4x64,...] [--servers c,go,uv,...]
 //
 // --baseline DIR adds netpoll servers loaded from DIR/build/host (another
 // checkout, built): before and after measured in one interleaved run.
 // --slice-sweep adds stream uv servers with NETPOLL_SLICE_MS set to each
-// value (host/fairness.ts; 0 disables the fairness check). --servers keeps
-// only the listed server ids.
+// value (host/fairness.ts; 0 disables the fairness check). --uring-sweep
+// adds stream uv servers on the 'uring' path for each MINxENTRIES: the
+// smallest wake sent through the ring (NETPOLL_URING_MIN_BATCH) and the ring
+// size (NETPOLL_URING_ENTRIES), host/io-path.ts. --servers keeps only the
+// listed server ids (sweep servers are always kept).
 //
 // Every server runs in its own process for a whole placement; the
 // repetitions are interleaved (rep → point → server, with the server order
@@ -39,6 +42,11 @@ const SIZES = list(args.sizes, quick ? [64] : [64, 1024]).map(Number);
 const SP_CONNS = list(args['seqpacket-conns'], quick ? [100] : [100, 1000]).map(Number);
 const PLACES = list(args.pin, ['same', 'none']).map((p) => placement(p));
 const SWEEP = list(args['slice-sweep'], []);
+const URING_SWEEP = list(args['uring-sweep'], []).map((v) => {
+  const m = /^(\d+)x(\d+)$/.exec(v);
+  if (!m) throw new Error(`--uring-sweep: ${JSON.stringify(v)} is not MINxENTRIES (e.g. 4x256)`);
+  return { min: m[1], entries: m[2] };
+});
 const ONLY = list(args.servers, null);
 const BASELINE = typeof args.baseline === 'string' ? path.resolve(args.baseline) : null;
 if (BASELINE && !existsSync(path.join(BASELINE, 'build', 'host', 'index.js'))) throw new Error(`--baseline ${BASELINE}: no build/host/index.js there (npm run build in it first)`);
@@ -59,8 +67,8 @@ const havePeer = existsSync(peerDir);
 if (!havePeer) notes.push('node-unix-socket is not installed (`npm install --prefix bench/peers`): the SOCK_SEQPACKET node comparator was skipped.');
 
 const node = process.execPath;
-const netpoll = (drive, type, lib) => (p) => [
-  path.join(dir, 'server-netpoll.mjs'), '--drive', drive, '--path', p, '--type', type, ...(lib ? ['--lib', lib] : []),
+const netpoll = (drive, type, lib, io) => (p) => [
+  path.join(dir, 'server-netpoll.mjs'), '--drive', drive, '--path', p, '--type', type, ...(lib ? ['--lib', lib] : []), ...(io ? ['--io', io] : []),
 ];
 const goEnv = { ...process.env, GOMAXPROCS: '1' };
 const KINDS = {
@@ -70,9 +78,14 @@ const KINDS = {
     { id: 'node', label: 'node:net', cmd: node, args: (p) => [path.join(dir, 'server-node.mjs'), '--path', p] },
     { id: 'uv', label: 'netpoll uv', cmd: node, args: netpoll('uv', 'stream') },
     { id: 'thread', label: 'netpoll thread', cmd: node, args: netpoll('thread', 'stream') },
+    { id: 'uv-uring', label: 'netpoll uv, io uring', cmd: node, args: netpoll('uv', 'stream', null, 'uring') },
     BASELINE && { id: 'uv-base', label: 'netpoll uv (baseline)', cmd: node, args: netpoll('uv', 'stream', BASELINE) },
     BASELINE && { id: 'thread-base', label: 'netpoll thread (baseline)', cmd: node, args: netpoll('thread', 'stream', BASELINE) },
-    ...SWEEP.map((v) => ({ id: `uv-slice${v}`, label: `netpoll uv, slice ${v} ms`, cmd: node, args: netpoll('uv', 'stream'), env: { ...process.env, NETPOLL_SLICE_MS: v } })),
+    ...SWEEP.map((v) => ({ id: `uv-slice${v}`, sweep: true, label: `netpoll uv, slice ${v} ms`, cmd: node, args: netpoll('uv', 'stream'), env: { ...process.env, NETPOLL_SLICE_MS: v } })),
+    ...URING_SWEEP.map(({ min, entries }) => ({
+      id: `uring-${min}x${entries}`, sweep: true, label: `netpoll uv, io uring, batch ≥ ${min}, ring ${entries}`, cmd: node, args: netpoll('uv', 'stream', null, 'uring'),
+      env: { ...process.env, NETPOLL_URING_MIN_BATCH: min, NETPOLL_URING_ENTRIES: entries },
+    })),
   ],
   seqpacket: [
     { id: 'c', label: 'C epoll', cmd: cServer, args: (p) => [p, 'seqpacket'] },
@@ -80,10 +93,11 @@ const KINDS = {
     havePeer && { id: 'nus', label: 'node-unix-socket', cmd: node, args: (p) => [path.join(dir, 'server-node-seqpacket.mjs'), '--path', p] },
     { id: 'uv', label: 'netpoll uv', cmd: node, args: netpoll('uv', 'seqpacket') },
     { id: 'thread', label: 'netpoll thread', cmd: node, args: netpoll('thread', 'seqpacket') },
+    { id: 'uv-uring', label: 'netpoll uv, io uring', cmd: node, args: netpoll('uv', 'seqpacket', null, 'uring') },
     BASELINE && { id: 'uv-base', label: 'netpoll uv (baseline)', cmd: node, args: netpoll('uv', 'seqpacket', BASELINE) },
   ],
 };
-for (const k of Object.keys(KINDS)) KINDS[k] = KINDS[k].filter((s) => s && (!ONLY || ONLY.includes(s.id)));
+for (const k of Object.keys(KINDS)) KINDS[k] = KINDS[k].filter((s) => s && (!ONLY || s.sweep || ONLY.includes(s.id)));
 const POINTS = [
   ...CONNS.flatMap((conns) => SIZES.map((size) => ({ kind: 'stream', conns, size }))),
   ...SP_CONNS.map((conns) => ({ kind: 'seqpacket', conns, size: 64 })),

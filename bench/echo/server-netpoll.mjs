@@ -3,6 +3,7 @@
 //
 //   node bench/echo/server-netpoll.mjs --drive uv|thread --path PATH [--api pollfd|polldesc] [--type stream|seqpacket]
 //     [--lib DIR]   DIR/build/host instead of this checkout's build (a baseline build, for before/after in one run)
+//     [--io syscall|uring]  the poller's I/O path (host/io-path.ts); the live one and its wave counts go to stderr at exit
 //
 // --api polldesc (used by the profile benchmark, not by the echo tables): the
 // same loop written against PollDesc with the synchronous readFd / writeFd
@@ -32,7 +33,7 @@ try {
   unlinkSync(sockPath);
 } catch {}
 
-const poller = await Poller.create({ drive });
+const poller = await Poller.create({ drive, ...(typeof args.io === 'string' ? { io: args.io } : {}) });
 const listener = await PollFD.open(unixListen(sockPath, sockType, 4096), { poller });
 
 async function serve(fd) {
@@ -76,7 +77,10 @@ async function acceptLoop() {
   }
 }
 
-const stop = () => process.exit(0);
+const stop = () => {
+  if (args.io) console.error(`io: ${JSON.stringify(poller.stats.io)}`);
+  process.exit(0);
+};
 process.on('SIGTERM', stop);
 process.on('SIGINT', stop);
 acceptLoop().catch((err) => {

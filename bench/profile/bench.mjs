@@ -66,6 +66,7 @@ const servers = [
   { id: 'node', label: 'node:net', cmd: node, args: (p) => [path.join(echoDir, 'server-node.mjs'), '--path', p] },
   { id: 'uv', label: 'netpoll PollFD (uv)', cmd: node, args: (p) => [path.join(echoDir, 'server-netpoll.mjs'), '--drive', 'uv', '--path', p] },
   { id: 'thread', label: 'netpoll PollFD (thread)', cmd: node, args: (p) => [path.join(echoDir, 'server-netpoll.mjs'), '--drive', 'thread', '--path', p] },
+  { id: 'uring', label: 'netpoll PollFD (uv, io uring)', cmd: node, args: (p) => [path.join(echoDir, 'server-netpoll.mjs'), '--drive', 'uv', '--io', 'uring', '--path', p] },
   { id: 'raw', label: 'netpoll PollDesc + sync readFd/writeFd (uv)', cmd: node, args: (p) => [path.join(echoDir, 'server-netpoll.mjs'), '--drive', 'uv', '--api', 'polldesc', '--path', p] },
 ].filter(Boolean);
 
@@ -198,12 +199,13 @@ if (!perfBin) {
 } else {
   try {
     perfData = {};
-    for (const driveMode of ['uv', 'c']) {
+    for (const driveMode of ['uv', 'uring', 'c']) {
       const sock = path.join(tmp, `perf-${driveMode}.sock`);
+      const io = driveMode === 'uring' ? ['--io', 'uring'] : [];
       const proc = driveMode === 'c'
         ? await spawnReady(...withPrefix(PLACE.server, cServer, [sock]), { label: 'C server (perf)' })
         // --perf-basic-prof writes /tmp/perf-PID.map (removed below) and an isolate-*.log into the cwd: run it in tmp.
-        : await spawnReady(...withPrefix(PLACE.server, node, ['--perf-basic-prof', path.join(echoDir, 'server-netpoll.mjs'), '--drive', driveMode, '--path', sock]), { label: `perf server (${driveMode})`, cwd: tmp });
+        : await spawnReady(...withPrefix(PLACE.server, node, ['--perf-basic-prof', path.join(echoDir, 'server-netpoll.mjs'), '--drive', 'uv', ...io, '--path', sock]), { label: `perf server (${driveMode})`, cwd: tmp });
       const data = path.join(tmp, `perf-${driveMode}.data`);
       const rec = spawn(perfBin, ['record', '-F', '1999', '-g', '-o', data, '-p', String(proc.pid)], { stdio: ['ignore', 'ignore', 'pipe'] });
       let recErr = '';
@@ -232,20 +234,22 @@ if (!perfBin) {
       perfData[driveMode] = { mps: r.mps, categories: Object.fromEntries(cats), top: syms.slice(0, 15) };
       rmSync(`/tmp/perf-${proc.pid}.map`, { force: true });
     }
-    const label = { uv: 'netpoll PollFD (uv)', c: 'C epoll' };
+    const label = { uv: 'netpoll PollFD (uv)', uring: 'netpoll PollFD (uv, io uring)', c: 'C epoll' };
     tables.push({
       title: 'C. perf record (all CPU samples of the server process, kernel included), 100 conns × 64 B',
       columns: ['category', ...Object.keys(perfData).map((k) => `${label[k]} % (${fmtNum(perfData[k].mps)} msgs/s)`)],
       rows: CATEGORY_C.map(([c]) => c).filter((c) => Object.values(perfData).some((d) => d.categories[c] > 0.05))
         .map((c) => [c, ...Object.values(perfData).map((d) => fmtSig(d.categories[c]))]),
-      align: ['l', 'r', 'r'],
+      align: ['l', 'r', 'r', 'r'],
     });
-    tables.push({
-      title: 'C. perf record, netpoll PollFD (uv): top symbols',
-      columns: ['symbol (dso)', '% of samples'],
-      rows: (perfData.uv?.top ?? []).slice(0, 15).map(([s, p]) => [s, fmtSig(p)]),
-      align: ['l', 'r'],
-    });
+    for (const k of ['uv', 'uring']) {
+      tables.push({
+        title: `C. perf record, ${label[k]}: top symbols`,
+        columns: ['symbol (dso)', '% of samples'],
+        rows: (perfData[k]?.top ?? []).slice(0, 15).map(([s, p]) => [s, fmtSig(p)]),
+        align: ['l', 'r'],
+      });
+    }
   } catch (err) {
     notes.push(`perf failed, the perf view (C) was skipped: ${String(err.message).split('\n')[0]}`);
     perfData = null;

@@ -2,6 +2,7 @@
 // the host-side figures. Pure apart from reading the poller.
 
 import type { Poller } from '../poller.js';
+import type { IoStats } from '../io-path.js';
 import type { PollerFigures } from './figures.js';
 import { zeroOutcomes } from './figures.js';
 import { MAX_FRAME_DESCRIPTORS, MAX_FRAME_TIMERS, type DescriptorFrame, type PollerFrame, type TimerFrame } from './protocol.js';
@@ -68,6 +69,7 @@ export function pollerFrame(poller: Poller, figures: PollerFigures, seenAt: Seen
   return {
     id: figures.id,
     drive: poller.driveMode,
+    io: ioLine(poller.stats.io),
     nowNs: now.toString(),
     counters: x.counters,
     outcomes: { ...figures.outcomes },
@@ -79,4 +81,9 @@ export function pollerFrame(poller: Poller, figures: PollerFigures, seenAt: Seen
     timers,
     violations: x.violations,
   };
+}
+
+/** 'uring', 'syscall', or 'syscall (uring unavailable: <reason>)'. */
+function ioLine(io: IoStats): string {
+  return io.fallback === null ? io.live : `${io.live} (uring unavailable: ${io.fallback})`;
 }

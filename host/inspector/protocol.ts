@@ -83,6 +83,8 @@ export interface TimerFrame {
 export interface PollerFrame {
   id: number;
   drive: string;
+  /** The I/O path live ('syscall' or 'uring'), with the fallback reason when 'uring' was asked for and is not live. Absent in frames of older versions. */
+  io?: string;
   nowNs: string;
   counters: Counters;
   outcomes: OutcomeCounts;

@@ -151,6 +151,24 @@ export const setrlimit = lib.func('int setrlimit(int resource, void *rlim)') as 
   (resource: number, rlim: Mem) => number
 >;
 
+// --- io_uring (uring.ts) and the mappings its rings live in ---
+// glibc's syscall(2) is variadic; it is declared here with fixed prototypes,
+// one per system call. That is sound on both targets: on x86_64 the only
+// difference a variadic call makes is %al (the count of vector registers),
+// which glibc's assembly syscall() ignores; on aarch64 Linux variadic integer
+// arguments travel in the same registers as fixed ones.
+export const io_uring_setup = lib.func('long syscall(long nr, uint32_t entries, void *params)') as Fn<
+  (nr: number, entries: number, params: Mem) => number
+>;
+export const io_uring_enter = lib.func(
+  'long syscall(long nr, int fd, uint32_t toSubmit, uint32_t minComplete, uint32_t flags, void *sig, size_t sigsz)',
+) as Fn<(nr: number, fd: number, toSubmit: number, minComplete: number, flags: number, sig: Mem, sigsz: number) => number>;
+/** mmap(2); returns koffi's pointer object (MAP_FAILED is address 2^64 - 1). */
+export const mmap = lib.func('void *mmap(void *addr, size_t len, int prot, int flags, int fd, long off)') as Fn<
+  (addr: null, len: number, prot: number, flags: number, fd: number, off: number) => unknown
+>;
+export const munmap = lib.func('int munmap(void *addr, size_t len)') as Fn<(addr: unknown, len: number) => number>;
+
 /** The calling thread's errno; read it right after the call that failed. */
 export function errno(): number {
   return koffi.errno();

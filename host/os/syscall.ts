@@ -30,7 +30,18 @@ export const EINTR_RETRY = -2;
 /** A non-blocking I/O call: its count, WOULD_BLOCK, EINTR_RETRY, or throws. */
 export function ioResult(n: number, syscall: string, fd: number, retryAlso?: number): number {
   if (n >= 0) return n;
-  const errno = libc.errno();
+  return ioErrno(libc.errno(), syscall, fd, retryAlso);
+}
+
+/**
+ * The same rules for a result that carries its errno, negated (an io_uring
+ * completion's `res`): the count, WOULD_BLOCK, EINTR_RETRY, or throws.
+ */
+export function ioRes(res: number, syscall: string, fd: number, retryAlso?: number): number {
+  return res >= 0 ? res : ioErrno(-res, syscall, fd, retryAlso);
+}
+
+function ioErrno(errno: number, syscall: string, fd: number, retryAlso?: number): number {
   if (errno === ERRNO.EINTR || errno === retryAlso) return EINTR_RETRY;
   if (errno === ERRNO.EAGAIN) return WOULD_BLOCK; // EWOULDBLOCK has the same value on Linux
   throw new SyscallError(syscall, errno, { fd });

@@ -43,7 +43,7 @@ for (const drive of DRIVES) {
       await closing;
       await poller.close();
       expect(poller.isClosed).toBe(true);
-      expect(poller.stats).toEqual({ descriptors: 0, waiters: 0, timers: 0, staleEvents: expect.any(Number) });
+      expect(poller.stats).toEqual({ descriptors: 0, waiters: 0, timers: 0, staleEvents: expect.any(Number), io: expect.any(Object) });
       const x1 = poller.inspect();
       expect(x1.violations).toEqual([]);
       expect(x1.waiters).toBe(0);

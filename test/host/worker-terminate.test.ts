@@ -11,6 +11,7 @@
 import { describe, it, expect } from 'vitest';
 import { spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
+import { uringLivePath } from '../os/uring-available.js';
 
 const CHILD = fileURLToPath(new URL('./fixtures/terminate-cycles.mjs', import.meta.url));
 const CYCLES = 200;
@@ -25,7 +26,13 @@ interface Report {
   echoesBefore: number;
   echoesAfter: number;
   stalledCycles: number;
+  io: string;
+  ringMapsBefore: number;
+  ringMapsAfter: number;
 }
+
+/** The path this project runs on (vitest.config.ts sets NETPOLL_IO; the child and its workers inherit it), where a ring can be set up. */
+const IO = process.env.NETPOLL_IO === 'uring' ? uringLivePath : 'syscall';
 
 function runCycles(drive: string, ms: number): Promise<{ code: number | null; signal: string | null; stdout: string; stderr: string }> {
   return new Promise((resolve, reject) => {
@@ -57,6 +64,11 @@ describe.concurrent('worker.terminate() (child processes, 200 cycles per drive)'
       expect(rep.fdsAfter - rep.fdsBefore).toBe(rep.fdsHeldByWorkers);
       expect(rep.stalledCycles).toBe(0);
       expect(rep.echoesAfter).toBeGreaterThanOrEqual(rep.echoesBefore + CYCLES);
+      // On the 'uring' path each of a worker's two pollers (its default one and one it creates) had a ring:
+      // their fds went with the worker (counted above); each ring's two mappings stay until the process
+      // exits (host/os/uring-memory.ts), and nothing else does.
+      expect(rep.io).toBe(IO);
+      expect(rep.ringMapsAfter - rep.ringMapsBefore).toBeLessThanOrEqual(IO === 'uring' ? 2 * 2 * CYCLES : 0);
     }, 120_000);
   }
 });

@@ -6,6 +6,7 @@ import { join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { execFileSync, spawn } from 'node:child_process';
 import { createRequire } from 'node:module';
+import { uringSkip, uringSkipNote } from '../os/uring-available.js';
 
 const root = fileURLToPath(new URL('../..', import.meta.url));
 const readme = readFileSync(join(root, 'README.md'), 'utf8');
@@ -42,6 +43,12 @@ describe('README', () => {
     const [example] = blocks('readme-example');
     expect(example).toBeDefined();
     expect(run(example!, 'example').trim().split('\n')).toEqual(['ping', 'true ETIMEDOUT', '3n']);
+  });
+
+  it.skipIf(uringSkip !== null)(`the io: 'uring' example reads eight woken messages with one io_uring_enter${uringSkipNote}`, () => {
+    const [code] = blocks('readme-uring');
+    expect(code).toBeDefined();
+    expect(run(code!, 'uring').trim().split('\n')).toEqual([Array.from({ length: 8 }, (_, i) => `hello ${i}`).join(', '), 'uring null 1 8']);
   });
 
   it('the worker_threads example echoes through two workers sharing one listening socket', () => {

@@ -50,6 +50,9 @@ function latencyLine(p: PollerFrame): string {
   return `wake latency: p50 ${f(l.p50Ns)} · p90 ${f(l.p90Ns)} · p99 ${f(l.p99Ns)} · max ${f(l.maxNs)} (${l.count} wakes)`;
 }
 
+/** A frame's free text with control characters (terminal escapes) shown as '?'. */
+const printable = (text: string): string => text.replace(/[\u0000-\u001f\u007f-\u009f]/g, '?');
+
 export function renderView(v: View, o: RenderOptions): string[] {
   const f = v.frame;
   const lines: string[] = [];
@@ -62,7 +65,7 @@ export function renderView(v: View, o: RenderOptions): string[] {
     const c = p.counters;
     const oc = p.outcomes;
     lines.push(
-      `poller ${p.id} (${p.drive}): ${c.inUse} descriptors · ${c.waiters} parked · ${c.timers} timers · events ${c.eventsSeen} · wake-ups ${c.wakeups} · fired ${c.timersFired} · stale ${c.staleEvents}` +
+      `poller ${p.id} (${p.drive}${typeof p.io === 'string' ? `, io ${printable(p.io)}` : ''}): ${c.inUse} descriptors · ${c.waiters} parked · ${c.timers} timers · events ${c.eventsSeen} · wake-ups ${c.wakeups} · fired ${c.timersFired} · stale ${c.staleEvents}` +
         ` · waits ready ${oc.ready} timeout ${oc.timeout} closed ${oc.closed} aborted ${oc.aborted} error ${oc.error}`,
     );
     lines.push(`  ${latencyLine(p)}`);
