@@ -18,7 +18,7 @@ import { acceptFd } from './os/socket-io.js';
 import { inspect, type InspectOptions } from 'node:util';
 import { PollFDStream, type PollFDStreamOptions } from './stream.js';
 import { liveView } from './polldesc.js';
-import { ReadAttempt, RingUse, WriteAttempt } from './rw-attempts.js';
+import { ReadAttempt, WriteAttempt } from './rw-attempts.js';
 import { type RecvMsgOptions, type RecvMsgResult, type SendMsgOptions, checkRecvMsgOptions, checkSendMsgOptions, recvMsgFd, sendMsgFd } from './os/msg.js';
 import { validateBytes, validateFd, validateInteger } from './os/args.js';
 import { AcceptBatchAttempt, DEFAULT_ACCEPT_BATCH, MAX_ACCEPT_BATCH } from './accept-batch.js';
@@ -82,8 +82,8 @@ export class PollFD {
   private readonly readGate: Gate;
   private readonly writeGate: Gate;
   private closed: Promise<void> | null = null;
-  /** On the 'uring' path: whether this fd's file refused a ring entry (rw-attempts.ts). */
-  private readonly ringUse = new RingUse();
+  /** @internal On the 'uring' path: whether this fd's file refused a ring entry (rw-attempts.ts); a field, not an object, so a PollFD costs no more. */
+  ringRefused = false;
 
   /**
    * O_NONBLOCK is a property of the open file description, which a dup'd or
@@ -140,7 +140,7 @@ export class PollFD {
     if (opts?.timeout !== undefined) return withTimeout(opts.timeout, opts.signal, 'read', (signal) => this.read(buf, { ...opts, timeout: undefined, signal }));
     // Not on a closed PollFD: its fd number may be closed or someone else's; runOperation rejects with ClosedError.
     if (opts?.rejectTruncated && !this.closing && isMessageSocket(this, this.fd)) return this.readWholeMessage(buf, opts.signal);
-    return runOperation<number>(this.readGate, this.pd, 'r', opts?.signal, new ReadAttempt(this.fd, buf, this.ringUse));
+    return runOperation<number>(this.readGate, this.pd, 'r', opts?.signal, new ReadAttempt(this.fd, buf, this));
   }
 
   /** One message with recv(MSG_TRUNC), which reports its full length: MessageTooLongError when buf could not hold it. */
@@ -158,7 +158,7 @@ export class PollFD {
     const bad = refused(buf, opts, 'write');
     if (bad) return bad;
     if (opts?.timeout !== undefined) return withTimeout(opts.timeout, opts.signal, 'write', (signal) => this.write(buf, { signal }));
-    return runOperation<number>(this.writeGate, this.pd, 'w', opts?.signal, new WriteAttempt(this.fd, buf, this.ringUse));
+    return runOperation<number>(this.writeGate, this.pd, 'w', opts?.signal, new WriteAttempt(this.fd, buf, this));
   }
 
   /** Accept a connection on a listening socket: the new fd (non-blocking, close-on-exec). */

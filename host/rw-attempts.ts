@@ -21,16 +21,16 @@ import { isPtyHangup } from './os/pty-master.js';
 /** No ring result waiting: attempt() makes the call. (A real result is a count ≥ 0 or a -errno ≥ -4095.) */
 const NO_RESULT = -0x7fff_ffff;
 
-/** Per PollFD: whether its file refused a ring entry, after which its attempts are plain calls. */
-export class RingUse {
-  refused = false;
+/** The PollFD's flag: whether its file refused a ring entry, after which its attempts are plain calls. */
+export interface RingUse {
+  ringRefused: boolean;
 }
 
 /** A ring entry's result as the attempt keeps it: NO_RESULT where the kernel gave no answer. */
 function kept(res: number, use: RingUse): number {
   if (res === -ERRNO.EINTR || res === -ERRNO.ECANCELED) return NO_RESULT;
   if (res === -ERRNO.EOPNOTSUPP) {
-    use.refused = true;
+    use.ringRefused = true;
     return NO_RESULT;
   }
   return res;
@@ -60,7 +60,7 @@ export class ReadAttempt implements Attempt<number> {
 
   queueIn(ring: Uring): number {
     // An empty (shrunk, detached) view is the plain call's to answer, as it would be on the syscall path.
-    return this.use.refused || this.buf.byteLength === 0 ? -1 : ring.read(this.fd, this.buf);
+    return this.use.ringRefused || this.buf.byteLength === 0 ? -1 : ring.read(this.fd, this.buf);
   }
 
   completed(res: number): void {
@@ -113,7 +113,7 @@ export class WriteAttempt implements Attempt<number> {
   queueIn(ring: Uring): number {
     // A view shrunk or detached while parked is the plain call's to answer (an empty datagram stays a plain call too).
     const rest = this.rest();
-    return this.use.refused || rest.byteLength === 0 ? -1 : ring.write(this.fd, rest);
+    return this.use.ringRefused || rest.byteLength === 0 ? -1 : ring.write(this.fd, rest);
   }
 
   completed(res: number): void {

@@ -109,7 +109,7 @@ export class WakeAhead implements WakeAheadCounts {
       if (n >= this.minBatch) this.throughRing(n);
       else this.plainWakes += n;
     } finally {
-      // Settled from a copy: a wake only settles a promise, but the arrays are reused by the next batch.
+      // The held wakes move to the spare array before they settle, so the live one is empty for the next batch.
       const wakes = this.wakes;
       this.wakes = this.spareWakes;
       this.spareWakes = wakes;
@@ -124,10 +124,16 @@ export class WakeAhead implements WakeAheadCounts {
     const ring = this.ring;
     const slots = this.slots;
     let queued = 0;
-    for (let i = 0; i < n; i++) {
-      const slot = this.attempts[i]!.queueIn(ring);
-      slots[i] = slot;
-      if (slot >= 0) queued++;
+    try {
+      for (let i = 0; i < n; i++) {
+        const slot = this.attempts[i]!.queueIn(ring);
+        slots[i] = slot;
+        if (slot >= 0) queued++;
+      }
+    } catch (err) {
+      ring.discard(); // nothing of this batch reaches the kernel, now or with a later one
+      this.failure = String((err as Error).message);
+      return;
     }
     this.plainWakes += n - queued;
     if (queued === 0) return;

@@ -2,24 +2,18 @@ import { fileURLToPath } from 'node:url';
 import { defineConfig } from 'vitest/config';
 
 /**
- * The operation-path tests that run a second time on the 'uring' I/O path
- * (host/io-path.ts, NETPOLL_IO=uring): the Go scenario ports, the stream
- * tests, the PollFD edge, close/abort, message, fairness and event-loop
- * tests and worker termination. Both
- * paths must behave identically; the rest of the suite does not depend on
- * the path and runs once.
+ * The tests that run a second time on the 'uring' I/O path (host/io-path.ts,
+ * NETPOLL_IO=uring; every poller they create without the `io` option takes
+ * it): the whole host suite (operations, streams, close and abort, deadlines,
+ * fairness, the event loop, workers and their termination), the Go scenario
+ * ports and the Linux toolkit on real fds (ptys, serial, sockets, netlink,
+ * TUN). Both paths must behave identically; the core, model, tooling and CLI
+ * tests do not depend on the path and run once.
  */
 const ON_BOTH_PATHS = [
   'test/go/**/*.test.ts',
-  'test/host/stream.test.ts',
-  'test/host/pollfd-edges.test.ts',
-  'test/host/close-and-abort.test.ts',
-  'test/host/smoke.test.ts',
-  'test/host/poller-close.test.ts',
-  'test/host/message-ops.test.ts',
-  'test/host/fairness.test.ts',
-  'test/host/event-loop.test.ts',
-  'test/host/worker-terminate.test.ts',
+  'test/host/**/*.test.ts',
+  'test/sys/**/*.test.ts',
 ];
 
 export default defineConfig({

@@ -185,30 +185,35 @@ for (const place of PLACES) {
 const targets = [];
 const hasGo = !!goServer;
 const le = (a, b) => (a === null || b === null ? null : a <= b);
+// The targets hold for the default path ('uv') and, where it ran, the io_uring path ('uv-uring', issue 20: ≥ 5× node-unix-socket).
+const PATHS = [['uv', 'uv', 1], ['uv-uring', 'uv io uring', 5]].filter(([id]) => Object.values(KINDS).some((l) => l.some((s) => s.id === id)));
 for (const place of PLACES) {
   const p = place.mode;
-  for (const kind of ['stream', 'seqpacket']) {
-    const key = `${kind}/100x64`;
-    if (!POINTS.some((pt) => keyOf(pt) === key)) continue;
-    const uvCpu = med(p, `uv@${kind}`, key, 'server_cpu_us');
-    const goCpu = med(p, `go@${kind}`, key, 'server_cpu_us');
-    const uvMps = med(p, `uv@${kind}`, key, 'mps');
-    const goMps = med(p, `go@${kind}`, key, 'mps');
-    if (hasGo) {
-      targets.push({ target: `${p}: ${kind} 100 conns × 64 B, uv server CPU/msg ≤ 1.0× Go`, value: `${fmtRatio(ratio(uvCpu, goCpu))} (${fmtSig(uvCpu)} vs ${fmtSig(goCpu)} µs)`, met: le(uvCpu, goCpu) });
-      targets.push({ target: `${p}: ${kind} 100 conns × 64 B, uv msgs/s ≥ Go`, value: `${fmtRatio(ratio(uvMps, goMps))} (${fmtNum(uvMps)} vs ${fmtNum(goMps)})`, met: uvMps === null || goMps === null ? null : uvMps >= goMps });
+  for (const [id, name, nusTimes] of PATHS) {
+    for (const kind of ['stream', 'seqpacket']) {
+      const key = `${kind}/100x64`;
+      if (!POINTS.some((pt) => keyOf(pt) === key)) continue;
+      const cpu = med(p, `${id}@${kind}`, key, 'server_cpu_us');
+      const goCpu = med(p, `go@${kind}`, key, 'server_cpu_us');
+      const mps = med(p, `${id}@${kind}`, key, 'mps');
+      const goMps = med(p, `go@${kind}`, key, 'mps');
+      if (hasGo) {
+        targets.push({ target: `${p}: ${kind} 100 conns × 64 B, ${name} server CPU/msg ≤ 1.0× Go`, value: `${fmtRatio(ratio(cpu, goCpu))} (${fmtSig(cpu)} vs ${fmtSig(goCpu)} µs)`, met: le(cpu, goCpu) });
+        targets.push({ target: `${p}: ${kind} 100 conns × 64 B, ${name} msgs/s ≥ Go`, value: `${fmtRatio(ratio(mps, goMps))} (${fmtNum(mps)} vs ${fmtNum(goMps)})`, met: mps === null || goMps === null ? null : mps >= goMps });
+      }
+      if (kind === 'seqpacket' && havePeer) {
+        const n = med(p, `nus@${kind}`, key, 'mps');
+        const what = nusTimes === 1 ? 'ahead of node-unix-socket' : `≥ ${nusTimes}× node-unix-socket`;
+        targets.push({ target: `${p}: seqpacket 100 conns × 64 B, ${name} msgs/s ${what}`, value: `${fmtRatio(ratio(mps, n))} (${fmtNum(mps)} vs ${fmtNum(n)})`, met: mps === null || n === null ? null : nusTimes === 1 ? mps > n : mps >= nusTimes * n });
+      }
     }
-    if (kind === 'seqpacket' && havePeer) {
-      const n = med(p, `nus@${kind}`, key, 'mps');
-      targets.push({ target: `${p}: seqpacket 100 conns × 64 B, uv msgs/s ahead of node-unix-socket`, value: `${fmtRatio(ratio(uvMps, n))} (${fmtNum(uvMps)} vs ${fmtNum(n)})`, met: uvMps === null || n === null ? null : uvMps > n });
-    }
-  }
-  const k1000 = 'stream/1000x64';
-  if (hasGo && POINTS.some((pt) => keyOf(pt) === k1000)) {
-    for (const f of ['p99_us', 'p999_us']) {
-      const u = med(p, 'uv@stream', k1000, f);
-      const g = med(p, 'go@stream', k1000, f);
-      targets.push({ target: `${p}: stream 1,000 conns × 64 B, uv ${f === 'p99_us' ? 'p99' : 'p99.9'} ≤ Go`, value: `${fmtRatio(ratio(u, g))} (${fmtSig(u)} vs ${fmtSig(g)} µs)`, met: le(u, g) });
+    const k1000 = 'stream/1000x64';
+    if (hasGo && POINTS.some((pt) => keyOf(pt) === k1000)) {
+      for (const f of ['p99_us', 'p999_us']) {
+        const u = med(p, `${id}@stream`, k1000, f);
+        const g = med(p, 'go@stream', k1000, f);
+        targets.push({ target: `${p}: stream 1,000 conns × 64 B, ${name} ${f === 'p99_us' ? 'p99' : 'p99.9'} ≤ Go`, value: `${fmtRatio(ratio(u, g))} (${fmtSig(u)} vs ${fmtSig(g)} µs)`, met: le(u, g) });
+      }
     }
   }
   for (const conns of CONNS.filter((c) => c >= 16)) {

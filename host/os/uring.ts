@@ -304,6 +304,16 @@ export class Uring {
     return slot;
   }
 
+  /** Drops the entries queued since the last submit() (none reached the kernel: the tail is published only by submit). */
+  discard(): void {
+    for (let slot = 0; slot < this.queued; slot++) {
+      this.pinned[slot] = null;
+      this.pinnedMore[slot] = null;
+      this.pinnedMoreLens[slot] = null;
+    }
+    this.queued = 0;
+  }
+
   /** The result of a slot of the last submit(): a count or fd, or -errno. */
   result(slot: number): number {
     if (slot < 0 || slot >= this.entries || this.done[slot] === 0) {

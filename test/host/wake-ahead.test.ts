@@ -30,6 +30,9 @@ class FakeRing {
   close(): void {
     this.closed = true;
   }
+  discard(): void {
+    this.queued = [];
+  }
 }
 
 /** An attempt that queues a read of `fd` (or refuses with -1) and records its result. */
@@ -109,6 +112,24 @@ describe('WakeAhead', () => {
     ahead.wake(attempt(12, log), wake('c'), Code.OK);
     expect(log.at(-1)).toBe('wake c 0');
     ahead.finish();
+  });
+
+  it("an attempt that throws while queueing: the batch's entries are discarded (none reaches the kernel later), no waiter is lost", () => {
+    const { ring, ahead, log, wake } = setup();
+    const throwing: RingAttempt = {
+      queueIn: () => {
+        throw new Error('bad buffer');
+      },
+      completed: () => {},
+    };
+    ahead.begin();
+    ahead.wake(attempt(10, log), wake('a'), Code.OK);
+    ahead.wake(throwing, wake('b'), Code.OK);
+    ahead.finish();
+    expect(ring.queued).toEqual([]);
+    expect(ring.submits).toEqual([]);
+    expect(log).toEqual(['wake a 0', 'wake b 0']);
+    expect(ahead.failure).toBe('bad buffer');
   });
 
   it('outside a batch, and after close, a wake settles at once', () => {

@@ -222,6 +222,20 @@ describe.skipIf(uringSkip !== null)(`Uring lifetime${uringSkipNote}`, () => {
     expect(ring.submit()).toBe(0);
   });
 
+  it('discards queued entries: the next submit sends only what was queued after', () => {
+    const ring = open();
+    const [r, w] = fds.trackAll(pipe());
+    writeFd(w, new Uint8Array([1, 2, 3]));
+    ring.read(r, new Uint8Array(3));
+    ring.discard();
+    expect(ring.pending).toBe(0);
+    const buf = new Uint8Array(3);
+    const slot = ring.read(r, buf);
+    ring.submit();
+    expect(ring.result(slot)).toBe(3); // the discarded read took nothing
+    expect([...buf]).toEqual([1, 2, 3]);
+  });
+
   it('validates the ring size with a RangeError and opens nothing', () => {
     for (const bad of [0, -1, 1.5, 5000, Number.NaN]) expect(() => Uring.open(bad)).toThrow(RangeError);
   });
