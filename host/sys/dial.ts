@@ -15,7 +15,7 @@
 import { Poller } from '../poller.js';
 import { PollFD } from '../pollfd.js';
 import { AbortError, DeadlineExceededError, NotPollableError } from '../errors.js';
-import type { Deadline } from '../deadline.js';
+import { epochNowMs, type Deadline } from '../deadline.js';
 import { checkOpOptions } from '../validate.js';
 import { ERRNO, SyscallError } from '../os/errors.js';
 import { closeFd } from '../os/fd.js';
@@ -54,7 +54,14 @@ function checkDialOptions(opts: DialOptions): void {
 function bounded<T>(work: Promise<T>, until: number | null, signal: AbortSignal | undefined, what: string): Promise<T> {
   if (until === null && !signal) return work;
   return new Promise<T>((resolve, reject) => {
-    const timer = until === null ? null : setTimeout(() => settle(() => reject(new DeadlineExceededError(`i/o timeout (${what})`))), Math.max(0, until - Date.now()));
+    // A Node timer may fire up to a millisecond before the wall clock reaches `until` (it counts whole ms
+    // on the loop's own clock): it re-arms for what is left, so the deadline never ends the lookup early.
+    const expire = (): void => {
+      const left = until! - epochNowMs();
+      if (left > 0) timer = setTimeout(expire, Math.ceil(left));
+      else settle(() => reject(new DeadlineExceededError(`i/o timeout (${what})`)));
+    };
+    let timer = until === null ? null : setTimeout(expire, Math.max(0, Math.ceil(until - epochNowMs())));
     const onAbort = (): void => settle(() => reject(new AbortError(signal!.reason)));
     signal?.addEventListener('abort', onAbort, { once: true });
     let done = false;
@@ -79,10 +86,10 @@ export async function dial(network: string, address: string, opts: DialOptions =
   if (signal?.aborted) throw new AbortError(signal.reason);
   const until = deadlineMs(opts.deadline);
   const expired = (): DeadlineExceededError => new DeadlineExceededError(`i/o timeout (dial ${network} ${address})`);
-  if (until !== null && until <= Date.now()) throw expired();
+  if (until !== null && until <= epochNowMs()) throw expired();
   const target = await bounded(resolveAddress(network, address, false, opts.lookup), until, signal, `dial ${network} ${address}: lookup`);
   if (signal?.aborted) throw new AbortError(signal.reason);
-  if (until !== null && until <= Date.now()) throw expired();
+  if (until !== null && until <= epochNowMs()) throw expired();
 
   const fd = netSocket(target, 'dial');
   let pfd: PollFD | null = null;

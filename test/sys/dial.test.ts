@@ -360,3 +360,21 @@ describe('dial / listen refuse bad arguments before creating anything', () => {
     expect(openFdCount()).toBe(before);
   });
 });
+
+describe('dial: a deadline never ends the host name lookup early', () => {
+  it("even when Node's timer fires before the wall clock reaches the deadline", async () => {
+    // Node's timers count whole milliseconds on the loop's own clock and may fire a little before the
+    // wall clock reaches the deadline (seen in CI: 0.17 ms). Make every timer fire 5 ms early.
+    const real = globalThis.setTimeout;
+    globalThis.setTimeout = ((fn: () => void, ms?: number) => real(fn, Math.max(0, (ms ?? 0) - 5))) as typeof setTimeout;
+    try {
+      const deadline = nowMs() + 30;
+      const err = await rejection(dial('tcp', 'slow.example:1', { lookup: () => new Promise<never>(() => {}), deadline }));
+      const at = nowMs();
+      expect(err).toMatchObject({ code: 'ETIMEDOUT', timeout: true });
+      expect(at).toBeGreaterThanOrEqual(deadline);
+    } finally {
+      globalThis.setTimeout = real;
+    }
+  });
+});
