@@ -40,6 +40,9 @@ function tuned(name: string, fallback: number, max: number): number {
 const ringEntries = tuned('NETPOLL_URING_ENTRIES', RING_ENTRIES, URING_MAX_ENTRIES);
 const minRingBatch = tuned('NETPOLL_URING_MIN_BATCH', DEFAULT_MIN_RING_BATCH, URING_MAX_ENTRIES);
 
+/** @internal The ring size and smallest batch in effect (tests read them). */
+export const uringTuning = { entries: ringEntries, minBatch: minRingBatch } as const;
+
 /** The environment variable that picks the path of pollers created without the `io` option. */
 export const IO_ENV = 'NETPOLL_IO';
 

@@ -210,8 +210,11 @@ export class Poller {
         // Whatever a descriptor's close threw, the drive and its fds go: a half-closed poller helps nobody.
         this.closed = true;
         this.registry.closed = true;
-        this.drive.close();
-        this.io.close();
+        try {
+          this.drive.close();
+        } finally {
+          this.io.close();
+        }
       }
     })();
     return this.closing;

@@ -111,9 +111,10 @@ export class WriteAttempt implements Attempt<number> {
   }
 
   queueIn(ring: Uring): number {
-    // A view shrunk or detached while parked is the plain call's to answer (an empty datagram stays a plain call too).
-    const rest = this.rest();
-    return this.use.ringRefused || rest.byteLength === 0 ? -1 : ring.write(this.fd, rest);
+    // A view shrunk or detached while parked is the plain call's to answer, before subarray() (which throws
+    // on a detached buffer); an empty datagram stays a plain call too.
+    if (this.use.ringRefused || this.buf.byteLength <= this.done) return -1;
+    return ring.write(this.fd, this.rest());
   }
 
   completed(res: number): void {

@@ -12,10 +12,11 @@
 //   finish     one io_uring_enter submits the queued entries (uring.ts: none
 //              is in flight when it returns), each operation gets its
 //              entry's result (completed), and the held wakes settle, in the
-//              ready list's order
+//              ready list's order among themselves (after the batch's other
+//              wakes: errors, timeouts and non-ring operations settle at once)
 //
 // The woken operation's next attempt then takes that result instead of
-// making the call (ReadAttempt, WriteAttempt in pollfd.ts). The promise hops
+// making the call (ReadAttempt, WriteAttempt in rw-attempts.ts). The promise hops
 // are the ones the syscall path has: no promise is added per attempt (the
 // microtask-wave batcher tried first added one and lost what the ring saved;
 // bench/results/levers/uring.md).
@@ -139,13 +140,17 @@ export class WakeAhead implements WakeAheadCounts {
     if (queued === 0) return;
     try {
       ring.submit();
+      this.ringBatches++;
+      this.ringEntries += queued;
     } catch (err) {
-      this.failure = String((err as Error).message); // a SyscallError names io_uring_enter; the ring is not used again
-      return;
+      // A SyscallError names io_uring_enter; the ring is not used again. Entries the kernel ran before
+      // the failure have their results (handed on below, never made twice); the rest make plain calls.
+      this.failure = String((err as Error).message);
     }
-    this.ringBatches++;
-    this.ringEntries += queued;
-    for (let i = 0; i < n; i++) if (slots[i]! >= 0) this.attempts[i]!.completed(ring.result(slots[i]!));
+    for (let i = 0; i < n; i++) {
+      const slot = slots[i]!;
+      if (slot >= 0 && ring.hasResult(slot)) this.attempts[i]!.completed(ring.result(slot));
+    }
   }
 
   /** Each held attempt's ring slot, or -1 (reused across batches). */

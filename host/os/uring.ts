@@ -51,6 +51,23 @@ import {
 } from './uring-abi.js';
 import { MSG_DONTWAIT } from './socket-abi.js';
 
+/**
+ * A view's bytes as the engine knows them: the typed-array intrinsics, not
+ * properties a subclass could override (the kernel addresses what these
+ * say, as koffi reads the internal slots for a plain call).
+ */
+const TYPED_ARRAY = Object.getPrototypeOf(Uint8Array.prototype) as object;
+const intrinsic = (name: string): ((this: ArrayBufferView) => unknown) => Object.getOwnPropertyDescriptor(TYPED_ARRAY, name)!.get! as (this: ArrayBufferView) => unknown;
+const bufferGetter = intrinsic('buffer');
+const byteOffsetGetter = intrinsic('byteOffset');
+const byteLengthGetter = intrinsic('byteLength');
+const viewBuffer = (v: Uint8Array): ArrayBufferLike => bufferGetter.call(v) as ArrayBufferLike;
+const viewOffset = (v: Uint8Array): number => byteOffsetGetter.call(v) as number;
+const viewLength = (v: Uint8Array): number => byteLengthGetter.call(v) as number;
+
+/** The most one read or write moves, as Linux caps read(2)/write(2) (MAX_RW_COUNT); an SQE's length is 32 bits. */
+const MAX_RW_COUNT = 0x7fff_f000;
+
 /** Which 32-bit half of a 64-bit SQE field comes first in memory: the low one on a little-endian host. */
 const LOW_WORD = libc.LITTLE_ENDIAN ? 0 : 1;
 
@@ -106,7 +123,7 @@ export class Uring {
    * to. Checked by checkPinned() at submit, dropped at completion.
    */
   private readonly pinned: (Uint8Array | null)[];
-  private readonly pinnedLen: Int32Array;
+  private readonly pinnedLen: Float64Array; // a view may exceed 2^31 bytes
   private readonly pinnedMore: (readonly Uint8Array[] | null)[];
   private readonly pinnedMoreLens: (readonly number[] | null)[];
   /** Per slot: 1 when submit() found a pinned view detached or shrunk (the result is -EFAULT). */
@@ -148,7 +165,7 @@ export class Uring {
     this.sqe32 = new Int32Array(sqes.buffer, sqes.byteOffset, sqes.byteLength / 4);
     this.sqe64 = new BigUint64Array(sqes.buffer, sqes.byteOffset, sqes.byteLength / 8);
     this.pinned = new Array<Uint8Array | null>(sqEntries).fill(null);
-    this.pinnedLen = new Int32Array(sqEntries);
+    this.pinnedLen = new Float64Array(sqEntries);
     this.pinnedMore = new Array<readonly Uint8Array[] | null>(sqEntries).fill(null);
     this.pinnedMoreLens = new Array<readonly number[] | null>(sqEntries).fill(null);
     this.faulted = new Uint8Array(sqEntries);
@@ -219,7 +236,7 @@ export class Uring {
     s[w + SQE.fd / 4] = fd;
     s[w + SQE.userData / 4] = slot;
     this.pinned[slot] = pin;
-    this.pinnedLen[slot] = pin === null ? 0 : pin.byteLength;
+    this.pinnedLen[slot] = pin === null ? 0 : viewLength(pin);
     this.done[slot] = 0;
     return slot;
   }
@@ -227,8 +244,9 @@ export class Uring {
   private setBuffer(slot: number, buf: Uint8Array): void {
     // A zero-length (or detached) view is passed as NULL with length 0, as koffi does.
     const w = slot * (SQE_SIZE / 4);
-    if (buf.byteLength > 0) this.setAddress(w + SQE.addr / 4, this.dataAddress(buf));
-    this.sqe32[w + SQE.len / 4] = buf.byteLength;
+    const length = Math.min(viewLength(buf), MAX_RW_COUNT);
+    if (length > 0) this.setAddress(w + SQE.addr / 4, this.dataAddress(buf));
+    this.sqe32[w + SQE.len / 4] = length;
   }
 
   /**
@@ -240,13 +258,14 @@ export class Uring {
    * are empty, never queued with an address).
    */
   private dataAddress(buf: Uint8Array): number {
-    const ab = buf.buffer;
+    const ab = viewBuffer(buf);
+    const offset = viewOffset(buf);
     let base = this.bases.get(ab);
     if (base === undefined) {
-      base = Number(koffi.address(buf)) - buf.byteOffset;
+      base = Number(koffi.address(buf)) - offset;
       this.bases.set(ab, base);
     }
-    return base + buf.byteOffset;
+    return base + offset;
   }
 
   /** A 64-bit address into the two SQE words at `word`, in the host's byte order (the ring's ABI). */
@@ -333,8 +352,16 @@ export class Uring {
     if (n === 0) return 0;
     for (let slot = 0; slot < n; slot++) this.checkPinned(slot);
     this.publish(n);
-    this.enter(n, 0, 0);
     this.queued = 0;
+    try {
+      this.enter(n, 0, 0);
+    } catch (err) {
+      // The kernel may have consumed some entries before the call failed: their completions are
+      // read (result() answers for them), the rest are cancelled and waited for, then the error
+      // goes up. An entry that ran must not be made again as a plain call.
+      this.settleAfterFailure(n);
+      throw err;
+    }
     let missing = n - this.reap();
     if (missing === 0) return 0;
     // Not answered inline: cancel each and wait for every completion, so no
@@ -346,6 +373,22 @@ export class Uring {
       missing = n - this.countDone(n);
     }
     return cancelled;
+  }
+
+  /** After a failed enter: reap what completed, cancel and wait for the rest (best effort: a ring that fails again is left to close()). */
+  private settleAfterFailure(n: number): void {
+    try {
+      if (n - this.reap() === 0) return;
+      this.cancelMissing(n);
+      for (let rounds = 0; rounds < 1000 && n - this.countDone(n) > 0; rounds++) this.enter(0, 1, ENTER_GETEVENTS);
+    } catch {
+      // The ring is failing: what completed has its result, the rest has none (its operation makes no plain call twice, see hasResult).
+    }
+  }
+
+  /** Whether `slot` of the last submit has a completion (after a failed submit, the entries that ran). */
+  hasResult(slot: number): boolean {
+    return slot >= 0 && slot < this.entries && this.done[slot] !== 0;
   }
 
   private cancelMissing(n: number): void {
@@ -382,7 +425,7 @@ export class Uring {
   private checkPinned(slot: number): void {
     this.faulted[slot] = 0;
     const main = this.pinned[slot];
-    let shrunk = main !== null && main.byteLength < this.pinnedLen[slot];
+    let shrunk = main !== null && viewLength(main) < this.pinnedLen[slot];
     const more = this.pinnedMore[slot];
     const lens = this.pinnedMoreLens[slot];
     if (more !== null && lens !== null) for (let i = 0; i < more.length; i++) shrunk ||= more[i].byteLength < lens[i];

@@ -11,6 +11,9 @@ import { fileURLToPath, pathToFileURL } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { Engine } from '../../host/core/engine.js';
 import { loadCore } from '../../host/core/load.js';
+import { Poller } from '../../host/poller.js';
+import { PollFD } from '../../host/pollfd.js';
+import { socketPair } from '../../host/os/socket.js';
 
 const engine = (): Engine => new Engine(loadCore());
 
@@ -55,6 +58,32 @@ describe('Engine tokens', () => {
     expect(wrapped).not.toBe(first);
     expect(wrapped).toBeGreaterThan(2);
     expect(e.liveTokens).toBe(3);
+  });
+
+  it('through a poller: 300 parked reads (the table grows to 1,024 slots), then tokens wrapping past 2^32, each wake reaches its own read', async () => {
+    const poller = await Poller.create();
+    try {
+      const round = async (n: number): Promise<void> => {
+        const pairs = await Promise.all(Array.from({ length: n }, () => Promise.all(socketPair('stream').map((fd) => PollFD.open(fd, { poller })))));
+        const reads = pairs.map(([, b]) => {
+          const buf = Buffer.alloc(16);
+          return b.read(buf).then((k) => buf.toString('latin1', 0, k));
+        });
+        await new Promise((r) => setImmediate(r));
+        // Written in reverse, so the ready list's order is not the order of registration.
+        for (let i = n - 1; i >= 0; i--) await pairs[i]![0].write(Buffer.from(`m${i}`));
+        expect(await Promise.all(reads)).toEqual(pairs.map((_, i) => `m${i}`));
+        for (const [a, b] of pairs) await Promise.all([a.close(), b.close()]);
+      };
+      await round(300);
+      const engine = (poller as unknown as { engine: { lastToken: number; liveTokens: number } }).engine;
+      engine.lastToken = 0xffff_fff0;
+      await round(40);
+      expect(engine.lastToken).toBeLessThan(100); // it wrapped
+      expect(engine.liveTokens).toBe(0);
+    } finally {
+      await poller.close();
+    }
   });
 
   it('a register/forget cycle allocates nothing: a million of them run without a scavenge', () => {

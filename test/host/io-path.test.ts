@@ -119,7 +119,7 @@ function ringFds(): number[] {
 }
 
 describe.skipIf(uringSkip !== null)(`the 'uring' path${uringSkipNote}`, () => {
-  it('batches the reads and writes one wake sets off, with the same results as the syscall path', async () => {
+  it('batches the reads one wake sets off (the echo writes are first attempts, plain calls), with the same results as the syscall path', async () => {
     const run = async (io: 'syscall' | 'uring'): Promise<{ echoed: string[]; stats: Poller['stats']['io'] }> => {
       const poller = await create({ io });
       const pairs = await Promise.all(Array.from({ length: 16 }, () => Promise.all(socketPair('stream').map((fd) => PollFD.open(fd, { poller })))));

@@ -19,10 +19,21 @@ class FakeRing {
     this.queued.push(fd);
     return this.queued.length - 1;
   }
+  /** Slots of the last submit that ran (a failing submit may have run some: ranBeforeFailure). */
+  ran = 0;
+  ranBeforeFailure = 0;
   submit(): number {
-    if (this.failNext) throw new Error('io_uring_enter EBADF (bad file descriptor)');
+    if (this.failNext) {
+      this.ran = this.ranBeforeFailure;
+      this.queued = [];
+      throw new Error('io_uring_enter EBADF (bad file descriptor)');
+    }
+    this.ran = this.queued.length;
     this.submits.push(this.queued.splice(0));
     return 0;
+  }
+  hasResult(slot: number): boolean {
+    return slot < this.ran;
   }
   result(slot: number): number {
     return 100 + slot;
@@ -130,6 +141,18 @@ describe('WakeAhead', () => {
     expect(ring.submits).toEqual([]);
     expect(log).toEqual(['wake a 0', 'wake b 0']);
     expect(ahead.failure).toBe('bad buffer');
+  });
+
+  it('a submit that fails after the kernel ran some entries: those hand on their results (never made twice), the rest make plain calls', () => {
+    const { ring, ahead, log, wake } = setup();
+    ring.failNext = true;
+    ring.ranBeforeFailure = 1;
+    ahead.begin();
+    ahead.wake(attempt(10, log), wake('a'), Code.OK);
+    ahead.wake(attempt(11, log), wake('b'), Code.OK);
+    ahead.finish();
+    expect(log).toEqual(['fd 10 res 100', 'wake a 0', 'wake b 0']);
+    expect(ahead.failure).toMatch(/^io_uring_enter/);
   });
 
   it('outside a batch, and after close, a wake settles at once', () => {

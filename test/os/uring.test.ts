@@ -222,6 +222,19 @@ describe.skipIf(uringSkip !== null)(`Uring lifetime${uringSkipNote}`, () => {
     expect(ring.submit()).toBe(0);
   });
 
+  it("addresses views of one ArrayBuffer at their own offsets (Node's pooled Buffers share one)", () => {
+    const ring = open();
+    const [r, w] = fds.trackAll(pipe());
+    const a = Buffer.from('first');
+    const b = Buffer.from('second');
+    expect(a.buffer).toBe(b.buffer); // both from Node's 8 KiB pool
+    for (const v of [a, b, a.subarray(1), b.subarray(2, 4)]) ring.write(w, v);
+    ring.submit();
+    const got = Buffer.alloc(64);
+    expect(readFd(r, got)).toBe(5 + 6 + 4 + 2);
+    expect(got.toString('latin1', 0, 17)).toBe('firstsecondirstco');
+  });
+
   it('discards queued entries: the next submit sends only what was queued after', () => {
     const ring = open();
     const [r, w] = fds.trackAll(pipe());
