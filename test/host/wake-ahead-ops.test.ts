@@ -66,6 +66,15 @@ async function leftover(readers: PollFD[]): Promise<string[]> {
   );
 }
 
+/** A scenario's end: what its reads ended with, what is left unread on each reader, the ring's counts; then every fd closed. */
+async function finish<R>(poller: Poller, ps: [PollFD, PollFD][], reads: Promise<R>[]): Promise<{ results: R[]; left: string[]; stats: IoStats }> {
+  const results = await Promise.all(reads);
+  const left = await leftover(ps.map(([, b]) => b));
+  const stats = poller.stats.io;
+  for (const [a, b] of ps) await Promise.all([a.close(), b.close()]);
+  return { results, left, stats };
+}
+
 /**
  * PARKED reads parked at once, `change` applied to their buffers while they
  * wait, then one burst of writes that wakes them in one epoll batch.
@@ -79,11 +88,7 @@ async function parkedReads(io: IoMode, makeBuf: (i: number) => Uint8Array, chang
   await turn();
   change(bufs);
   await Promise.all(ps.map(([a], i) => a.write(Buffer.from(`message ${i}`))));
-  const results = await Promise.all(reads);
-  const left = await leftover(ps.map(([, b]) => b));
-  const stats = poller.stats.io;
-  for (const [a, b] of ps) await Promise.all([a.close(), b.close()]);
-  return { results, left, stats };
+  return finish(poller, ps, reads);
 }
 
 async function onBothPaths<R extends { stats: IoStats }>(run: (io: IoMode) => Promise<R>): Promise<{ syscall: R; uring: R }> {
@@ -154,11 +159,7 @@ describe.skipIf(uringSkip !== null)(`wake-ahead: reads a batch wakes${uringSkipN
         await a.write(Buffer.from('first message'));
         await a.write(Buffer.from('second'));
       }
-      const results = await Promise.all(reads);
-      const left = await leftover(ps.map(([, b]) => b));
-      const stats = poller.stats.io;
-      for (const [a, b] of ps) await Promise.all([a.close(), b.close()]);
-      return { results, left, stats };
+      return finish(poller, ps, reads);
     };
     const { uring } = await onBothPaths(run);
     expect(uring.results[0]).toEqual({ value: 'first' });
@@ -218,11 +219,7 @@ describe.skipIf(uringSkip !== null)(`wake-ahead: what wakes without readiness ma
       // Data arrives after the wakes: nothing may have been read for the woken operations.
       await Promise.all(ps.map(([a]) => a.write(Buffer.from('after'))));
       await Promise.all(closing);
-      const results = await Promise.all(reads);
-      const left = await leftover(ps.map(([, b]) => b));
-      const stats = poller.stats.io;
-      for (const [a, b] of ps) await Promise.all([a.close(), b.close()]);
-      return { results, left, stats };
+      return finish(poller, ps, reads);
     };
     const { uring } = await onBothPaths(run);
     expect(uring.results.map((r) => ('error' in r ? r.error : 'value'))).toEqual(Array.from({ length: PARKED }, (_, i) => (i % 2 ? 'AbortError ABORT_ERR' : 'ClosedError ERR_NETPOLL_CLOSED')));
