@@ -14,7 +14,7 @@
 import type { Attempt } from './operation.js';
 import type { Uring } from './os/uring.js';
 import { readFd, writeFd, WOULD_BLOCK } from './os/fd.js';
-import { EINTR_RETRY, ioRes } from './os/syscall.js';
+import { ioRes } from './os/syscall.js';
 import { ERRNO } from './os/errors.js';
 import { isPtyHangup } from './os/pty-master.js';
 
@@ -52,8 +52,7 @@ export class ReadAttempt implements Attempt<number> {
     const res = this.res;
     if (res !== NO_RESULT) {
       this.res = NO_RESULT;
-      const n = ioRes(res, 'read', this.fd);
-      if (n !== EINTR_RETRY) return n;
+      return ioRes(res, 'read', this.fd); // kept() left no EINTR to retry
     }
     return readFd(this.fd, this.buf);
   }
@@ -93,8 +92,7 @@ export class WriteAttempt implements Attempt<number> {
     const res = this.res;
     if (res !== NO_RESULT) {
       this.res = NO_RESULT;
-      const n = ioRes(res, 'write', this.fd);
-      if (n !== EINTR_RETRY) return n;
+      return ioRes(res, 'write', this.fd); // kept() left no EINTR to retry
     }
     return writeFd(this.fd, this.rest());
   }

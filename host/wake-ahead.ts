@@ -71,6 +71,8 @@ export class WakeAhead implements WakeAheadCounts {
   private readonly attempts: RingAttempt[] = [];
   private wakes: ((code: number) => void)[] = [];
   private spareWakes: ((code: number) => void)[] = [];
+  /** Each held attempt's ring slot, or -1 (reused across batches). */
+  private readonly slots: number[] = [];
   /** Why the ring stopped being used (an io_uring_enter error); null while it is used. */
   failure: string | null = null;
   private closed = false;
@@ -152,9 +154,6 @@ export class WakeAhead implements WakeAheadCounts {
       if (slot >= 0 && ring.hasResult(slot)) this.attempts[i]!.completed(ring.result(slot));
     }
   }
-
-  /** Each held attempt's ring slot, or -1 (reused across batches). */
-  private readonly slots: number[] = [];
 
   /** Closes the ring; later wakes settle at once (their operations make plain calls). */
   close(): void {

@@ -37,8 +37,8 @@ export function ioResult(n: number, syscall: string, fd: number, retryAlso?: num
  * The same rules for a result that carries its errno, negated (an io_uring
  * completion's `res`): the count, WOULD_BLOCK, EINTR_RETRY, or throws.
  */
-export function ioRes(res: number, syscall: string, fd: number, retryAlso?: number): number {
-  return res >= 0 ? res : ioErrno(-res, syscall, fd, retryAlso);
+export function ioRes(res: number, syscall: string, fd: number): number {
+  return res >= 0 ? res : ioErrno(-res, syscall, fd);
 }
 
 function ioErrno(errno: number, syscall: string, fd: number, retryAlso?: number): number {

@@ -335,9 +335,7 @@ export class Uring {
 
   /** The result of a slot of the last submit(): a count or fd, or -errno. */
   result(slot: number): number {
-    if (slot < 0 || slot >= this.entries || this.done[slot] === 0) {
-      throw new RangeError(`Uring.result: slot ${slot} has no completion`);
-    }
+    if (!this.hasResult(slot)) throw new RangeError(`Uring.result: slot ${slot} has no completion`);
     return this.results[slot];
   }
 
@@ -382,7 +380,7 @@ export class Uring {
       this.cancelMissing(n);
       for (let rounds = 0; rounds < 1000 && n - this.countDone(n) > 0; rounds++) this.enter(0, 1, ENTER_GETEVENTS);
     } catch {
-      // The ring is failing: what completed has its result, the rest has none (its operation makes no plain call twice, see hasResult).
+      // The ring is failing again: what completed has its result (hasResult); the rest has none, and its operation makes the plain call.
     }
   }
 
